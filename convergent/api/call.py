@@ -1,0 +1,122 @@
+"""One API call as handlers see it: the caller, path parameters, body, resources, pages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import ApiError
+from ..model.kind import Kind
+from ..model.records import Resource
+from ..store import Page
+from .context import Context
+from .identity import Caller
+from .pagination import page_size
+from .responses import json_response
+
+__all__ = ["Call", "MAX_BODY_BYTES"]
+
+T = TypeVar("T")
+
+MAX_BODY_BYTES = 1 << 20
+
+
+def _validation_error(error: msgspec.ValidationError) -> ApiError:
+    """Name the field a msgspec validation error is about, as a dotted path."""
+    text = str(error)
+    reason, _, where = text.partition(" - at `$")
+    field = where.rstrip("`").lstrip(".")
+    for prefix in ("Object missing required field `", "Object contains unknown field `"):
+        if reason.startswith(prefix):
+            name = reason[len(prefix) :].split("`", 1)[0]
+            field = f"{field}.{name}" if field else name
+    return ApiError.invalid_field(field, reason)
+
+
+class Call:
+    __slots__ = ("request", "params", "caller", "ctx")
+
+    def __init__(self, request: Request, params: dict[str, str], caller: Caller, ctx: Context):
+        self.request = request
+        self.params = params
+        self.caller = caller
+        self.ctx = ctx
+
+    @property
+    def account(self) -> str:
+        return self.caller.account
+
+    async def body(self, type: type[T]) -> T:
+        """The JSON body decoded as `type`; 400 naming the field when it does not fit."""
+        declared = self.request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise ApiError.payload_too_large(MAX_BODY_BYTES)
+        raw = await self.request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise ApiError.payload_too_large(MAX_BODY_BYTES)
+        try:
+            return msgspec.json.decode(raw, type=type)
+        except msgspec.ValidationError as error:
+            raise _validation_error(error) from None
+        except msgspec.DecodeError:
+            raise ApiError.invalid_json() from None
+
+    def path_of(self, kind: Kind) -> str:
+        return "/v2" + kind.item.format_map(self.params)
+
+    def collection_of(self, kind: Kind) -> str:
+        return "/v2" + kind.collection.format_map(self.params)
+
+    async def resource(self, kind: Kind) -> Resource:
+        """The resource of `kind` named by the path, if the caller's account has it."""
+        id = self.params[kind.id_param]
+        resource = await self.ctx.store.get_resource(kind.key, id)
+        if resource is None or resource.account != self.account or resource.path != self.path_of(kind):
+            raise ApiError.not_found(kind.not_found_class, f"{kind.label} '{id}' does not exist")
+        return resource
+
+    async def parent(self, kind: Kind) -> Resource | None:
+        return None if kind.parent is None else await self.resource(kind.parent)
+
+    def _scope(self) -> str:
+        return f"{self.account}\n{self.request.url.path}\n{self.request.url.query}"
+
+    async def paginate(
+        self,
+        fetch: Callable[[int | None, int], Awaitable[Page]],
+        render: Callable[[Any], Any],
+    ) -> Response:
+        """A page of a stored list: `fetch(position, size)` returns records carrying `seq`."""
+        headers = self.request.headers
+        size = page_size(headers.get("x-pagination-size"))
+        scope = self._scope()
+        token = headers.get("x-pagination-cursor")
+        position = self.ctx.cursors.read(scope, token) if token else None
+        page = await fetch(position, size)
+        extra = {}
+        if page.more and page:
+            extra["X-Pagination-Cursor-Next"] = self.ctx.cursors.sign(scope, page[-1].seq)
+        return json_response([render(item) for item in page], headers=extra)
+
+    async def paginate_items(self, items: Sequence) -> Response:
+        """A page of a computed list (references, capabilities): positions count items served."""
+
+        async def fetch(position: int | None, size: int) -> Page:
+            start = position or 0
+            page = Page(_Numbered(start + i + 1, item) for i, item in enumerate(items[start : start + size]))
+            page.more = start + size < len(items)
+            return page
+
+        return await self.paginate(fetch, lambda numbered: numbered.item)
+
+
+class _Numbered:
+    __slots__ = ("seq", "item")
+
+    def __init__(self, seq: int, item):
+        self.seq = seq
+        self.item = item

@@ -1,0 +1,46 @@
+"""What a running server holds: settings, store, clock, engine, sections. One per app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import Config
+from ..engine import Changes, Clock, Engine
+from ..model.kind import Kind
+from ..model.section import Section
+from ..store import Store, open_store
+from .pagination import Cursors
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    config: Config
+    sections: tuple[Section, ...]
+    store: Store
+    clock: Clock
+    engine: Engine
+    changes: Changes
+    kinds: dict[str, Kind] = field(default_factory=dict)
+    cursors: Cursors | None = None  # set once the store is open
+
+    @classmethod
+    def build(cls, config: Config, sections: tuple[Section, ...]) -> Context:
+        kinds: dict[str, Kind] = {}
+        for section in sections:
+            for kind in section.kinds:
+                if kind.key in kinds:
+                    raise ValueError(f"kind {kind.key} declared twice")
+                kinds[kind.key] = kind
+        store = open_store(config.database)
+        clock = Clock(config.effective_time_scale)
+        engine = Engine(store, kinds, clock)
+        return cls(config, sections, store, clock, engine, Changes(store, clock, engine.wake), kinds)
+
+    async def start(self) -> None:
+        await self.store.open()
+        self.cursors = Cursors(await self.store.secret("cursor"))
+
+    async def stop(self) -> None:
+        await self.store.close()

@@ -1,0 +1,20 @@
+"""JSON answers and the error answer, the one shape every failure leaves in."""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.responses import Response
+
+from ..errors import ApiError
+
+__all__ = ["json_response", "error_response"]
+
+_encode = msgspec.json.Encoder().encode
+
+
+def json_response(body, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(_encode(body), status, headers, media_type="application/json")
+
+
+def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    return json_response(error.body(), error.status, headers)

@@ -1,0 +1,101 @@
+"""The standard operations of an as-code kind, generated from its declaration.
+
+list and create on the collection; get, update (PUT) and delete on the item; the item's
+tasks, one task, and events. Which of them a kind serves is in `Kind.operations`.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from ..errors import ApiError
+from ..model.checksum import is_checksum
+from ..model.envelope import envelope, event_body, task_body
+from ..model.kind import Kind, is_uuid
+from ..model.operation import Operation
+from .call import Call
+
+__all__ = ["standard_operations"]
+
+
+def _param_checks(kind: Kind, *, item: bool) -> dict:
+    checks = {k.id_param: k.id_valid for k in kind.ancestors()}
+    if item:
+        checks[kind.id_param] = kind.id_valid
+    return checks
+
+
+def standard_operations(kind: Kind) -> list[Operation]:
+    async def list_(call: Call):
+        await call.parent(kind)
+        parent_id = call.params[kind.parent.id_param] if kind.parent else ""
+        return await call.paginate(
+            lambda after, size: call.ctx.store.list_resources(call.account, kind.key, parent_id, after, size),
+            lambda r: envelope(kind, r),
+        )
+
+    async def create(call: Call):
+        body = await call.body(kind.create_body)
+        parent = await call.parent(kind)
+        spec = msgspec.to_builtins(body.targetSpec)
+        resource = await call.ctx.changes.create(kind, call.account, call.collection_of(kind), parent, spec)
+        return envelope(kind, resource)
+
+    async def get(call: Call):
+        return envelope(kind, await call.resource(kind))
+
+    async def update(call: Call):
+        body = await call.body(kind.update_body)
+        if body.checksum is not None and not is_checksum(body.checksum):
+            raise ApiError.checksum_bad_format(body.checksum)
+        spec = msgspec.to_builtins(body.targetSpec)
+        id = call.params[kind.id_param]
+        resource = await call.ctx.changes.update(kind, call.account, call.path_of(kind), id, spec, body.checksum)
+        return envelope(kind, resource)
+
+    async def delete(call: Call):
+        id = call.params[kind.id_param]
+        resource = await call.ctx.changes.delete(kind, call.account, call.path_of(kind), id)
+        return envelope(kind, resource)
+
+    async def tasks(call: Call):
+        resource = await call.resource(kind)
+        return await call.paginate(
+            lambda before, size: call.ctx.store.list_tasks(kind.key, resource.id, before, size),
+            task_body,
+        )
+
+    async def task(call: Call):
+        resource = await call.resource(kind)
+        task_id = call.params["taskId"]
+        found = await call.ctx.store.get_task(kind.key, resource.id, task_id)
+        if found is None:
+            raise ApiError.not_found("TaskNotFound", f"Task '{task_id}' does not exist")
+        return task_body(found)
+
+    async def events(call: Call):
+        resource = await call.resource(kind)
+        return await call.paginate(
+            lambda before, size: call.ctx.store.list_events(kind.key, resource.id, before, size),
+            event_body,
+        )
+
+    collection, item = kind.collection, kind.item
+    on_collection = _param_checks(kind, item=False)
+    on_item = _param_checks(kind, item=True)
+    table = {
+        "list": ("GET", collection, list_, on_collection, True, f"List {kind.label} resources"),
+        "create": ("POST", collection, create, on_collection, False, f"Create a {kind.label}"),
+        "get": ("GET", item, get, on_item, False, f"Get a {kind.label}"),
+        "update": ("PUT", item, update, on_item, False, f"Update the target spec of a {kind.label}"),
+        "delete": ("DELETE", item, delete, on_item, False, f"Delete a {kind.label}"),
+        "tasks": ("GET", f"{item}/task", tasks, on_item, True, f"List the tasks of a {kind.label}"),
+        "task": ("GET", f"{item}/task/{{taskId}}", task, {**on_item, "taskId": is_uuid}, False, f"Get a task of a {kind.label}"),
+        "events": ("GET", f"{item}/event", events, on_item, True, f"List the events of a {kind.label}"),
+    }  # fmt: skip
+    return [
+        Operation(method, path, handler, tuple(kind.actions[name]), checks, summary, paged)
+        for name, (method, path, handler, checks, paged, summary) in table.items()
+        if name in kind.operations
+    ]
+

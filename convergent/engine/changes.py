@@ -1,0 +1,159 @@
+"""The write path of as-code resources: a new target, its task and its event, in one transaction.
+
+Every create, update and delete of every kind goes through here. Within the transaction the
+resource is read and locked, the client's checksum compared (412), a resource with work in
+flight refused (423), the kind's strategy consulted, the reconciler asked for a plan, and the
+target, the task (PENDING) and a TARGET_SPEC_UPDATE event written together. The engine is then
+woken to run the task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import ApiError
+from ..model.checksum import canonical, checksum
+from ..model.kind import Kind, Plan, uuid4
+from ..model.records import Event, Resource, Task
+from ..model.status import Action, EventType, ResourceStatus, TaskStatus
+from ..store import Store
+from .clock import Clock
+
+__all__ = ["Changes", "task_ref"]
+
+# A resource in one of these states has a task in flight and takes no new target.
+BUSY = frozenset({ResourceStatus.CREATING, ResourceStatus.UPDATING, ResourceStatus.DELETING})
+
+_STATUS_OF = {
+    Action.CREATE: ResourceStatus.CREATING,
+    Action.UPDATE: ResourceStatus.UPDATING,
+    Action.DELETE: ResourceStatus.DELETING,
+}
+
+
+def task_ref(task: Task) -> dict:
+    """The entry of a task in its resource's `currentTasks`."""
+    ref = {"id": task.id, "link": f"{task.link}/task/{task.id}", "status": task.status, "type": task.type}
+    if task.errors:
+        ref["errors"] = task.errors
+    return ref
+
+
+class Changes:
+    def __init__(self, store: Store, clock: Clock, wake: Callable[[], None]):
+        self.store = store
+        self.clock = clock
+        self.wake = wake
+
+    async def create(self, kind: Kind, account: str, collection_path: str, parent: Resource | None, spec: dict) -> Resource:
+        spec = canonical(kind.strategy.prepare_create(spec, parent))
+        now = self.clock.now()
+        resource = Resource(
+            account=account,
+            kind=kind.key,
+            id="",
+            parent_id=parent.id if parent else "",
+            path="",
+            status=ResourceStatus.CREATING,
+            target_spec=spec,
+            current_state={},
+            checksum=checksum(spec),
+            created_at=now,
+            updated_at=now,
+            iam_id=uuid4() if kind.iam_type else "",
+        )
+        async with self.store.write() as tx:
+            # A collision of random ids is astronomically rare; a declared id scheme with a small
+            # space would show up here as an endless loop rather than an overwrite.
+            while True:
+                resource.id = kind.new_id()
+                if await tx.get_resource(kind.key, resource.id) is None:
+                    break
+            resource.path = f"{collection_path}/{resource.id}"
+            task, event = self._task(kind, Action.CREATE, resource, now)
+            resource.current_tasks = [task_ref(task)]
+            await tx.insert_resource(resource)
+            await tx.insert_task(task)
+            await tx.insert_event(event)
+        self.wake()
+        return resource
+
+    async def update(self, kind: Kind, account: str, path: str, id: str, spec: dict, provided: str | None) -> Resource:
+        async with self.store.write() as tx:
+            resource = await self._load(tx, kind, account, path, id)
+            if provided is not None and provided != resource.checksum:
+                raise ApiError.checksum_mismatch(provided, resource.checksum, path)
+            self._check_idle(kind, resource)
+            spec = canonical(kind.strategy.prepare_update(resource, spec))
+            new_checksum = checksum(spec)
+            if new_checksum == resource.checksum and resource.status == ResourceStatus.READY:
+                return resource  # the target is already what was asked: nothing to do
+            resource.target_spec = spec
+            resource.checksum = new_checksum
+            await self._begin(tx, kind, Action.UPDATE, resource)
+        self.wake()
+        return resource
+
+    async def delete(self, kind: Kind, account: str, path: str, id: str) -> Resource:
+        async with self.store.write() as tx:
+            resource = await self._load(tx, kind, account, path, id)
+            self._check_idle(kind, resource)
+            await self._begin(tx, kind, Action.DELETE, resource)
+        self.wake()
+        return resource
+
+    async def _load(self, tx, kind: Kind, account: str, path: str, id: str) -> Resource:
+        resource = await tx.get_resource(kind.key, id)
+        if resource is None or resource.account != account or resource.path != path:
+            raise ApiError.not_found(kind.not_found_class, f"{kind.label} '{id}' does not exist")
+        return resource
+
+    @staticmethod
+    def _check_idle(kind: Kind, resource: Resource) -> None:
+        if resource.status in BUSY:
+            raise ApiError.locked(
+                kind.locked_class,
+                f"{kind.label} '{resource.id}' is already locked: a task is in progress "
+                f"(resourceStatus {resource.status}); retry once it is READY",
+            )
+
+    async def _begin(self, tx, kind: Kind, action: Action, resource: Resource) -> None:
+        now = self.clock.now()
+        resource.status = _STATUS_OF[action]
+        resource.updated_at = now
+        task, event = self._task(kind, action, resource, now)
+        # Failed tasks leave currentTasks once a new change is accepted.
+        resource.current_tasks = [task_ref(task)]
+        await tx.update_resource(resource)
+        await tx.insert_task(task)
+        await tx.insert_event(event)
+
+    def _task(self, kind: Kind, action: Action, resource: Resource, now: float) -> tuple[Task, Event]:
+        plan: Plan = kind.reconciler.plan(action, resource)
+        task = Task(
+            id=uuid4(),
+            account=resource.account,
+            kind=kind.key,
+            resource_id=resource.id,
+            action=action,
+            type=plan.type,
+            status=TaskStatus.PENDING,
+            message=plan.message,
+            link=resource.path,
+            steps=[{"name": s.name, "seconds": s.seconds} for s in plan.steps],
+            progress=[{"name": s.name, "status": TaskStatus.PENDING} for s in plan.steps],
+            created_at=now,
+            updated_at=now,
+            due_at=now,
+        )
+        event = Event(
+            account=resource.account,
+            kind=kind.key,
+            resource_id=resource.id,
+            type=EventType.TARGET_SPEC_UPDATE,
+            name=plan.type,
+            message=f"{kind.label} target spec updated ({action})",
+            link=resource.path,
+            created_at=now,
+        )
+        return task, event

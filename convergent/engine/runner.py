@@ -1,0 +1,191 @@
+"""The engine: runs the steps of persisted tasks, one transaction per transition.
+
+A task moves PENDING -> RUNNING (TASK_START) -> each step RUNNING then DONE -> DONE
+(TASK_SUCCESS, resource READY, or gone for a delete) or ERROR (TASK_ERROR, resource ERROR).
+Each transition is one transaction that also carries its effect on the resource, and is
+applied only if the task is still where it was read (compare-and-swap on status and step), so
+two engines, or an engine restarted after a crash, never apply a step twice. A step that is
+RUNNING has a due time (its simulated duration); the engine sleeps until the earliest due
+time or until it is woken by a new task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Mapping
+
+from ..model.kind import Kind, StepFailed
+from ..model.records import Event, Resource, Task
+from ..model.status import Action, EventType, ResourceStatus, TaskStatus
+from ..store import Store
+from .changes import task_ref
+from .clock import Clock
+
+__all__ = ["Engine"]
+
+log = logging.getLogger("convergent.engine")
+
+MAX_ATTEMPTS = 5
+
+
+class Engine:
+    def __init__(self, store: Store, kinds: Mapping[str, Kind], clock: Clock, *, batch: int = 64, poll: float = 5.0):
+        self.store = store
+        self.kinds = kinds
+        self.clock = clock
+        self.batch = batch
+        self.poll = poll
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Run due work until cancelled."""
+        while True:
+            self._wake.clear()
+            try:
+                advanced = await self.run_due()
+            except Exception:
+                log.exception("engine pass failed; retrying")
+                advanced = 0
+                await asyncio.sleep(1.0)
+            if advanced:
+                continue
+            due = await self.store.next_due()
+            timeout = self.poll if due is None else min(self.poll, max(0.0, due - self.clock.now()))
+            if timeout > 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except TimeoutError:
+                    pass
+
+    async def run_due(self) -> int:
+        """Advance every task that is due now by one transition; return how many moved."""
+        tasks = await self.store.due_tasks(self.clock.now(), self.batch)
+        for task in tasks:
+            await self.advance(task)
+            await asyncio.sleep(0)  # let requests in between transitions
+        return len(tasks)
+
+    async def settle(self, limit: int = 100_000) -> None:
+        """Run transitions until nothing is due now (tests, instant mode)."""
+        for _ in range(limit):
+            if not await self.run_due():
+                return
+
+    async def advance(self, task: Task) -> None:
+        kind = self.kinds.get(task.kind)
+        if kind is None:
+            log.error("task %s names unknown kind %s; leaving it", task.id, task.kind)
+            return
+        if task.status == TaskStatus.PENDING:
+            await self._transition(kind, task, self._start)
+            return
+        resource = await self.store.get_resource(task.kind, task.resource_id)
+        if resource is None:
+            await self._transition(kind, task, self._orphaned)
+            return
+        step = task.steps[task.step]["name"]
+        try:
+            state = kind.reconciler.apply(step, resource)
+            if inspect.isawaitable(state):
+                state = await state
+        except StepFailed as failure:
+            await self._transition(kind, task, lambda t, r, now: self._fail(t, r, now, str(failure)))
+            return
+        except Exception:
+            log.exception("step %r of task %s raised", step, task.id)
+            await self._transition(kind, task, self._retry)
+            return
+        await self._transition(kind, task, lambda t, r, now: self._complete_step(t, r, now, state))
+
+    async def _transition(self, kind: Kind, seen: Task, change) -> None:
+        async with self.store.write() as tx:
+            task = await tx.get_task(seen.id)
+            if task is None or task.status != seen.status or task.step != seen.step or task.due_at is None:
+                return  # another engine moved it first
+            resource = await tx.get_resource(task.kind, task.resource_id)
+            now = self.clock.now()
+            events = change(task, resource, now) or ()
+            task.updated_at = now
+            await tx.update_task(task)
+            if resource is not None:
+                refs = [task_ref(task) if ref["id"] == task.id else ref for ref in resource.current_tasks]
+                if task.status == TaskStatus.DONE:
+                    refs = [ref for ref in refs if ref["id"] != task.id]
+                resource.current_tasks = refs
+                if task.status == TaskStatus.DONE and task.action == Action.DELETE:
+                    await tx.delete_resource(resource)
+                else:
+                    await tx.update_resource(resource)
+            for type, message in events:
+                await tx.insert_event(
+                    Event(
+                        account=task.account,
+                        kind=task.kind,
+                        resource_id=task.resource_id,
+                        type=type,
+                        name=task.type,
+                        message=message,
+                        link=f"{task.link}/task/{task.id}",
+                        created_at=now,
+                    )
+                )
+
+    def _start(self, task: Task, resource: Resource | None, now: float):
+        task.status = TaskStatus.RUNNING
+        task.started_at = now
+        events = [(EventType.TASK_START, f"Task started: {task.message}")]
+        if not task.steps:
+            return events + self._finish(task, resource, now)
+        task.progress[0]["status"] = TaskStatus.RUNNING
+        task.due_at = now + self.clock.duration(task.steps[0]["seconds"])
+        return events
+
+    def _complete_step(self, task: Task, resource: Resource | None, now: float, state: dict):
+        if resource is not None:
+            resource.current_state = state
+            resource.updated_at = now
+        task.progress[task.step]["status"] = TaskStatus.DONE
+        task.attempts = 0
+        task.step += 1
+        if task.step < len(task.steps):
+            task.progress[task.step]["status"] = TaskStatus.RUNNING
+            task.due_at = now + self.clock.duration(task.steps[task.step]["seconds"])
+            return ()
+        return self._finish(task, resource, now)
+
+    def _finish(self, task: Task, resource: Resource | None, now: float):
+        task.status = TaskStatus.DONE
+        task.finished_at = now
+        task.due_at = None
+        if resource is not None:
+            resource.status = ResourceStatus.READY
+            resource.updated_at = now
+        return [(EventType.TASK_SUCCESS, f"Task succeeded: {task.message}")]
+
+    def _fail(self, task: Task, resource: Resource | None, now: float, message: str):
+        task.status = TaskStatus.ERROR
+        task.finished_at = now
+        task.due_at = None
+        task.errors = [{"message": message}]
+        if task.step < len(task.progress):
+            task.progress[task.step]["status"] = TaskStatus.ERROR
+        if resource is not None:
+            resource.status = ResourceStatus.ERROR
+            resource.updated_at = now
+        return [(EventType.TASK_ERROR, f"Task failed: {message}")]
+
+    def _retry(self, task: Task, resource: Resource | None, now: float):
+        task.attempts += 1
+        if task.attempts >= MAX_ATTEMPTS:
+            step = task.steps[task.step]["name"]
+            return self._fail(task, resource, now, f"Internal error during step '{step}'")
+        task.due_at = now + min(30.0, 0.5 * 2**task.attempts)
+        return ()
+
+    def _orphaned(self, task: Task, resource: Resource | None, now: float):
+        return self._fail(task, None, now, "The resource no longer exists")

@@ -1,0 +1,104 @@
+"""One error type for the whole API, built by named constructors.
+
+Every error leaves the server as `{"class", "message"[, "details"]}` with the status it carries.
+`class` is `Client::<HttpClass>[::<Specific>]` or `Server::<HttpClass>[::<Specific>]`, as the
+OVHcloud API answers; clients and tests may rely on it, so the specific parts are stable.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ApiError"]
+
+
+class ApiError(Exception):
+    __slots__ = ("status", "cls", "message", "details")
+
+    def __init__(self, status: int, cls: str, message: str, details: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.cls = cls
+        self.message = message
+        self.details = details
+
+    def body(self) -> dict:
+        out: dict = {"class": self.cls, "message": self.message}
+        if self.details:
+            out["details"] = self.details
+        return out
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status}, {self.cls!r}, {self.message!r})"
+
+    # 400
+    @classmethod
+    def bad_request(cls, specific: str, message: str, **details: str) -> ApiError:
+        return cls(400, f"Client::BadRequest::{specific}", message, details or None)
+
+    @classmethod
+    def invalid_json(cls) -> ApiError:
+        return cls.bad_request(
+            "InvalidJSON", "The input that you provided isn't valid JSON or not well formatted"
+        )
+
+    @classmethod
+    def invalid_field(cls, field: str, reason: str) -> ApiError:
+        where = field or "body"
+        return cls.bad_request("InvalidInput", f"Invalid value for {where}: {reason}", field=where)
+
+    @classmethod
+    def invalid_parameter(cls, name: str, reason: str) -> ApiError:
+        return cls.bad_request("InvalidParameter", f"Invalid parameter {name}: {reason}", parameter=name)
+
+    @classmethod
+    def invalid_cursor(cls) -> ApiError:
+        return cls.bad_request("InvalidCursor", "invalid cursor")
+
+    @classmethod
+    def checksum_bad_format(cls, provided: str) -> ApiError:
+        return cls.bad_request(
+            "ChecksumBadFormat",
+            f"Invalid Checksum format: checksum '{provided}' is not a valid MD5 hash",
+        )
+
+    @classmethod
+    def checksum_required(cls) -> ApiError:
+        return cls.bad_request("ChecksumRequired", "A checksum is required to update this resource", field="checksum")
+
+    # 404 / 405 / 412 / 413 / 423
+    @classmethod
+    def not_found(cls, specific: str, message: str) -> ApiError:
+        return cls(404, f"Client::NotFound::{specific}", message)
+
+    @classmethod
+    def route_not_found(cls, method: str, path: str) -> ApiError:
+        return cls(404, "Client::NotFound::RouteNotFound", f"No route matches {method} {path}")
+
+    @classmethod
+    def method_not_allowed(cls, method: str, path: str) -> ApiError:
+        return cls(405, "Client::MethodNotAllowed", f"Method {method} is not allowed on {path}")
+
+    @classmethod
+    def checksum_mismatch(cls, provided: str, current: str, path: str) -> ApiError:
+        return cls(
+            412,
+            "Client::PreconditionFailed::ChecksumMismatch",
+            f"Provided checksum '{provided}' does not match the current one '{current}'. Please check "
+            f"the last state of the resource with `GET {path}`, it may have been updated",
+        )
+
+    @classmethod
+    def payload_too_large(cls, limit: int) -> ApiError:
+        return cls(413, "Client::PayloadTooLarge", f"Request body exceeds {limit} bytes")
+
+    @classmethod
+    def locked(cls, specific: str, message: str) -> ApiError:
+        return cls(423, f"Client::Locked::{specific}", message)
+
+    # 5xx
+    @classmethod
+    def internal(cls) -> ApiError:
+        return cls(500, "Server::InternalServerError", "Internal server error")
+
+    @classmethod
+    def unavailable(cls, message: str) -> ApiError:
+        return cls(503, "Server::ServiceUnavailable", message)

@@ -1,0 +1,1 @@
+"""Pure declarations and values: kinds, sections, operations, checksums, times. No I/O."""

@@ -1,0 +1,211 @@
+"""How a section declares an as-code kind: its paths, inputs, rules and reconciler.
+
+A kind is data plus a small strategy and a reconciler. The generic layers (HTTP surface,
+write path, engine, store) serve every kind the same way from this declaration and never look
+at a kind's name.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import msgspec
+
+from .records import Resource
+from .status import Action
+
+__all__ = [
+    "Kind",
+    "Plan",
+    "Reconciler",
+    "Step",
+    "StepFailed",
+    "Strategy",
+    "STANDARD_OPERATIONS",
+    "standard_actions",
+    "uuid4",
+    "is_uuid",
+]
+
+# The operations the generic layer can serve for an as-code kind.
+STANDARD_OPERATIONS = frozenset({"list", "create", "get", "update", "delete", "tasks", "task", "events"})
+
+
+def uuid4() -> str:
+    return str(uuid.uuid4())
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) == 36
+
+
+def any_id(value: str) -> bool:
+    return 0 < len(value) <= 256
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named progress step of a task; `seconds` is its simulated duration at 1x."""
+
+    name: str
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a change will do: the task's type, its message and its ordered steps."""
+
+    type: str
+    message: str
+    steps: tuple[Step, ...]
+
+
+class StepFailed(Exception):
+    """Raised by a reconciler step: the task ends in ERROR with this message."""
+
+
+class Reconciler(Protocol):
+    """Brings a resource's currentState to its targetSpec.
+
+    `plan` runs inside the write path when a client creates, changes or deletes a target; it
+    must be pure and fast: it only names the steps. `apply` runs in the engine once for each
+    step, in order, and returns the new currentState. A pure `apply` (no I/O, as in every
+    emulated section) is committed in the same transaction as the step's progress, so a crash
+    never shows a step twice. An `apply` that does real I/O may return an awaitable; it is then
+    awaited before that transaction and must be safe to repeat, since a worker that dies after
+    the I/O and before the commit leaves the step to be run again. Raise StepFailed to end the
+    task in ERROR; any other exception is retried with backoff, then fails the task.
+    """
+
+    def plan(self, action: Action, resource: Resource) -> Plan: ...
+
+    def apply(self, step: str, resource: Resource) -> dict | Awaitable[dict]: ...
+
+
+class Strategy:
+    """Per-kind rules of the generic write path, each with a harmless default.
+
+    On create: the body is decoded and validated against the kind's spec type, then
+    `prepare_create` may fill defaults and check cross-field rules (raise ApiError), then the
+    checksum is computed on what it returns. On update: the same with `prepare_update`, which
+    also sees the stored resource. `extra_fields` adds top-level wire fields to the envelope;
+    `display_name` names the resource in its IAM metadata.
+    """
+
+    def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
+        return spec
+
+    def prepare_update(self, resource: Resource, spec: dict) -> dict:
+        return spec
+
+    def extra_fields(self, resource: Resource) -> dict:
+        return {}
+
+    def display_name(self, resource: Resource) -> str | None:
+        return None
+
+
+def standard_actions(resource_type: str, prefix: str = "") -> dict[str, tuple[str, ...]]:
+    """The IAM actions of the standard operations, named as OVHcloud names them."""
+    base = f"{resource_type}:apiovh:{prefix}"
+    return {
+        "list": (f"{base}get",),
+        "get": (f"{base}get",),
+        "create": (f"{base}create",),
+        "update": (f"{base}edit",),
+        "delete": (f"{base}delete",),
+        "tasks": (f"{base}task/get",),
+        "task": (f"{base}task/get",),
+        "events": (f"{base}event/get",),
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class Kind:
+    """An as-code resource type.
+
+    `collection` is the list path under the branch, with the parents' path parameters, e.g.
+    `/publicCloud/project/{projectId}/rancher`; the item path adds `/{id_param}`. `spec_create`
+    and `spec_update` are msgspec Struct types of the targetSpec (unknown fields forbidden).
+    `iam_type` gives the kind URNs of its own (`urn:v1:eu:resource:<iam_type>:<id>`) and IAM
+    metadata on the wire; a kind without one is authorised on its parent's URN.
+    """
+
+    section: str
+    name: str
+    label: str
+    collection: str
+    id_param: str
+    spec_create: type
+    spec_update: type
+    reconciler: Reconciler
+    strategy: Strategy = field(default_factory=Strategy)
+    parent: Kind | None = None
+    id_valid: Callable[[str], bool] = any_id
+    new_id: Callable[[], str] = uuid4
+    checksum_required: bool = False
+    iam_type: str | None = None
+    actions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    operations: frozenset[str] = STANDARD_OPERATIONS
+
+    def __post_init__(self) -> None:
+        unknown = self.operations - STANDARD_OPERATIONS
+        if unknown:
+            raise ValueError(f"{self.key}: unknown operations {sorted(unknown)}")
+        missing = self.operations - set(self.actions)
+        if missing:
+            raise ValueError(f"{self.key}: no IAM action declared for {sorted(missing)}")
+        if self.parent is not None and f"{{{self.parent.id_param}}}" not in self.collection:
+            raise ValueError(f"{self.key}: collection must carry the parent's {{{self.parent.id_param}}}")
+        checksum_field: tuple[Any, ...] = ("checksum", str) if self.checksum_required else ("checksum", str | None, None)
+        object.__setattr__(
+            self,
+            "create_body",
+            msgspec.defstruct(f"{self.label}Creation", [("targetSpec", self.spec_create)], forbid_unknown_fields=True),
+        )
+        object.__setattr__(
+            self,
+            "update_body",
+            msgspec.defstruct(
+                f"{self.label}Update",
+                [("targetSpec", self.spec_update), checksum_field],
+                forbid_unknown_fields=True,
+            ),
+        )
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.name}"
+
+    @property
+    def item(self) -> str:
+        return f"{self.collection}/{{{self.id_param}}}"
+
+    @property
+    def not_found_class(self) -> str:
+        return f"{self.label}NotFound"
+
+    @property
+    def locked_class(self) -> str:
+        return f"{self.label}Locked"
+
+    def owner(self) -> Kind:
+        """The kind whose URN authorises calls on this one (itself, or its nearest parent with one)."""
+        kind: Kind | None = self
+        while kind is not None and kind.iam_type is None:
+            kind = kind.parent
+        return kind or self
+
+    def ancestors(self) -> list[Kind]:
+        out, kind = [], self.parent
+        while kind is not None:
+            out.append(kind)
+            kind = kind.parent
+        return out[::-1]

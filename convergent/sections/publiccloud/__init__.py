@@ -1,0 +1,122 @@
+"""publicCloud: projects and managed Rancher, faithful to OVHcloud's `/v2/publicCloud`."""
+
+from __future__ import annotations
+
+from ...errors import ApiError
+from ...model.kind import Kind, is_uuid, standard_actions
+from ...model.operation import Operation
+from ...model.section import Section
+from ...model.status import ResourceStatus
+from . import catalog
+from .models import ProjectTargetSpec, RancherCreationTargetSpec, RancherTargetSpec
+from .project import ProjectReconciler, ProjectStrategy, is_project_id, new_project_id
+from .rancher import RancherReconciler, RancherStrategy, new_password
+
+__all__ = ["SECTION", "PROJECT", "RANCHER"]
+
+_project_actions = standard_actions("publicCloudProject")
+_project_actions["create"] += ("billingAccount:apiovh:subscription/publicCloudProject/create",)
+
+PROJECT = Kind(
+    section="publicCloud",
+    name="project",
+    label="Project",
+    collection="/publicCloud/project",
+    id_param="projectId",
+    spec_create=ProjectTargetSpec,
+    spec_update=ProjectTargetSpec,
+    reconciler=ProjectReconciler(),
+    strategy=ProjectStrategy(),
+    id_valid=is_project_id,
+    new_id=new_project_id,
+    iam_type="publicCloudProject",
+    actions=_project_actions,
+    operations=frozenset({"list", "create", "get", "update"}),
+)
+
+RANCHER = Kind(
+    section="publicCloud",
+    name="rancher",
+    label="Rancher",
+    collection="/publicCloud/project/{projectId}/rancher",
+    id_param="rancherId",
+    spec_create=RancherCreationTargetSpec,
+    spec_update=RancherTargetSpec,
+    reconciler=RancherReconciler(),
+    strategy=RancherStrategy(),
+    parent=PROJECT,
+    id_valid=is_uuid,
+    actions=standard_actions("publicCloudProject", "rancher/"),
+)
+
+_ON_PROJECT = {"projectId": is_project_id}
+_ON_RANCHER = {"projectId": is_project_id, "rancherId": is_uuid}
+_RANCHER_PATH = RANCHER.item
+
+
+async def reset_admin_credentials(call):
+    rancher = await call.resource(RANCHER)
+    if rancher.status == ResourceStatus.CREATING or "url" not in rancher.current_state:
+        raise ApiError.locked(RANCHER.locked_class, f"Rancher '{rancher.id}' is not deployed yet; retry once it is READY")
+    return {"password": new_password(), "username": "admin"}
+
+
+async def plan_capabilities(call):
+    rancher = await call.resource(RANCHER)
+    current = rancher.current_state.get("plan") or rancher.target_spec["plan"]
+    return await call.paginate_items(catalog.plan_capabilities(current))
+
+
+async def version_capabilities(call):
+    rancher = await call.resource(RANCHER)
+    current = rancher.current_state.get("version") or rancher.target_spec["version"]
+    return await call.paginate_items(catalog.version_capabilities(current))
+
+
+async def project_plan_references(call):
+    await call.resource(PROJECT)
+    return await call.paginate_items(catalog.plan_references())
+
+
+async def project_version_references(call):
+    await call.resource(PROJECT)
+    return await call.paginate_items(catalog.version_references())
+
+
+async def plan_references(call):
+    return await call.paginate_items(catalog.plan_references())
+
+
+async def version_references(call):
+    return await call.paginate_items(catalog.version_references())
+
+
+def _action(name: str) -> tuple[str, ...]:
+    return (f"publicCloudProject:apiovh:{name}",)
+
+
+SECTION = Section(
+    name="publicCloud",
+    description="Public Cloud projects and managed Rancher services",
+    kinds=(PROJECT, RANCHER),
+    operations=(
+        Operation("POST", f"{_RANCHER_PATH}/adminCredentials", reset_admin_credentials,
+                  _action("rancher/adminCredentials/reset"), _ON_RANCHER, "Reset the admin password"),
+        Operation("GET", f"{_RANCHER_PATH}/capabilities/plan", plan_capabilities,
+                  _action("rancher/capabilities/plan/get"), _ON_RANCHER,
+                  "List available and current plans for the given managed Rancher service", paged=True),
+        Operation("GET", f"{_RANCHER_PATH}/capabilities/version", version_capabilities,
+                  _action("rancher/capabilities/version/get"), _ON_RANCHER,
+                  "List available and current versions for the given managed Rancher service", paged=True),
+        Operation("GET", "/publicCloud/project/{projectId}/reference/rancher/plan", project_plan_references,
+                  _action("reference/rancher/plan/get"), _ON_PROJECT,
+                  "List available plans for creating a managed Rancher service", paged=True),
+        Operation("GET", "/publicCloud/project/{projectId}/reference/rancher/version", project_version_references,
+                  _action("reference/rancher/version/get"), _ON_PROJECT,
+                  "List available versions for creating a managed Rancher service", paged=True),
+        Operation("GET", "/publicCloud/reference/rancher/plan", plan_references, (), {},
+                  "List available plans for creating a managed Rancher service", paged=True, deprecated=True),
+        Operation("GET", "/publicCloud/reference/rancher/version", version_references, (), {},
+                  "List available versions for creating a managed Rancher service", paged=True, deprecated=True),
+    ),
+)  # fmt: skip

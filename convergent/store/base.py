@@ -1,0 +1,106 @@
+"""The storage interface every engine implements, and how a database URL picks one.
+
+Reads are plain calls. Writes happen in `async with store.write() as tx:`, one transaction:
+everything done through `tx` commits together or not at all, and a resource read through
+`tx.get_resource` stays locked against other writers until the end of the block. Do no
+network I/O inside a write block: it holds the writer.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from contextlib import AbstractAsyncContextManager
+
+from ..model.records import Event, Resource, Task
+
+__all__ = ["Store", "Tx", "Page", "open_store"]
+
+
+class Page(list):
+    """A list of records, and whether more remain after them."""
+
+    more: bool = False
+
+
+class Tx(ABC):
+    @abstractmethod
+    async def get_resource(self, kind: str, id: str) -> Resource | None: ...
+
+    @abstractmethod
+    async def insert_resource(self, resource: Resource) -> None: ...
+
+    @abstractmethod
+    async def update_resource(self, resource: Resource) -> None: ...
+
+    @abstractmethod
+    async def delete_resource(self, resource: Resource) -> None: ...
+
+    @abstractmethod
+    async def get_task(self, id: str) -> Task | None: ...
+
+    @abstractmethod
+    async def insert_task(self, task: Task) -> None: ...
+
+    @abstractmethod
+    async def update_task(self, task: Task) -> None: ...
+
+    @abstractmethod
+    async def insert_event(self, event: Event) -> None: ...
+
+
+class Store(ABC):
+    url: str
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema to the latest migration."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def write(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    @abstractmethod
+    async def get_resource(self, kind: str, id: str) -> Resource | None: ...
+
+    @abstractmethod
+    async def list_resources(
+        self, account: str, kind: str, parent_id: str, after: int | None, limit: int
+    ) -> Page:
+        """Resources in creation order, those with seq > after, at most `limit`."""
+
+    @abstractmethod
+    async def get_task(self, kind: str, resource_id: str, task_id: str) -> Task | None: ...
+
+    @abstractmethod
+    async def list_tasks(self, kind: str, resource_id: str, before: int | None, limit: int) -> Page:
+        """Tasks of a resource, newest first, those with seq < before."""
+
+    @abstractmethod
+    async def list_events(self, kind: str, resource_id: str, before: int | None, limit: int) -> Page:
+        """Events of a resource, newest first, those with seq < before."""
+
+    @abstractmethod
+    async def due_tasks(self, now: float, limit: int) -> list[Task]:
+        """Unfinished tasks whose due time has come, the earliest first."""
+
+    @abstractmethod
+    async def next_due(self) -> float | None:
+        """The earliest due time of an unfinished task, or None."""
+
+    @abstractmethod
+    async def secret(self, name: str) -> bytes:
+        """A random secret kept in the database, made on first use (shared by all processes)."""
+
+
+def open_store(url: str) -> Store:
+    """A store for a database URL or path: `sqlite:///path`, or a plain file path."""
+    from .sqlite import SqliteStore
+
+    if url.startswith("sqlite:///"):
+        return SqliteStore(url.removeprefix("sqlite:///"))
+    if "://" in url:
+        scheme = url.split("://", 1)[0]
+        raise ValueError(f"unsupported database URL scheme {scheme!r}: use a file path or sqlite:///path")
+    return SqliteStore(url)
