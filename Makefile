@@ -1,0 +1,23 @@
+# The two commands a newcomer types: `make serve` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: serve test bench setup
+
+$(BIN)/convergent: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/convergent
+
+serve: setup
+	$(BIN)/convergent serve $(ARGS)
+
+test: setup
+	$(BIN)/pytest $(ARGS)
+
+bench: setup
+	$(BIN)/python bench/run.py $(ARGS)
