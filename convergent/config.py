@@ -40,6 +40,10 @@ class Config:
 
     @classmethod
     def from_env(cls, environ=os.environ, **overrides) -> Config:
+        known = {f"CONVERGENT_{f.name.upper()}" for f in fields(cls)}
+        unknown = sorted(k for k in environ if k.startswith("CONVERGENT_") and k not in known)
+        if unknown:
+            raise ConfigError(f"unknown setting {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         values = {}
         for f in fields(cls):
             raw = environ.get(f"CONVERGENT_{f.name.upper()}")
