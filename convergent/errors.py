@@ -7,23 +7,39 @@ OVHcloud API answers; clients and tests may rely on it, so the specific parts ar
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 __all__ = ["ApiError"]
 
 
 class ApiError(Exception):
-    __slots__ = ("status", "cls", "message", "details")
+    """An answer that is not a success. `error_code` is set for authentication failures,
+    which OVHcloud's clients dispatch on (`errorCode`, with `httpCode`)."""
 
-    def __init__(self, status: int, cls: str, message: str, details: dict[str, str] | None = None):
+    __slots__ = ("status", "cls", "message", "details", "error_code")
+
+    def __init__(
+        self,
+        status: int,
+        cls: str,
+        message: str,
+        details: dict[str, str] | None = None,
+        error_code: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.cls = cls
         self.message = message
         self.details = details
+        self.error_code = error_code
 
     def body(self) -> dict:
         out: dict = {"class": self.cls, "message": self.message}
         if self.details:
             out["details"] = self.details
+        if self.error_code:
+            out["errorCode"] = self.error_code
+            out["httpCode"] = f"{self.status} {HTTPStatus(self.status).phrase}"
         return out
 
     def __repr__(self) -> str:
@@ -64,7 +80,22 @@ class ApiError(Exception):
     def checksum_required(cls) -> ApiError:
         return cls.bad_request("ChecksumRequired", "A checksum is required to update this resource", field="checksum")
 
-    # 404 / 405 / 412 / 413 / 423
+    # 401 / 403: authentication and authorisation
+    @classmethod
+    def authentication(cls, status: int, code: str, message: str) -> ApiError:
+        """A refusal of the credentials themselves, with the errorCode clients dispatch on."""
+        specific = "".join(part.capitalize() for part in code.split("_"))
+        http = "Unauthorized" if status == 401 else "Forbidden" if status == 403 else "BadRequest"
+        return cls(status, f"Client::{http}::{specific}", message, error_code=code)
+
+    @classmethod
+    def forbidden(cls, message: str, by_iam: list[str], by_authentication: list[str] | None = None) -> ApiError:
+        details = {"unauthorizedActionsByIAM": ",".join(by_iam)}
+        if by_authentication:
+            details["unauthorizedActionsByAuthentication"] = ",".join(by_authentication)
+        return cls(403, "Client::Forbidden", message, details)
+
+    # 404 / 405 / 409 / 412 / 413 / 423
     @classmethod
     def not_found(cls, specific: str, message: str) -> ApiError:
         return cls(404, f"Client::NotFound::{specific}", message)
@@ -76,6 +107,10 @@ class ApiError(Exception):
     @classmethod
     def method_not_allowed(cls, method: str, path: str) -> ApiError:
         return cls(405, "Client::MethodNotAllowed", f"Method {method} is not allowed on {path}")
+
+    @classmethod
+    def conflict(cls, specific: str, message: str) -> ApiError:
+        return cls(409, f"Client::Conflict::{specific}", message)
 
     @classmethod
     def checksum_mismatch(cls, provided: str, current: str, path: str) -> ApiError:

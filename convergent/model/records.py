@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Resource", "Task", "Event"]
+__all__ = ["Resource", "Task", "Event", "Item"]
 
 
 @dataclass(slots=True)
@@ -73,4 +73,21 @@ class Event:
     message: str
     link: str | None
     created_at: float
+    seq: int = 0
+
+
+@dataclass(slots=True)
+class Item:
+    """A plain object (not as-code): a user, an application, a credential, a policy...
+
+    `id` is unique within its kind; `key` is an optional second unique lookup within the kind.
+    """
+
+    account: str
+    kind: str
+    id: str
+    body: dict
+    created_at: float
+    updated_at: float
+    key: str | None = None
     seq: int = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from contextlib import AbstractAsyncContextManager
 
-from ..model.records import Event, Resource, Task
+from ..model.records import Event, Item, Resource, Task
 
 __all__ = ["Store", "Tx", "Page", "open_store"]
 
@@ -46,6 +46,19 @@ class Tx(ABC):
 
     @abstractmethod
     async def insert_event(self, event: Event) -> None: ...
+
+    @abstractmethod
+    async def get_item(self, kind: str, id: str) -> Item | None: ...
+
+    @abstractmethod
+    async def insert_item(self, item: Item) -> None:
+        """Raises KeyError when the kind already has this id or key."""
+
+    @abstractmethod
+    async def update_item(self, item: Item) -> None: ...
+
+    @abstractmethod
+    async def delete_item(self, item: Item) -> None: ...
 
 
 class Store(ABC):
@@ -88,6 +101,21 @@ class Store(ABC):
     @abstractmethod
     async def next_due(self) -> float | None:
         """The earliest due time of an unfinished task, or None."""
+
+    @abstractmethod
+    async def get_item(self, kind: str, id: str) -> Item | None: ...
+
+    @abstractmethod
+    async def find_item(self, kind: str, key: str) -> Item | None:
+        """The item of `kind` whose unique `key` is this one."""
+
+    @abstractmethod
+    async def list_items(self, account: str, kind: str, after: int | None, limit: int) -> Page:
+        """An account's items of a kind in creation order, those with seq > after."""
+
+    @abstractmethod
+    async def list_resources_of(self, account: str, kinds: list[str], after: int | None, limit: int) -> Page:
+        """An account's resources of any of these kinds, in creation order."""
 
     @abstractmethod
     async def secret(self, name: str) -> bytes:

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 import msgspec
 
-from ..model.records import Event, Resource, Task
+from ..model.records import Event, Item, Resource, Task
 from .base import Page, Store, Tx
 from .migrate import pending
 
@@ -38,6 +38,7 @@ _TASK_COLUMNS = (
     "step, due_at, errors, attempts, created_at, updated_at, started_at, finished_at"
 )
 _EVENT_COLUMNS = "seq, account, kind, resource_id, type, name, message, link, created_at"
+_ITEM_COLUMNS = "seq, account, kind, id, key, body, created_at, updated_at"
 
 
 def _resource(row) -> Resource:
@@ -63,6 +64,13 @@ def _event(row) -> Event:
     return Event(
         seq=row[0], account=row[1], kind=row[2], resource_id=row[3], type=row[4], name=row[5],
         message=row[6], link=row[7], created_at=row[8],
+    )  # fmt: skip
+
+
+def _item(row) -> Item:
+    return Item(
+        seq=row[0], account=row[1], kind=row[2], id=row[3], key=row[4], body=_decode(row[5]),
+        created_at=row[6], updated_at=row[7],
     )  # fmt: skip
 
 
@@ -134,6 +142,29 @@ class SqliteTx(Tx):
             (e.account, e.kind, e.resource_id, e.type, e.name, e.message, e.link, e.created_at),
         )
         e.seq = cur.lastrowid
+
+    async def get_item(self, kind: str, id: str) -> Item | None:
+        row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
+        return _item(row) if row else None
+
+    async def insert_item(self, item: Item) -> None:
+        try:
+            cur = self.db.execute(
+                "INSERT INTO objects (account, kind, id, key, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (item.account, item.kind, item.id, item.key, _json(item.body), item.created_at, item.updated_at),
+            )
+        except sqlite3.IntegrityError:
+            raise KeyError(f"{item.kind} {item.id} already exists") from None
+        item.seq = cur.lastrowid
+
+    async def update_item(self, item: Item) -> None:
+        self.db.execute(
+            "UPDATE objects SET account = ?, key = ?, body = ?, updated_at = ? WHERE seq = ?",
+            (item.account, item.key, _json(item.body), item.updated_at, item.seq),
+        )
+
+    async def delete_item(self, item: Item) -> None:
+        self.db.execute("DELETE FROM objects WHERE seq = ?", (item.seq,))
 
 
 class SqliteStore(Store):
@@ -234,6 +265,30 @@ class SqliteStore(Store):
 
     async def next_due(self) -> float | None:
         return self.db.execute("SELECT min(due_at) FROM tasks WHERE due_at IS NOT NULL").fetchone()[0]
+
+    async def get_item(self, kind: str, id: str) -> Item | None:
+        row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
+        return _item(row) if row else None
+
+    async def find_item(self, kind: str, key: str) -> Item | None:
+        row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return _item(row) if row else None
+
+    async def list_items(self, account, kind, after, limit) -> Page:
+        rows = self.db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM objects WHERE account = ? AND kind = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (account, kind, after or 0, limit + 1),
+        ).fetchall()
+        return _page(rows, limit, _item)
+
+    async def list_resources_of(self, account, kinds, after, limit) -> Page:
+        marks = ", ".join("?" * len(kinds))
+        rows = self.db.execute(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind IN ({marks}) AND seq > ? "
+            "ORDER BY seq LIMIT ?",
+            (account, *kinds, after or 0, limit + 1),
+        ).fetchall()
+        return _page(rows, limit, _resource)
 
     async def secret(self, name: str) -> bytes:
         key = f"secret:{name}"

@@ -1,0 +1,1 @@
+"""Accounts, identities and credentials; request signatures; who is calling."""

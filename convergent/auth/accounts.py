@@ -1,0 +1,270 @@
+"""Accounts and what acts for them: users, applications, consumer keys, OAuth2 clients and tokens.
+
+All of them are plain objects in the store (`Item`s); this module is the one place that knows
+their shapes and how they change. Secrets are kept hashed where the protocol allows it
+(passwords, OAuth2 client secrets and tokens); application secrets are kept as they are,
+since verifying a request signature needs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import secrets
+import string
+from dataclasses import dataclass
+
+from ..errors import ApiError
+from ..model.records import Item
+from ..model.times import iso
+from ..store import Store
+from .passwords import hash_password, verify_password
+
+__all__ = [
+    "ACCOUNT", "USER", "APPLICATION", "CREDENTIAL", "OAUTH2_CLIENT", "OAUTH2_TOKEN",
+    "Issued", "account_urn", "user_urn", "service_urn", "new_nic",
+    "ensure_account", "create_user", "create_application", "request_credential",
+    "validate_credential", "issue_credential", "create_oauth2_client", "issue_token", "check_login",
+    "rule_matches",
+]  # fmt: skip
+
+ACCOUNT = "account"
+USER = "user"
+APPLICATION = "application"
+CREDENTIAL = "credential"
+OAUTH2_CLIENT = "oauth2.client"
+OAUTH2_TOKEN = "oauth2.token"
+
+TOKEN_SECONDS = 3600
+_KEY_ALPHABET = string.ascii_letters + string.digits
+_NIC = re.compile(r"[a-z]{2}\d{1,6}-ovh")
+_LOGIN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
+
+
+def _key(length: int = 32) -> str:
+    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(length))
+
+
+def _long_id() -> str:
+    return str(secrets.randbelow(9 * 10**9) + 10**9)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def account_urn(nic: str) -> str:
+    return f"urn:v1:eu:identity:account:{nic}"
+
+
+def user_urn(nic: str, login: str) -> str:
+    return f"urn:v1:eu:identity:user:{nic}/{login}"
+
+
+def group_urn(nic: str, group: str) -> str:
+    return f"urn:v1:eu:identity:group:{nic}/{group}"
+
+
+def service_urn(nic: str, client_id: str) -> str:
+    return f"urn:v1:eu:identity:credential:{nic}/oauth2-{client_id}"
+
+
+def new_nic() -> str:
+    return f"{''.join(secrets.choice(string.ascii_lowercase) for _ in range(2))}{secrets.randbelow(9000) + 1000}-ovh"
+
+
+def is_nic(value: str) -> bool:
+    return _NIC.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A ready-to-use credential, as `convergent credential create --json` prints it."""
+
+    account: str
+    application_key: str
+    application_secret: str
+    consumer_key: str
+
+    def as_json(self, endpoint: str) -> dict:
+        return {
+            "account": self.account,
+            "applicationKey": self.application_key,
+            "applicationSecret": self.application_secret,
+            "consumerKey": self.consumer_key,
+            "endpoint": endpoint,
+        }
+
+
+async def ensure_account(store: Store, nic: str, now: float, password: str | None = None) -> tuple[Item, str | None]:
+    """The account `nic`, created when missing; the second value is its new password, if made."""
+    if not is_nic(nic):
+        raise ApiError.invalid_parameter("account", f"{nic!r} is not an account name like xx1111-ovh")
+    existing = await store.get_item(ACCOUNT, nic)
+    if existing is not None:
+        return existing, None
+    password = password or _key(20)
+    account = Item(
+        account=nic, kind=ACCOUNT, id=nic, created_at=now, updated_at=now,
+        body={"nichandle": nic, "email": f"{nic}@example.invalid", "passwordHash": hash_password(password),
+              "state": "complete", "customerCode": str(secrets.randbelow(9 * 10**7) + 10**7)},
+    )  # fmt: skip
+    async with store.write() as tx:
+        if await tx.get_item(ACCOUNT, nic) is not None:
+            return await tx.get_item(ACCOUNT, nic), None
+        await tx.insert_item(account)
+    return account, password
+
+
+async def create_user(store: Store, nic: str, login: str, password: str, now: float, *, email: str = "",
+                      description: str = "", group: str = "DEFAULT") -> Item:  # fmt: skip
+    if not _LOGIN.fullmatch(login):
+        raise ApiError.invalid_field("login", "1 to 64 letters, digits or ._@-")
+    if len(password) < 8:
+        raise ApiError.invalid_field("password", "at least 8 characters")
+    user = Item(
+        account=nic, kind=USER, id=f"{nic}/{login}", created_at=now, updated_at=now,
+        body={"login": login, "email": email, "description": description, "group": group, "status": "OK",
+              "creation": iso(now), "lastUpdate": iso(now), "passwordLastUpdate": iso(now),
+              "urn": user_urn(nic, login), "passwordHash": hash_password(password)},
+    )  # fmt: skip
+    async with store.write() as tx:
+        try:
+            await tx.insert_item(user)
+        except KeyError:
+            raise ApiError.conflict("UserAlreadyExists", f"User '{login}' already exists") from None
+    return user
+
+
+async def create_application(store: Store, nic: str, name: str, description: str, now: float) -> Item:
+    app = Item(
+        account=nic, kind=APPLICATION, id=_long_id(), key=_key(16), created_at=now, updated_at=now,
+        body={"name": name, "description": description, "status": "active", "secret": _key(32)},
+    )  # fmt: skip
+    app.body["applicationId"] = int(app.id)
+    app.body["applicationKey"] = app.key
+    async with store.write() as tx:
+        await tx.insert_item(app)
+    return app
+
+
+def _rules(rules) -> list[dict]:
+    out = []
+    for i, rule in enumerate(rules or []):
+        if not isinstance(rule, dict) or not isinstance(rule.get("path"), str) or not rule["path"].startswith("/"):
+            raise ApiError.invalid_field(f"accessRules[{i}].path", "a path starting with /")
+        method = str(rule.get("method", "")).upper()
+        if method not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+            raise ApiError.invalid_field(f"accessRules[{i}].method", "one of GET, POST, PUT, DELETE, PATCH")
+        out.append({"method": method, "path": rule["path"]})
+    return out
+
+
+def _blocks(allowed) -> list[str] | None:
+    if allowed is None:
+        return None
+    out = []
+    for i, block in enumerate(allowed):
+        try:
+            out.append(ipaddress.ip_network(str(block), strict=False).with_prefixlen)
+        except ValueError:
+            raise ApiError.invalid_field(f"allowedIPs[{i}]", "an IP address or CIDR block") from None
+    return out
+
+
+async def request_credential(store: Store, app: Item, rules, redirection, allowed_ips, now: float) -> Item:
+    """A new consumer key, pending validation by an account owner or user."""
+    credential = Item(
+        account="", kind=CREDENTIAL, id=_long_id(), key=_key(32), created_at=now, updated_at=now,
+        body={"applicationId": int(app.id), "rules": _rules(rules), "allowedIPs": _blocks(allowed_ips),
+              "status": "pendingValidation", "creation": iso(now), "expiration": None, "lastUse": None,
+              "ovhSupport": False, "redirection": redirection, "login": None,
+              "validationToken": _key(24), "expiresAt": None},
+    )  # fmt: skip
+    credential.body["credentialId"] = int(credential.id)
+    async with store.write() as tx:
+        await tx.insert_item(credential)
+    return credential
+
+
+async def check_login(store: Store, login: str, password: str) -> tuple[str, str | None] | None:
+    """`nic` (the account owner) or `nic/login` (a user) with its password -> (nic, user login)."""
+    nic, _, user = login.partition("/")
+    if user:
+        item = await store.get_item(USER, f"{nic}/{user}")
+        if item is None or item.body["status"] != "OK" or not verify_password(password, item.body["passwordHash"]):
+            return None
+        return nic, user
+    item = await store.get_item(ACCOUNT, nic)
+    if item is None or not verify_password(password, item.body["passwordHash"]):
+        return None
+    return nic, None
+
+
+async def validate_credential(store: Store, credential: Item, nic: str, login: str | None, seconds: float | None, now: float) -> Item:
+    async with store.write() as tx:
+        current = await tx.get_item(CREDENTIAL, credential.id)
+        if current is None or current.body["status"] != "pendingValidation":
+            raise ApiError.conflict("CredentialNotPending", "This credential is not waiting for validation")
+        current.account = nic
+        current.body.update(
+            status="validated", login=login, validationToken=None,
+            expiresAt=None if seconds is None else now + seconds,
+            expiration=None if seconds is None else iso(now + seconds),
+        )  # fmt: skip
+        current.updated_at = now
+        await tx.update_item(current)
+    return current
+
+
+async def issue_credential(store: Store, nic: str, now: float, rules=None) -> Issued:
+    """An application and a validated consumer key for the account owner (created if missing)."""
+    await ensure_account(store, nic, now)
+    app = await create_application(store, nic, "convergent", "created by convergent", now)
+    every = rules or [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")]
+    pending = await request_credential(store, app, every, None, None, now)
+    await validate_credential(store, pending, nic, None, None, now)
+    return Issued(nic, app.key, app.body["secret"], pending.key)
+
+
+async def create_oauth2_client(store: Store, nic: str, name: str, description: str, now: float) -> tuple[Item, str]:
+    """A service account; returns it and its secret (shown once, kept hashed)."""
+    client_id = f"EU.{secrets.token_hex(8)}"
+    secret = _key(40)
+    client = Item(
+        account=nic, kind=OAUTH2_CLIENT, id=client_id, created_at=now, updated_at=now,
+        body={"clientId": client_id, "name": name, "description": description, "flow": "CLIENT_CREDENTIALS",
+              "callbackUrls": [], "identity": service_urn(nic, client_id), "secretHash": _sha256(secret)},
+    )  # fmt: skip
+    async with store.write() as tx:
+        await tx.insert_item(client)
+    return client, secret
+
+
+async def issue_token(store: Store, client_id: str, secret: str, now: float) -> tuple[str, Item] | None:
+    client = await store.get_item(OAUTH2_CLIENT, client_id)
+    if client is None or not secrets.compare_digest(client.body["secretHash"], _sha256(secret)):
+        return None
+    token = secrets.token_urlsafe(32)
+    item = Item(
+        account=client.account, kind=OAUTH2_TOKEN, id=_sha256(token), created_at=now, updated_at=now,
+        body={"clientId": client_id, "expiresAt": now + TOKEN_SECONDS},
+    )  # fmt: skip
+    async with store.write() as tx:
+        await tx.insert_item(item)
+    return token, client
+
+
+def rule_matches(rule: dict, method: str, path: str) -> bool:
+    """An access rule: same method, and its path with `*` standing for any rest."""
+    if rule["method"] != method:
+        return False
+    pattern = rule["path"]
+    if "*" not in pattern:
+        return pattern == path
+    return re.fullmatch(".*".join(re.escape(p) for p in pattern.split("*")), path) is not None
+
+
+def token_id(token: str) -> str:
+    return _sha256(token)

@@ -1,0 +1,145 @@
+"""Who is calling: a signed request (application + consumer key) or an OAuth2 bearer token.
+
+Every refusal happens here, before any handler runs, with the `errorCode` OVHcloud's clients
+dispatch on. Signed requests are checked exactly as OVHcloud checks them: the signature over
+the raw URL (scheme, Host header, raw path and query) and the raw body, a timestamp within
+`WINDOW` seconds of the server's clock (the same signed request is accepted again within it),
+the consumer key's state, expiry, allowed IPs and access rules.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from ..errors import ApiError
+from ..model.records import Item
+from ..model.times import iso
+from ..store import Store
+from . import accounts
+from .signature import signature_matches
+
+__all__ = ["Authenticator", "Caller", "WINDOW", "ANONYMOUS", "full_url"]
+
+WINDOW = 300  # seconds either side of the server's clock
+LAST_USE_EVERY = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The identity a call acts as. `owner` is the account itself, which may do everything."""
+
+    account: str
+    identity: str
+    owner: bool
+    groups: tuple[str, ...] = ()
+    credential: Item | None = None
+    ip: str = ""
+    method: str = "signature"  # or "oauth2", "none"
+
+
+ANONYMOUS = Caller(account="", identity="", owner=False, method="none")
+
+
+def _invalid_credential() -> ApiError:
+    return ApiError.authentication(403, "INVALID_CREDENTIAL", "This credential is not valid")
+
+
+def full_url(request: Request) -> str:
+    scope = request.scope
+    scheme = request.headers.get("x-forwarded-proto") or scope["scheme"]
+    host = request.headers.get("host", "")
+    target = scope.get("raw_path") or scope["path"].encode()
+    query = scope.get("query_string", b"")
+    return f"{scheme}://{host}{target.decode('latin-1')}" + (f"?{query.decode('latin-1')}" if query else "")
+
+
+def _ip_allowed(ip: str, blocks: list[str] | None) -> bool:
+    if not blocks:
+        return True
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(block) for block in blocks)
+
+
+class Authenticator:
+    """Holds what authentication remembers between calls (when a credential was last noted used)."""
+
+    def __init__(self, store: Store, now):
+        self.store = store
+        self.now = now
+        self._last_use: dict[str, float] = {}
+
+    async def caller(self, request: Request, rule_path: str) -> Caller:
+        headers = request.headers
+        ip = request.client.host if request.client else ""
+        authorization = headers.get("authorization", "")
+        if authorization[:7].lower() == "bearer ":
+            return await self._bearer(authorization[7:].strip(), ip)
+        app_key = headers.get("x-ovh-application")
+        if not app_key:
+            raise ApiError.authentication(401, "NOT_AUTHENTICATED", "You must login first")
+        app = await self.store.find_item(accounts.APPLICATION, app_key)
+        if app is None or app.body["status"] != "active":
+            raise ApiError.authentication(403, "INVALID_KEY", "This application key is invalid")
+        consumer_key = headers.get("x-ovh-consumer")
+        if not consumer_key:
+            raise ApiError.authentication(403, "NOT_CREDENTIAL", "This call requires a consumer key (X-Ovh-Consumer)")
+        stamp = headers.get("x-ovh-timestamp", "")
+        if not stamp.isdigit():
+            raise ApiError.authentication(400, "INVALID_SIGNATURE", "X-Ovh-Timestamp is missing or not a Unix time")
+        now = self.now()
+        if abs(int(stamp) - now) > WINDOW:
+            raise ApiError.authentication(
+                400,
+                "QUERY_TIME_OUT",
+                f"Query out of time: X-Ovh-Timestamp {stamp} is more than {WINDOW} s from the server time "
+                f"{int(now)} (GET /auth/time)",
+            )
+        body = await request.body()
+        provided = headers.get("x-ovh-signature", "")
+        if not signature_matches(provided, app.body["secret"], consumer_key, request.method, full_url(request), body, stamp):
+            raise ApiError.authentication(400, "INVALID_SIGNATURE", "Invalid signature")
+        credential = await self.store.find_item(accounts.CREDENTIAL, consumer_key)
+        if credential is None or credential.body["applicationId"] != int(app.id):
+            raise _invalid_credential()
+        body_ = credential.body
+        if body_["status"] != "validated" or (body_["expiresAt"] is not None and body_["expiresAt"] <= now):
+            raise _invalid_credential()
+        if not _ip_allowed(ip, body_["allowedIPs"]):
+            raise ApiError.authentication(403, "FORBIDDEN", f"This credential may not be used from {ip}")
+        if not any(accounts.rule_matches(rule, request.method, rule_path) for rule in body_["rules"]):
+            raise ApiError.authentication(403, "NOT_GRANTED_CALL", "This call has not been granted")
+        await self._note_use(credential, now)
+        login = body_["login"]
+        if login is None:
+            return Caller(credential.account, accounts.account_urn(credential.account), True, (), credential, ip)
+        user = await self.store.get_item(accounts.USER, f"{credential.account}/{login}")
+        if user is None or user.body["status"] != "OK":
+            raise _invalid_credential()
+        groups = (accounts.group_urn(credential.account, user.body["group"]),)
+        return Caller(credential.account, user.body["urn"], False, groups, credential, ip)
+
+    async def _bearer(self, token: str, ip: str) -> Caller:
+        item = await self.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token))
+        if item is None or item.body["expiresAt"] <= self.now():
+            raise ApiError.authentication(401, "INVALID_CREDENTIAL", "This access token is not valid or has expired")
+        client = await self.store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"])
+        if client is None:
+            raise ApiError.authentication(401, "INVALID_CREDENTIAL", "This access token is not valid or has expired")
+        return Caller(client.account, client.body["identity"], False, (), None, ip, "oauth2")
+
+    async def _note_use(self, credential: Item, now: float) -> None:
+        if now - self._last_use.get(credential.id, 0.0) < LAST_USE_EVERY:
+            return
+        self._last_use[credential.id] = now
+        async with self.store.write() as tx:
+            current = await tx.get_item(accounts.CREDENTIAL, credential.id)
+            if current is not None:
+                current.body["lastUse"] = iso(now)
+                await tx.update_item(current)
+

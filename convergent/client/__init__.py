@@ -1,0 +1,5 @@
+"""A Python client for OVHcloud-style APIs (convergent or OVHcloud itself)."""
+
+from .auth import OvhSignature
+
+__all__ = ["OvhSignature"]

@@ -1,0 +1,1 @@
+"""Identity and access management: pure policy decisions (see `convergent.iam.policy`)."""
