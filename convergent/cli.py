@@ -49,6 +49,7 @@ def serve(
     from .api import create_app
 
     config = _config(host=host, port=port, database=database, instant=instant, time_scale=time_scale)
+    _announce_first_start(config)
     typer.echo(
         f"convergent serving http://{config.host}:{config.port}/v2 on {config.database} "
         f"(step time x{config.effective_time_scale:g}); Ctrl-C stops",
@@ -62,6 +63,89 @@ def serve(
         log_level="info" if access_log else "warning",
         timeout_graceful_shutdown=10,
     )
+
+
+def _endpoint(config: Config) -> str:
+    return f"http://{config.host}:{config.port}"
+
+
+def _announce_first_start(config: Config) -> None:
+    from .auth.bootstrap import first_start, snippet
+    from .store import open_store
+
+    async def run():
+        store = open_store(config.database)
+        await store.open()
+        try:
+            return await first_start(store)
+        finally:
+            await store.close()
+
+    created = asyncio.run(run())
+    if created is None:
+        return
+    issued, password = created
+    endpoint = _endpoint(config)
+    typer.echo(
+        f"""First start: created account {issued.account} (shown once, keep it):
+  owner password      {password}
+  application key     {issued.application_key}
+  application secret  {issued.application_secret}
+  consumer key        {issued.consumer_key}   (validated, all routes)
+
+python-ovh:
+{snippet(issued, endpoint)}
+""",
+        err=True,
+    )
+
+
+credential_app = typer.Typer(help="API credentials.", no_args_is_help=True)
+app.add_typer(credential_app, name="credential")
+
+
+@credential_app.command("create")
+def credential_create(
+    account: Annotated[str, typer.Option(help="Account (nic) the credential acts as; created when missing")],
+    rules: Annotated[
+        Optional[list[str]],
+        typer.Option("--rule", help="Access rule 'METHOD /path' ('*' for any rest); repeat; default: all routes"),
+    ] = None,
+    database: DatabaseOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
+) -> None:
+    """Create an application and a validated consumer key for ACCOUNT, and print them."""
+    import json
+    import time
+
+    from .auth import accounts
+    from .errors import ApiError
+    from .store import open_store
+
+    parsed = []
+    for rule in rules or []:
+        method, _, path = rule.strip().partition(" ")
+        parsed.append({"method": method.upper(), "path": path.strip()})
+    config = _config(database=database)
+
+    async def run():
+        store = open_store(config.database)
+        await store.open()
+        try:
+            return await accounts.issue_credential(store, account, time.time(), parsed or None)
+        finally:
+            await store.close()
+
+    try:
+        issued = asyncio.run(run())
+    except ApiError as error:
+        raise typer.BadParameter(error.message) from None
+    out = issued.as_json(_endpoint(config))
+    if json_output:
+        typer.echo(json.dumps(out))
+    else:
+        for key, value in out.items():
+            typer.echo(f"{key:18} {value}")
 
 
 @app.command()

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import pathlib
+import time
 
 import httpx
 import pytest
 
 from convergent.api import create_app
+from convergent.auth import accounts
+from convergent.client import OvhSignature
 from convergent.config import Config
+
+ACCOUNT = "xx1111-ovh"
 
 REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -34,10 +39,35 @@ async def app(config):
 
 
 @pytest.fixture
-async def client(app):
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
+def credentials(app):
+    """Issue a validated consumer key for an account (the owner, all routes by default)."""
+
+    async def issue(account: str = ACCOUNT, rules=None) -> accounts.Issued:
+        return await accounts.issue_credential(app.state.ctx.store, account, time.time(), rules)
+
+    return issue
+
+
+@pytest.fixture
+async def connect(app):
+    """An HTTP client over ASGI that signs its requests with the given credential (or none)."""
+    opened = []
+
+    def make(issued: accounts.Issued | None = None, **kwargs) -> httpx.AsyncClient:
+        auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key) if issued else None
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", auth=auth, **kwargs)
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        await client.aclose()
+
+
+@pytest.fixture
+async def client(credentials, connect):
+    """A client signed as the owner of account xx1111-ovh."""
+    return connect(await credentials())
 
 
 @pytest.fixture

@@ -1,10 +1,14 @@
 """The task engine, through a section declared here the way a framework user declares one."""
 
+import time
+
 import httpx
 import msgspec
 import pytest
 
 from convergent.api import create_app
+from convergent.auth import accounts
+from convergent.client import OvhSignature
 from convergent.config import Config
 from convergent.model.kind import Kind, Plan, Step, StepFailed, standard_actions
 from convergent.model.section import Section
@@ -69,7 +73,9 @@ async def lab(tmp_path, reconciler):
         ctx = app.state.ctx
         now = [1_800_000_000.0]
         ctx.clock.now = lambda: now[0]  # a manual clock: tests move time themselves
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        issued = await accounts.issue_credential(ctx.store, "xx1111-ovh", time.time())
+        auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth) as client:
             yield client, ctx, now
 
 

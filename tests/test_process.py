@@ -8,8 +8,12 @@ import subprocess
 import sys
 import time
 
+import json
+
 import httpx
 import pytest
+
+from convergent.client import OvhSignature
 
 pytestmark = pytest.mark.slow
 
@@ -71,6 +75,17 @@ def servers():
         server.log.close()
 
 
+def signed(database) -> OvhSignature:
+    """A validated credential made with the command line, as a script would."""
+    out = subprocess.run(
+        [sys.executable, "-m", "convergent", "credential", "create", "--account", "xx1111-ovh",
+         "--database", str(database), "--json"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    issued = json.loads(out)
+    return OvhSignature(issued["applicationKey"], issued["applicationSecret"], issued["consumerKey"])
+
+
 def wait_for(predicate, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -91,25 +106,27 @@ def make_rancher(c: httpx.Client):
 
 def test_lifecycle_and_clean_stop(tmp_path, servers):
     db = tmp_path / "c.db"
+    auth = signed(db)
     server = servers(db, "--instant")
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, auth=auth) as c:
         url = make_rancher(c)
         ready = wait_for(lambda: (r := c.get(url).json())["resourceStatus"] == "READY" and r)
-        assert c.get("/v2/").json()["apis"][0]["path"] == "/publicCloud"
+        assert {a["path"] for a in c.get("/v2/").json()["apis"]} == {"/iam", "/publicCloud"}
     assert server.stop(signal.SIGINT) == 0
     again = servers(db, "--instant")
-    with httpx.Client(base_url=again.url) as c:
+    with httpx.Client(base_url=again.url, auth=auth) as c:
         assert c.get(url).json() == ready
 
 
 def test_concurrent_puts_on_a_real_server_exactly_one_wins(tmp_path, servers):
+    auth = signed(tmp_path / "c.db")
     server = servers(tmp_path / "c.db", "--instant")
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, auth=auth) as c:
         url = make_rancher(c)
         rancher = wait_for(lambda: (r := c.get(url).json())["resourceStatus"] == "READY" and r)
 
     async def race():
-        async with httpx.AsyncClient(base_url=server.url) as ac:
+        async with httpx.AsyncClient(base_url=server.url, auth=auth) as ac:
             bodies = [{"checksum": rancher["checksum"], "targetSpec": {**rancher["targetSpec"], "name": f"n{i}"}} for i in range(16)]
             return await asyncio.gather(*(ac.put(url, json=b) for b in bodies))
 
@@ -120,9 +137,10 @@ def test_concurrent_puts_on_a_real_server_exactly_one_wins(tmp_path, servers):
 
 def test_kill_9_during_a_task_then_restart_completes_it_once(tmp_path, servers):
     db = tmp_path / "c.db"
+    auth = signed(db)
     # Steps last a fifth of their realistic time: the create task runs for about 4 seconds.
     server = servers(db, "--time-scale", "0.2")
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, auth=auth) as c:
         url = make_rancher(c)
         link = c.get(url).json()["currentTasks"][0]["link"]
 
@@ -135,7 +153,7 @@ def test_kill_9_during_a_task_then_restart_completes_it_once(tmp_path, servers):
     server.proc.wait()
 
     again = servers(db, "--instant")
-    with httpx.Client(base_url=again.url) as c:
+    with httpx.Client(base_url=again.url, auth=auth) as c:
         done = wait_for(lambda: (r := c.get(url).json())["resourceStatus"] == "READY" and r)
         assert done["currentTasks"] == []
         task = c.get(link).json()

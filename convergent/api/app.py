@@ -65,7 +65,7 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
                     await runner
             await ctx.stop()
 
-    routes: list[Route] = [*discovery_routes(sections), *section_routes("/v2", sections, ctx)]
+    routes: list[Route] = [*discovery_routes(sections), *section_routes(sections, ctx)]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(QueryId)],

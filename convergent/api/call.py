@@ -9,12 +9,13 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..auth.authenticate import Caller
 from ..errors import ApiError
+from ..model.envelope import urn
 from ..model.kind import Kind
 from ..model.records import Resource
 from ..store import Page
 from .context import Context
-from .identity import Caller
 from .pagination import page_size
 from .responses import json_response
 
@@ -79,6 +80,17 @@ class Call:
             raise ApiError.not_found(kind.not_found_class, f"{kind.label} '{id}' does not exist")
         return resource
 
+    @staticmethod
+    def urn_of(kind: Kind, resource: Resource) -> str:
+        return urn(kind.owner().iam_type, resource.id)
+
+    async def visible(self, kind: Kind, resources: list[Resource], actions: tuple[str, ...]) -> list[Resource]:
+        """Those of `resources` on which the caller may do `actions` (all of them, for the owner)."""
+        if self.caller.owner:
+            return resources
+        require = self.ctx.authorizer.decide
+        return [r for r in resources if (await require(self.caller, actions, self.urn_of(kind, r), r.tags)).allowed]
+
     async def parent(self, kind: Kind) -> Resource | None:
         return None if kind.parent is None else await self.resource(kind.parent)
 
@@ -89,8 +101,10 @@ class Call:
         self,
         fetch: Callable[[int | None, int], Awaitable[Page]],
         render: Callable[[Any], Any],
+        keep: Callable[[Page], Awaitable[list]] | None = None,
     ) -> Response:
-        """A page of a stored list: `fetch(position, size)` returns records carrying `seq`."""
+        """A page of a stored list: `fetch(position, size)` returns records carrying `seq`;
+        `keep` filters what the caller may see (the cursor still moves past what it hides)."""
         headers = self.request.headers
         size = page_size(headers.get("x-pagination-size"))
         scope = self._scope()
@@ -100,7 +114,8 @@ class Call:
         extra = {}
         if page.more and page:
             extra["X-Pagination-Cursor-Next"] = self.ctx.cursors.sign(scope, page[-1].seq)
-        return json_response([render(item) for item in page], headers=extra)
+        shown = await keep(page) if keep else page
+        return json_response([render(item) for item in shown], headers=extra)
 
     async def paginate_items(self, items: Sequence) -> Response:
         """A page of a computed list (references, capabilities): positions count items served."""

@@ -9,6 +9,8 @@ from ..engine import Changes, Clock, Engine
 from ..model.kind import Kind
 from ..model.section import Section
 from ..store import Store, open_store
+from ..auth.authenticate import Authenticator
+from .authorize import Authorizer
 from .pagination import Cursors
 
 __all__ = ["Context"]
@@ -22,6 +24,8 @@ class Context:
     clock: Clock
     engine: Engine
     changes: Changes
+    authenticator: Authenticator
+    authorizer: Authorizer
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
 
@@ -36,7 +40,10 @@ class Context:
         store = open_store(config.database)
         clock = Clock(config.effective_time_scale)
         engine = Engine(store, kinds, clock)
-        return cls(config, sections, store, clock, engine, Changes(store, clock, engine.wake), kinds)
+        changes = Changes(store, clock, engine.wake)
+        return cls(
+            config, sections, store, clock, engine, changes, Authenticator(store), Authorizer(store), kinds
+        )
 
     async def start(self) -> None:
         await self.store.open()

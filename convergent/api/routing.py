@@ -1,7 +1,9 @@
 """Operations become Starlette routes: one generic endpoint wraps every handler.
 
-The table is built and checked once, when the app is made: two operations on the same method
-and path are refused then, not discovered on a request.
+On every call, in this order: authenticate (unless the operation is public), check the
+consumer key's access rules, check path parameters, authorise the operation's IAM actions on
+the resource the path names, then run the handler. The table is built and checked once, when
+the app is made: two operations on the same method and path are refused then.
 """
 
 from __future__ import annotations
@@ -12,18 +14,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..auth.authenticate import ANONYMOUS, granted
 from ..errors import ApiError
+from ..model.kind import Kind
 from ..model.operation import Operation
 from ..model.section import Section
+from .authorize import account_resource_urn
 from .call import Call
 from .context import Context
-from .identity import identify
 from .responses import json_response
 from .standard import standard_operations
 
-__all__ = ["section_routes", "operations_of"]
+__all__ = ["section_routes", "operations_of", "BRANCH_PREFIXES"]
 
 log = logging.getLogger("convergent.api")
+
+# Where each branch is served. v1 routes answer under the root, /1.0 and its alias /v1.
+BRANCH_PREFIXES = {"v2": ("/v2",), "v1": ("", "/1.0", "/v1")}
 
 
 def operations_of(section: Section) -> list[Operation]:
@@ -34,18 +41,42 @@ def operations_of(section: Section) -> list[Operation]:
     return ops
 
 
-def _endpoint(op: Operation, ctx: Context):
+def _scope(section: Section, op: Operation) -> Kind | None:
+    """The kind whose resource URN the operation's actions are checked on (None: the account)."""
+    owners = {kind.owner() for kind in section.kinds if kind.owner().iam_type}
+    named = [k for k in owners if f"{{{k.id_param}}}" in op.path]
+    return max(named, key=lambda k: len(k.item), default=None)
+
+
+def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep_prefix: bool):
     checks = tuple(op.params.items())
     handler = op.handler
+    actions = op.actions
     deprecation = {"Deprecation": "true"} if op.deprecated else None
+    cut = 0 if keep_prefix else len(prefix)
 
     async def endpoint(request: Request) -> Response:
+        if op.public:
+            caller = ANONYMOUS
+        else:
+            caller = await ctx.authenticator.caller(request)
+            if not granted(caller, request.method, request.url.path[cut:]):
+                raise ApiError(
+                    403,
+                    "Client::Forbidden",
+                    "This call has not been granted",
+                    {"unauthorizedActionsByAuthentication": ",".join(actions)},
+                    "NOT_GRANTED_CALL",
+                )
         params = request.path_params
         for name, valid in checks:
             if not valid(params[name]):
                 raise ApiError.invalid_parameter(name, f"{params[name]!r} is not a valid {name}")
+        call = Call(request, params, caller, ctx)
+        if not op.public and not caller.owner and not op.iam_per_item:
+            await _authorize(call, scope, actions)
         try:
-            result = await handler(Call(request, params, identify(request), ctx))
+            result = await handler(call)
         except ApiError:
             raise
         except Exception:
@@ -60,16 +91,26 @@ def _endpoint(op: Operation, ctx: Context):
     return endpoint
 
 
-def section_routes(branch: str, sections: tuple[Section, ...], ctx: Context) -> list[Route]:
-    by_path: dict[str, dict[str, Operation]] = {}
-    for section in sections:
-        for op in operations_of(section):
-            methods = by_path.setdefault(op.path, {})
-            if op.method in methods:
-                raise ValueError(f"two operations for {op.method} {branch}{op.path}")
-            methods[op.method] = op
+async def _authorize(call: Call, scope: Kind | None, actions: tuple[str, ...]) -> None:
+    if scope is None:
+        await call.ctx.authorizer.require(call.caller, actions, account_resource_urn(call.account))
+        return
+    resource = await call.resource(scope)  # 404 unless the caller's account has it
+    await call.ctx.authorizer.require(call.caller, actions, call.urn_of(scope, resource), resource.tags)
+
+
+def section_routes(sections: tuple[Section, ...], ctx: Context) -> list[Route]:
+    seen: set[tuple[str, str]] = set()
     routes = []
-    for path, methods in by_path.items():
-        for method, op in methods.items():
-            routes.append(Route(branch + path, _endpoint(op, ctx), methods=[method]))
+    for section in sections:
+        prefixes = BRANCH_PREFIXES[section.branch]
+        for op in operations_of(section):
+            scope = _scope(section, op)
+            for prefix in prefixes:
+                key = (op.method, prefix + op.path)
+                if key in seen:
+                    raise ValueError(f"two operations for {op.method} {prefix}{op.path}")
+                seen.add(key)
+                endpoint = _endpoint(op, scope, ctx, prefix, keep_prefix=section.branch == "v2")
+                routes.append(Route(prefix + op.path, endpoint, methods=[op.method]))
     return routes

@@ -26,12 +26,15 @@ def _param_checks(kind: Kind, *, item: bool) -> dict:
 
 
 def standard_operations(kind: Kind) -> list[Operation]:
+    per_item = kind.parent is None and kind.iam_type is not None
+
     async def list_(call: Call):
         await call.parent(kind)
         parent_id = call.params[kind.parent.id_param] if kind.parent else ""
         return await call.paginate(
             lambda after, size: call.ctx.store.list_resources(call.account, kind.key, parent_id, after, size),
             lambda r: envelope(kind, r),
+            (lambda page: call.visible(kind, page, kind.actions["list"])) if per_item else None,
         )
 
     async def create(call: Call):
@@ -94,8 +97,9 @@ def standard_operations(kind: Kind) -> list[Operation]:
         "events": ("GET", f"{item}/event", events, on_item, True, f"List the events of a {kind.label}"),
     }  # fmt: skip
     return [
-        Operation(method, path, handler, tuple(kind.actions[name]), checks, summary, paged)
+        Operation(method, path, handler, tuple(kind.actions[name]), checks, summary, paged,
+                  iam_per_item=per_item and name == "list")
         for name, (method, path, handler, checks, paged, summary) in table.items()
         if name in kind.operations
-    ]
+    ]  # fmt: skip
 

@@ -19,7 +19,10 @@ class Operation:
     `path` is relative to the branch (`/publicCloud/project/{projectId}`). `params` maps each
     path parameter to a check of its raw value; a value that fails gets a 400 naming it before
     the handler runs. The handler receives the call and returns a JSON-able value, or a Page.
-    `actions` are the IAM actions the call needs, as the reference's `x-iam-actions` name them.
+    `actions` are the IAM actions the call needs, as the reference's `x-iam-actions` name them;
+    they are checked on the URN of the resource the path names (the deepest kind of the section
+    whose id parameter is in the path), or on the account's URN. A `public` operation needs no
+    authentication (`/auth/time`, `/auth/credential`).
     """
 
     method: str
@@ -30,3 +33,5 @@ class Operation:
     summary: str = ""
     paged: bool = False
     deprecated: bool = False
+    public: bool = False
+    iam_per_item: bool = False  # a list that shows each caller only what it may see

@@ -8,6 +8,9 @@ __all__ = ["builtin_sections"]
 
 
 def builtin_sections() -> tuple[Section, ...]:
+    from .auth import SECTION as auth
+    from .iam import SECTION as iam
+    from .me import SECTION as me
     from .publiccloud import SECTION as public_cloud
 
-    return (public_cloud,)
+    return (auth, me, iam, public_cloud)

@@ -106,6 +106,10 @@ class Store(ABC):
     async def get_item(self, kind: str, id: str) -> Item | None: ...
 
     @abstractmethod
+    async def any_item(self, kind: str) -> bool:
+        """Whether any account has an item of this kind."""
+
+    @abstractmethod
     async def find_item(self, kind: str, key: str) -> Item | None:
         """The item of `kind` whose unique `key` is this one."""
 

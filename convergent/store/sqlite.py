@@ -270,6 +270,9 @@ class SqliteStore(Store):
         row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
         return _item(row) if row else None
 
+    async def any_item(self, kind: str) -> bool:
+        return self.db.execute("SELECT 1 FROM objects WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
+
     async def find_item(self, kind: str, key: str) -> Item | None:
         row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         return _item(row) if row else None
