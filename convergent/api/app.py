@@ -10,16 +10,16 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.routing import Route
 
 from ..config import Config
 from ..errors import ApiError
 from ..model.section import Section
 from .context import Context
-from .discovery import discovery_routes
+from .discovery import add_discovery
 from .queryid import QueryId
 from .responses import error_response
-from .routing import section_routes
+from .routing import dispatcher, route_table
+from .table import Table
 
 __all__ = ["create_app"]
 
@@ -65,12 +65,15 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
                     await runner
             await ctx.stop()
 
-    routes: list[Route] = [*discovery_routes(sections), *section_routes(sections, ctx)]
+    table = Table()
+    add_discovery(table, sections)
+    route_table(sections, ctx, table)
     app = Starlette(
-        routes=routes,
+        routes=[dispatcher(table)],
         middleware=[Middleware(QueryId)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.table = table
     return app

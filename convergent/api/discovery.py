@@ -4,12 +4,12 @@ console and clients read."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.routing import Route
 
 from ..model.section import Section
 from .responses import json_response
+from .table import Table
 
-__all__ = ["discovery_routes"]
+__all__ = ["add_discovery"]
 
 
 def _index(sections: tuple[Section, ...], base_path: str):
@@ -18,18 +18,15 @@ def _index(sections: tuple[Section, ...], base_path: str):
         for s in sections
     ]
 
-    async def index(request: Request):
+    async def index(request: Request, params: dict[str, str]):
         return json_response({"apis": apis, "basePath": f"{request.url.scheme}://{request.url.netloc}{base_path}"})
 
     return index
 
 
-def discovery_routes(sections: tuple[Section, ...]) -> list[Route]:
+def add_discovery(table: Table, sections: tuple[Section, ...]) -> None:
     v2 = _index(tuple(s for s in sections if s.branch == "v2"), "/v2")
     v1 = _index(tuple(s for s in sections if s.branch == "v1"), "/1.0")
-    return [
-        Route("/v2/", v2, methods=["GET"]),
-        Route("/v2", v2, methods=["GET"]),
-        Route("/1.0/", v1, methods=["GET"]),
-        Route("/v1/", v1, methods=["GET"]),
-    ]
+    table.add("GET", "/v2", v2)
+    table.add("GET", "/1.0", v1)
+    table.add("GET", "/v1", v1)

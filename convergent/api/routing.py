@@ -1,5 +1,6 @@
 """Operations become Starlette routes: one generic endpoint wraps every handler.
 
+One Starlette route receives every request and the table (table.py) finds its endpoint.
 On every call, in this order: authenticate (unless the operation is public), check the
 consumer key's access rules, check path parameters, authorise the operation's IAM actions on
 the resource the path names, then run the handler. The table is built and checked once, when
@@ -24,8 +25,9 @@ from .call import Call
 from .context import Context
 from .responses import json_response
 from .standard import standard_operations
+from .table import Table
 
-__all__ = ["section_routes", "operations_of", "BRANCH_PREFIXES"]
+__all__ = ["route_table", "dispatcher", "operations_of", "BRANCH_PREFIXES"]
 
 log = logging.getLogger("convergent.api")
 
@@ -55,7 +57,7 @@ def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep
     deprecation = {"Deprecation": "true"} if op.deprecated else None
     cut = 0 if keep_prefix else len(prefix)
 
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request, params: dict[str, str]) -> Response:
         if op.public:
             caller = ANONYMOUS
         else:
@@ -68,7 +70,7 @@ def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep
                     {"unauthorizedActionsByAuthentication": ",".join(actions)},
                     "NOT_GRANTED_CALL",
                 )
-        params = request.path_params
+        request.scope["path_params"] = params
         for name, valid in checks:
             if not valid(params[name]):
                 raise ApiError.invalid_parameter(name, f"{params[name]!r} is not a valid {name}")
@@ -99,18 +101,31 @@ async def _authorize(call: Call, scope: Kind | None, actions: tuple[str, ...]) -
     await call.ctx.authorizer.require(call.caller, actions, call.urn_of(scope, resource), resource.tags)
 
 
-def section_routes(sections: tuple[Section, ...], ctx: Context) -> list[Route]:
-    seen: set[tuple[str, str]] = set()
-    routes = []
+def route_table(sections: tuple[Section, ...], ctx: Context, table: Table) -> Table:
+    """Every operation of every section, on each of its branch's prefixes."""
     for section in sections:
-        prefixes = BRANCH_PREFIXES[section.branch]
         for op in operations_of(section):
             scope = _scope(section, op)
-            for prefix in prefixes:
-                key = (op.method, prefix + op.path)
-                if key in seen:
-                    raise ValueError(f"two operations for {op.method} {prefix}{op.path}")
-                seen.add(key)
+            for prefix in BRANCH_PREFIXES[section.branch]:
                 endpoint = _endpoint(op, scope, ctx, prefix, keep_prefix=section.branch == "v2")
-                routes.append(Route(prefix + op.path, endpoint, methods=[op.method]))
-    return routes
+                table.add(op.method, prefix + op.path, endpoint)
+    return table
+
+
+def dispatcher(table: Table) -> Route:
+    """One Starlette route that hands every request to the table."""
+
+    async def dispatch(request: Request) -> Response:
+        scope = request.scope
+        match = table.match((scope.get("raw_path") or scope["path"].encode()).decode("latin-1"))
+        if match is None:
+            raise ApiError.route_not_found(request.method, request.url.path)
+        method = request.method
+        endpoint = match.methods.get("GET" if method == "HEAD" else method)
+        if endpoint is None:
+            allowed = ", ".join(sorted(match.methods))
+            error = ApiError.method_not_allowed(method, request.url.path)
+            raise ApiError(error.status, error.cls, f"{error.message} (allowed: {allowed})")
+        return await endpoint(request, match.params)
+
+    return Route("/{path:path}", dispatch, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])

@@ -76,40 +76,40 @@ class Engine:
             if not await self.run_due():
                 return
 
-    async def advance(self, task: Task) -> None:
-        kind = self.kinds.get(task.kind)
+    async def advance(self, seen: Task) -> None:
+        """Apply every transition of this task that is due now, in one transaction."""
+        kind = self.kinds.get(seen.kind)
         if kind is None:
-            log.error("task %s names unknown kind %s; leaving it", task.id, task.kind)
+            log.error("task %s names unknown kind %s; leaving it", seen.id, seen.kind)
             return
-        if task.status == TaskStatus.PENDING:
-            await self._transition(kind, task, self._start)
-            return
-        resource = await self.store.get_resource(task.kind, task.resource_id)
-        if resource is None:
-            await self._transition(kind, task, self._orphaned)
-            return
-        step = task.steps[task.step]["name"]
-        try:
-            state = kind.reconciler.apply(step, resource)
-            if inspect.isawaitable(state):
-                state = await state
-        except StepFailed as failure:
-            await self._transition(kind, task, lambda t, r, now: self._fail(t, r, now, str(failure)))
-            return
-        except Exception:
-            log.exception("step %r of task %s raised", step, task.id)
-            await self._transition(kind, task, self._retry)
-            return
-        await self._transition(kind, task, lambda t, r, now: self._complete_step(t, r, now, state))
-
-    async def _transition(self, kind: Kind, seen: Task, change) -> None:
+        does_io = inspect.iscoroutinefunction(kind.reconciler.apply)
+        outcome = await self._apply_outside(kind, seen) if does_io and seen.status == TaskStatus.RUNNING else None
         async with self.store.write() as tx:
             task = await tx.get_task(seen.id)
             if task is None or task.status != seen.status or task.step != seen.step or task.due_at is None:
                 return  # another engine moved it first
             resource = await tx.get_resource(task.kind, task.resource_id)
             now = self.clock.now()
-            events = change(task, resource, now) or ()
+            events: list[tuple[str, str]] = []
+            while task.due_at is not None and task.due_at <= now:
+                if task.status == TaskStatus.PENDING:
+                    events += self._start(task, resource, now)
+                    continue
+                if resource is None:
+                    events += self._fail(task, None, now, "The resource no longer exists")
+                    break
+                if outcome is None:
+                    if does_io:
+                        break  # the next step does I/O: it runs outside a transaction, next pass
+                    outcome = self._apply(kind, task, resource)
+                verdict, value = outcome
+                outcome = None
+                if verdict == "done":
+                    events += self._complete_step(task, resource, now, value)
+                elif verdict == "failed":
+                    events += self._fail(task, resource, now, value)
+                else:
+                    events += self._retry(task, resource, now)
             task.updated_at = now
             await tx.update_task(task)
             if resource is not None:
@@ -134,6 +134,30 @@ class Engine:
                         created_at=now,
                     )
                 )
+
+    @staticmethod
+    def _apply(kind: Kind, task: Task, resource: Resource) -> tuple[str, object]:
+        step = task.steps[task.step]["name"]
+        try:
+            return "done", kind.reconciler.apply(step, resource)
+        except StepFailed as failure:
+            return "failed", str(failure)
+        except Exception:
+            log.exception("step %r of task %s raised", step, task.id)
+            return "retry", None
+
+    async def _apply_outside(self, kind: Kind, task: Task) -> tuple[str, object] | None:
+        resource = await self.store.get_resource(task.kind, task.resource_id)
+        if resource is None:
+            return None
+        step = task.steps[task.step]["name"]
+        try:
+            return "done", await kind.reconciler.apply(step, resource)
+        except StepFailed as failure:
+            return "failed", str(failure)
+        except Exception:
+            log.exception("step %r of task %s raised", step, task.id)
+            return "retry", None
 
     def _start(self, task: Task, resource: Resource | None, now: float):
         task.status = TaskStatus.RUNNING
@@ -186,6 +210,3 @@ class Engine:
             return self._fail(task, resource, now, f"Internal error during step '{step}'")
         task.due_at = now + min(30.0, 0.5 * 2**task.attempts)
         return ()
-
-    def _orphaned(self, task: Task, resource: Resource | None, now: float):
-        return self._fail(task, None, now, "The resource no longer exists")
