@@ -8,6 +8,7 @@ a person would: read the form, fill in the account and password, press Authorize
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -49,6 +50,7 @@ class Server:
     def __init__(self, database):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.database = str(database)
         self.log_path = f"{database}.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
@@ -164,6 +166,7 @@ class FormReader(HTMLParser):
         self.forms: list[dict] = []
         self.title = ""
         self._in_title = False
+        self._select: str | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -180,7 +183,7 @@ class FormReader(HTMLParser):
         elif self.forms and tag == "select" and a.get("name"):
             self._select = a["name"]
             self.forms[-1]["selects"][a["name"]] = []
-        elif self.forms and tag == "option" and getattr(self, "_select", None):
+        elif self.forms and tag == "option" and self._select:
             self.forms[-1]["selects"][self._select].append(a.get("value"))
 
     def handle_endtag(self, tag):
@@ -485,6 +488,76 @@ def test_a_skewed_clock_is_a_query_time_out(server):
     assert error_json(info)["errorCode"] == "QUERY_TIME_OUT"
 
 
+def test_a_key_restricted_to_other_addresses_is_forbidden(server, owner):
+    # allowedIPs through python-ovh's own request(); 127.0.0.1 is not in 10.0.0.0/8.
+    client, pending = request_key(server, ovh.API_READ_ONLY, "/*", allowedIPs=["10.0.0.0/8"])
+    assert fill_and_submit(pending["validationUrl"], ACCOUNT, server.password).status_code == 200
+    with pytest.raises(ovh.exceptions.Forbidden) as info:
+        client.get("/me")
+    body = error_json(info)
+    assert info.value.response.status_code == 403 and body["errorCode"] == "FORBIDDEN"
+    # A malformed block is refused when the key is requested.
+    with pytest.raises(ovh.exceptions.BadParametersError):
+        request_key(server, ovh.API_READ_ONLY, "/*", allowedIPs=["not-an-ip"])
+
+
+def test_editing_a_credential_without_allowed_ips_keeps_its_restriction(server, owner):
+    client, _ = granted_key(server)
+    path = f"/me/api/credential/{client.get('/auth/currentCredential')['credentialId']}"
+    owner.put(path, allowedIPs=["10.0.0.0/8"])
+    with pytest.raises(ovh.exceptions.Forbidden):
+        client.get("/me")
+    assert owner.call("PUT", path, {}) is None  # python-ovh sends the body `{}`
+    assert owner.get(path)["allowedIPs"] == ["10.0.0.0/8"]
+    with pytest.raises(ovh.exceptions.Forbidden):
+        client.get("/me")
+
+
+def test_a_consumer_key_only_works_with_its_own_application(server, owner):
+    # A second application, made with the command line while the server runs.
+    made = subprocess.run(
+        [sys.executable, "-m", "convergent", "credential", "create", "--account", ACCOUNT,
+         "--database", server.database, "--json"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    other = json.loads(made)
+    theirs = ovh.Client(endpoint=ENDPOINT, application_key=other["applicationKey"],
+                        application_secret=other["applicationSecret"], consumer_key=other["consumerKey"])  # fmt: skip
+    assert theirs.get("/me")["nichandle"] == ACCOUNT
+    mixed = ovh.Client(endpoint=ENDPOINT, application_key=other["applicationKey"],
+                       application_secret=other["applicationSecret"], consumer_key=server.consumer_key)  # fmt: skip
+    with pytest.raises(ovh.exceptions.InvalidCredential):
+        mixed.get("/me")
+    # Deleting the application takes its keys with it.
+    application_id = theirs.get("/auth/currentCredential")["applicationId"]
+    assert owner.get(f"/me/api/application/{application_id}")["applicationKey"] == other["applicationKey"]
+    owner.delete(f"/me/api/application/{application_id}")
+    with pytest.raises(ovh.exceptions.InvalidKey):
+        theirs.get("/me")
+
+
+def test_a_key_validated_by_a_user_acts_as_that_user(server, owner, project):
+    owner.post("/me/identity/user", login="alice", password="alice-password-1", email="alice@example.invalid")
+    client, pending = request_key(server, ovh.API_READ_WRITE, "/*")
+    wrong = fill_and_submit(pending["validationUrl"], f"{ACCOUNT}/alice", "not-her-password")
+    assert wrong.status_code == 403
+    done = fill_and_submit(pending["validationUrl"], f"{ACCOUNT}/alice", "alice-password-1")
+    assert done.status_code == 200, done.text
+    details = client.get("/auth/details")
+    assert details["method"] == "user" and details["user"] == "alice"
+    assert f"urn:v1:eu:identity:user:{ACCOUNT}/alice" in details["identities"]
+    # A user is not the owner: IAM applies, and she has no policy.
+    assert client.get("/v2/publicCloud/project") == []
+    with pytest.raises(ovh.exceptions.APIError) as info:
+        client.get("/me")
+    assert info.value.response.status_code == 403
+    assert error_json(info)["details"]["unauthorizedActionsByIAM"] == "account:apiovh:me/get"
+    # Disabling the user disables her keys.
+    owner.post("/me/identity/user/alice/disable")
+    with pytest.raises(ovh.exceptions.InvalidCredential):
+        client.get("/auth/details")
+
+
 # --- 5. OAuth2 service accounts ----------------------------------------------------------------
 
 
@@ -531,6 +604,20 @@ def test_oauth2_service_account_sees_what_its_policies_allow(server, owner, proj
     with pytest.raises(ovh.exceptions.APIError) as info:
         robot.post("/v2/publicCloud/project", targetSpec={"name": "robot", "mode": "CLASSIC"})
     assert info.value.response.status_code == 403
+
+    # Unsigned (`_need_auth=False`): nothing identifies the caller; python-ovh maps no 401.
+    with pytest.raises(ovh.exceptions.APIError) as info:
+        robot.get("/me", _need_auth=False)
+    assert type(info.value) is ovh.exceptions.APIError
+    assert info.value.response.status_code == 401
+    assert error_json(info)["errorCode"] == "NOT_AUTHENTICATED"
+
+    # Deleting the service account ends its tokens at once.
+    owner.delete(f"/me/api/oauth2/client/{client_id}")
+    with pytest.raises(ovh.exceptions.APIError) as info:
+        robot.get("/auth/details")
+    assert info.value.response.status_code == 401
+    assert error_json(info)["errorCode"] == "INVALID_CREDENTIAL"
 
     # A wrong secret: python-ovh's OAuth2 flow fails with its own error.
     wrong = ovh.Client(endpoint=ENDPOINT, client_id=client_id, client_secret=secret + "x")

@@ -62,7 +62,7 @@ def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep
             caller = ANONYMOUS
         else:
             caller = await ctx.authenticator.caller(request)
-            if not granted(caller, request.method, request.url.path[cut:]):
+            if not granted(caller, request.scope["method"], request.scope["path"][cut:]):
                 raise ApiError(
                     403,
                     "Client::Forbidden",

@@ -16,6 +16,7 @@ import string
 from dataclasses import dataclass
 
 from ..errors import ApiError
+from ..iam.policy import matches
 from ..model.records import Item
 from ..model.times import iso
 from ..store import Store
@@ -257,13 +258,8 @@ async def issue_token(store: Store, client_id: str, secret: str, now: float) -> 
 
 
 def rule_matches(rule: dict, method: str, path: str) -> bool:
-    """An access rule: same method, and its path with `*` standing for any rest."""
-    if rule["method"] != method:
-        return False
-    pattern = rule["path"]
-    if "*" not in pattern:
-        return pattern == path
-    return re.fullmatch(".*".join(re.escape(p) for p in pattern.split("*")), path) is not None
+    """An access rule: same method, and its path with `*` standing for any run of characters."""
+    return rule["method"] == method and matches(rule["path"], path)
 
 
 def token_id(token: str) -> str:

@@ -50,13 +50,13 @@ def _invalid_credential() -> ApiError:
     return ApiError.authentication(403, "INVALID_CREDENTIAL", "This credential is not valid")
 
 
-def full_url(request: Request) -> str:
-    scope = request.scope
-    scheme = request.headers.get("x-forwarded-proto") or scope["scheme"]
-    host = request.headers.get("host", "")
-    target = scope.get("raw_path") or scope["path"].encode()
+def full_url(scope, headers: dict[bytes, bytes]) -> str:
+    """The URL the client signed: scheme, Host header, raw path and query exactly as sent."""
+    scheme = headers.get(b"x-forwarded-proto", b"").decode("latin-1") or scope["scheme"]
+    host = headers.get(b"host", b"").decode("latin-1")
+    target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
     query = scope.get("query_string", b"")
-    return f"{scheme}://{host}{target.decode('latin-1')}" + (f"?{query.decode('latin-1')}" if query else "")
+    return f"{scheme}://{host}{target}" + (f"?{query.decode('latin-1')}" if query else "")
 
 
 def _ip_allowed(ip: str, blocks: list[str] | None) -> bool:
@@ -70,30 +70,35 @@ def _ip_allowed(ip: str, blocks: list[str] | None) -> bool:
 
 
 class Authenticator:
-    """Holds what authentication remembers between calls (when a credential was last noted used).
+    """Who is calling, with what it remembers between calls: the credentials it resolved
+    (valid while the store's items epoch stays the same, so a revocation anywhere applies to the
+    next call everywhere) and when each credential was last noted used.
 
     It reads wall-clock time, not the simulation clock: signatures are made with real time."""
 
     def __init__(self, store: Store):
         self.store = store
+        self._epoch: int | None = None
+        self._resolved: dict[tuple[str, str], tuple] = {}
         self._last_use: dict[str, float] = {}
 
     async def caller(self, request: Request) -> Caller:
-        headers = request.headers
-        ip = request.client.host if request.client else ""
-        authorization = headers.get("authorization", "")
+        scope = request.scope
+        headers = {k: v for k, v in scope["headers"]}
+        ip = scope["client"][0] if scope.get("client") else ""
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
         if authorization[:7].lower() == "bearer ":
             return await self._bearer(authorization[7:].strip(), ip)
-        app_key = headers.get("x-ovh-application")
+        app_key = headers.get(b"x-ovh-application", b"").decode("latin-1")
         if not app_key:
             raise ApiError.authentication(401, "NOT_AUTHENTICATED", "You must login first")
-        app = await self.store.find_item(accounts.APPLICATION, app_key)
+        consumer_key = headers.get(b"x-ovh-consumer", b"").decode("latin-1")
+        app, credential, user = await self._resolve(app_key, consumer_key)
         if app is None or app.body["status"] != "active":
             raise ApiError.authentication(403, "INVALID_KEY", "This application key is invalid")
-        consumer_key = headers.get("x-ovh-consumer")
         if not consumer_key:
             raise ApiError.authentication(403, "NOT_CREDENTIAL", "This call requires a consumer key (X-Ovh-Consumer)")
-        stamp = headers.get("x-ovh-timestamp", "")
+        stamp = headers.get(b"x-ovh-timestamp", b"").decode("latin-1")
         if not stamp.isdigit():
             raise ApiError.authentication(400, "INVALID_SIGNATURE", "X-Ovh-Timestamp is missing or not a Unix time")
         now = time.time()
@@ -104,27 +109,45 @@ class Authenticator:
                 f"Query out of time: X-Ovh-Timestamp {stamp} is more than {WINDOW} s from the server time "
                 f"{int(now)} (GET /auth/time)",
             )
-        body = await request.body()
-        provided = headers.get("x-ovh-signature", "")
-        if not signature_matches(provided, app.body["secret"], consumer_key, request.method, full_url(request), body, stamp):
+        has_body = b"content-length" in headers or b"transfer-encoding" in headers
+        body = await request.body() if has_body else b""
+        provided = headers.get(b"x-ovh-signature", b"").decode("latin-1")
+        url = full_url(scope, headers)
+        if not signature_matches(provided, app.body["secret"], consumer_key, scope["method"], url, body, stamp):
             raise ApiError.authentication(400, "INVALID_SIGNATURE", "Invalid signature")
-        credential = await self.store.find_item(accounts.CREDENTIAL, consumer_key)
         if credential is None or credential.body["applicationId"] != int(app.id):
             raise _invalid_credential()
-        body_ = credential.body
-        if body_["status"] != "validated" or (body_["expiresAt"] is not None and body_["expiresAt"] <= now):
+        state = credential.body
+        if state["status"] != "validated" or (state["expiresAt"] is not None and state["expiresAt"] <= now):
             raise _invalid_credential()
-        if not _ip_allowed(ip, body_["allowedIPs"]):
+        if not _ip_allowed(ip, state["allowedIPs"]):
             raise ApiError.authentication(403, "FORBIDDEN", f"This credential may not be used from {ip}")
         await self._note_use(credential, now)
-        login = body_["login"]
-        if login is None:
+        if state["login"] is None:
             return Caller(credential.account, accounts.account_urn(credential.account), True, (), credential, ip)
-        user = await self.store.get_item(accounts.USER, f"{credential.account}/{login}")
         if user is None or user.body["status"] != "OK":
             raise _invalid_credential()
         groups = (accounts.group_urn(credential.account, user.body["group"]),)
         return Caller(credential.account, user.body["urn"], False, groups, credential, ip)
+
+    async def _resolve(self, app_key: str, consumer_key: str) -> tuple:
+        """(application, credential, user) for these keys, each None when unknown."""
+        epoch = await self.store.items_epoch()
+        if epoch != self._epoch:
+            self._resolved.clear()
+            self._epoch = epoch
+        found = self._resolved.get((app_key, consumer_key))
+        if found is None:
+            store = self.store
+            app = await store.find_item(accounts.APPLICATION, app_key)
+            credential = await store.find_item(accounts.CREDENTIAL, consumer_key) if consumer_key else None
+            login = credential.body["login"] if credential else None
+            user = await store.get_item(accounts.USER, f"{credential.account}/{login}") if login else None
+            found = (app, credential, user)
+            if len(self._resolved) > 10_000:
+                self._resolved.clear()
+            self._resolved[(app_key, consumer_key)] = found
+        return found
 
     async def _bearer(self, token: str, ip: str) -> Caller:
         item = await self.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token))
@@ -144,7 +167,6 @@ class Authenticator:
             if current is not None:
                 current.body["lastUse"] = iso(now)
                 await tx.update_item(current)
-
 
 
 def granted(caller: Caller, method: str, rule_path: str) -> bool:

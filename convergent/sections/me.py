@@ -95,7 +95,7 @@ async def delete_application(call):
 
 
 class CredentialUpdate(msgspec.Struct):
-    allowedIPs: list[str] | None = None
+    allowedIPs: list[str] | None | msgspec.UnsetType = msgspec.UNSET  # absent: unchanged; null: cleared
 
 
 async def list_credentials(call):
@@ -119,6 +119,8 @@ async def get_credential(call):
 async def edit_credential(call):
     item = await _own(call, accounts.CREDENTIAL, call.params["credentialId"], "Credential")
     update = await call.body(CredentialUpdate)
+    if update.allowedIPs is msgspec.UNSET:
+        return
     blocks = None
     if update.allowedIPs is not None:
         try:

@@ -106,6 +106,11 @@ class Store(ABC):
     async def get_item(self, kind: str, id: str) -> Item | None: ...
 
     @abstractmethod
+    async def items_epoch(self) -> int:
+        """A number that changes, in the same transaction, with every write of any item: what
+        was read from items while it stays the same is still current."""
+
+    @abstractmethod
     async def any_item(self, kind: str) -> bool:
         """Whether any account has an item of this kind."""
 

@@ -147,6 +147,9 @@ class SqliteTx(Tx):
         row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
         return _item(row) if row else None
 
+    def _bump(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'items_epoch'")
+
     async def insert_item(self, item: Item) -> None:
         try:
             cur = self.db.execute(
@@ -156,15 +159,18 @@ class SqliteTx(Tx):
         except sqlite3.IntegrityError:
             raise KeyError(f"{item.kind} {item.id} already exists") from None
         item.seq = cur.lastrowid
+        self._bump()
 
     async def update_item(self, item: Item) -> None:
         self.db.execute(
             "UPDATE objects SET account = ?, key = ?, body = ?, updated_at = ? WHERE seq = ?",
             (item.account, item.key, _json(item.body), item.updated_at, item.seq),
         )
+        self._bump()
 
     async def delete_item(self, item: Item) -> None:
         self.db.execute("DELETE FROM objects WHERE seq = ?", (item.seq,))
+        self._bump()
 
 
 class SqliteStore(Store):
@@ -269,6 +275,9 @@ class SqliteStore(Store):
     async def get_item(self, kind: str, id: str) -> Item | None:
         row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
         return _item(row) if row else None
+
+    async def items_epoch(self) -> int:
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'items_epoch'").fetchone()[0])
 
     async def any_item(self, kind: str) -> bool:
         return self.db.execute("SELECT 1 FROM objects WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None

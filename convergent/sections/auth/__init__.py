@@ -108,7 +108,10 @@ async def validate(call):
         page = validation_form(credential.id, str(form["token"]), app.body["name"] if app else "?", credential.body["rules"], "Wrong account, user or password.")
         return HTMLResponse(page, 403)
     duration = str(form.get("duration", "unlimited"))
-    seconds = None if duration not in DURATIONS or duration == "unlimited" else float(duration)
+    if duration not in DURATIONS:
+        page = validation_form(credential.id, str(form["token"]), app.body["name"] if app else "?", credential.body["rules"], "Choose one of the offered validities.")
+        return HTMLResponse(page, 400)
+    seconds = None if duration == "unlimited" else float(duration)
     await accounts.validate_credential(store, credential, who[0], who[1], seconds, time.time())
     redirection = credential.body.get("redirection")
     if redirection:
