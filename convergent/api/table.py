@@ -65,11 +65,15 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s] or [""]
 
 
+def _decoded(segment: str) -> str:
+    return unquote(segment) if "%" in segment else segment
+
+
 def _walk(node: _Node, segments: list[str], i: int, params: dict[str, str]) -> _Node | None:
     if i == len(segments):
         return node if node.methods else None
     segment = segments[i]
-    child = node.literal.get(unquote(segment))
+    child = node.literal.get(_decoded(segment))
     if child is not None:
         found = _walk(child, segments, i + 1, params)
         if found is not None:
@@ -77,6 +81,6 @@ def _walk(node: _Node, segments: list[str], i: int, params: dict[str, str]) -> _
     if node.param is not None and segment:
         found = _walk(node.param, segments, i + 1, params)
         if found is not None:
-            params[node.param_name] = unquote(segment)
+            params[node.param_name] = _decoded(segment)
             return found
     return None

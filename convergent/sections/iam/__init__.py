@@ -137,7 +137,9 @@ async def list_resources(call):
         views = [_resource_view(call, r) for r in page]
         return [
             v for v in views
-            if (not names or v["name"] in names) and (not urns or v["urn"] in urns) and (by_tags is None or by_tags(v["tags"]))
+            if (not names or v["name"] in names)
+            and (not urns or any(matches(u, v["urn"]) for u in urns))
+            and (by_tags is None or by_tags(v["tags"]))
         ]  # fmt: skip
 
     if not keys:
@@ -151,8 +153,12 @@ async def get_resource(call):
     return _resource_view(call, await _resource_by_urn(call, call.params["resourceURN"]))
 
 
-async def _retag(call, change) -> dict:
+async def _retag(call, change, verbs: tuple[str, ...]) -> dict:
     found = await _resource_by_urn(call, call.params["resourceURN"])
+    # Tagging also needs the resource type's own action, on the resource itself.
+    kind = call.ctx.kinds[found.kind]
+    actions = tuple(f"{kind.iam_type}:apiovh:iam/resource/tag/{verb}" for verb in verbs)
+    await call.ctx.authorizer.require(call.caller, actions, resource_urn(kind.iam_type, found.id), found.tags)
     async with call.ctx.store.write() as tx:
         resource = await tx.get_resource(found.kind, found.id)
         resource.tags = change(dict(resource.tags))
@@ -164,14 +170,17 @@ async def edit_resource(call):
     body = await call.body(ResourceUpdate)
     tags = body.tags or {}
     for key, value in tags.items():
-        if not TAG_KEY.fullmatch(key) or not TAG_VALUE.fullmatch(value):
-            raise ApiError.invalid_field(f"tags.{key}", "keys ^[a-zA-Z0-9_.:/=+@-]{1,128}$, values {0,256}")
-    return await _retag(call, lambda old: {**{k: v for k, v in old.items() if k.startswith("ovh:")}, **tags})
+        if not TAG_KEY.fullmatch(key) or not TAG_VALUE.fullmatch(value) or key.startswith("ovh:"):
+            raise ApiError.invalid_field(
+                f"tags.{key}", "keys ^[a-zA-Z0-9_.:/=+@-]{1,128}$ not starting with ovh:, values {0,256}"
+            )
+    keep_internal = lambda old: {**{k: v for k, v in old.items() if k.startswith("ovh:")}, **tags}  # noqa: E731
+    return await _retag(call, keep_internal, ("add", "remove"))
 
 
 async def add_tag(call):
     tag = await call.body(AddTag)
-    await _retag(call, lambda old: {**old, tag.key: tag.value})
+    await _retag(call, lambda old: {**old, tag.key: tag.value}, ("add",))
 
 
 async def remove_tag(call):
@@ -182,7 +191,7 @@ async def remove_tag(call):
             raise ApiError.not_found("TagNotFound", f"Tag '{key}' does not exist on this resource")
         return {k: v for k, v in old.items() if k != key}
 
-    await _retag(call, drop)
+    await _retag(call, drop, ("remove",))
 
 
 # --- policies -------------------------------------------------------------------------------
@@ -212,12 +221,17 @@ async def _policy_view(call, item: Item, details: bool) -> dict:
     }
     if details:
         resources = []
+        groups = {g.body["urn"]: g for g in await _items(call, RESOURCE_GROUP)}
         for ref in item.body["resources"]:
             entry = dict(ref)
-            try:
-                entry["resource"] = _resource_view(call, await _resource_by_urn(call, ref["urn"]))
-            except ApiError:
-                pass
+            group = groups.get(ref["urn"])
+            if group is not None:
+                entry["group"] = {"id": group.id, "name": group.body["name"], "readOnly": False}
+            else:
+                try:
+                    entry["resource"] = _resource_view(call, await _resource_by_urn(call, ref["urn"]))
+                except ApiError:
+                    pass
             resources.append(entry)
         out["resources"] = resources
     return dict(sorted(out.items()))
@@ -248,7 +262,7 @@ async def list_policies(call):
         if actions and not any(matches(a["action"], x) for a in b["permissions"]["allow"] for x in actions):
             continue
         out.append(await _policy_view(call, item, details))
-    return out
+    return await call.paginate_items(out)
 
 
 async def create_policy(call):
@@ -295,7 +309,8 @@ def _ovh_group_view(group: dict) -> dict:
 
 
 async def list_permissions_groups(call):
-    return [_ovh_group_view(g) for g in OVH_PERMISSIONS_GROUPS.values()] + [_group_view(i) for i in await _items(call, PERMISSIONS_GROUP)]
+    groups = [_ovh_group_view(g) for g in OVH_PERMISSIONS_GROUPS.values()]
+    return await call.paginate_items(groups + [_group_view(i) for i in await _items(call, PERMISSIONS_GROUP)])
 
 
 async def create_permissions_group(call):
@@ -363,19 +378,21 @@ async def _members(call, refs) -> list[dict]:
     return list(resources.values())
 
 
-async def _resource_group_view(call, item: Item) -> dict:
+async def _resource_group_view(call, item: Item, details: bool = True) -> dict:
     members = []
     for ref in item.body["resources"]:
         try:
-            members.append(_resource_view(call, await _resource_by_urn(call, ref["urn"])))
+            view = _resource_view(call, await _resource_by_urn(call, ref["urn"]))
         except ApiError:
             continue  # the resource was deleted since
+        members.append(view if details else {"id": view["id"], "urn": view["urn"]})
     return {"createdAt": iso(item.created_at), "id": item.id, "name": item.body["name"], "owner": item.account,
             "readOnly": False, "resources": members, "updatedAt": iso(item.updated_at), "urn": item.body["urn"]}  # fmt: skip
 
 
 async def list_resource_groups(call):
-    return [await _resource_group_view(call, i) for i in await _items(call, RESOURCE_GROUP)]
+    details = bool(_flag(call, "details"))
+    return await call.paginate_items([await _resource_group_view(call, i, details) for i in await _items(call, RESOURCE_GROUP)])
 
 
 async def create_resource_group(call):
@@ -390,7 +407,8 @@ async def create_resource_group(call):
 
 
 async def get_resource_group(call):
-    return await _resource_group_view(call, await _own(call, RESOURCE_GROUP, call.params["groupId"], "ResourceGroup"))
+    item = await _own(call, RESOURCE_GROUP, call.params["groupId"], "ResourceGroup")
+    return await _resource_group_view(call, item, bool(_flag(call, "details")))
 
 
 async def edit_resource_group(call):
@@ -422,19 +440,19 @@ def _all_actions(call) -> dict[str, str]:
 
 
 async def reference_actions(call):
-    wanted = call.request.query_params.get("resourceType")
+    wanted = set(call.request.query_params.getlist("resourceType"))
     out = []
     for name, type_ in sorted(_all_actions(call).items()):
-        if wanted and type_ != wanted:
+        if wanted and type_ not in wanted:
             continue
         verb = name.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
         out.append({"action": name, "categories": [_CATEGORIES.get(verb, "OPERATE")], "description": name,
                     "hasQueryParameters": False, "resourceType": type_})  # fmt: skip
-    return out
+    return await call.paginate_items(out)
 
 
 async def reference_types(call):
-    return sorted(set(_all_actions(call).values()) | set(_kinds_by_type(call)))
+    return await call.paginate_items(sorted(set(_all_actions(call).values()) | set(_kinds_by_type(call))))
 
 
 async def _check(call, urn: str, actions: list[str]) -> dict:

@@ -65,9 +65,17 @@ class PolicyInput(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PermissionsGroupInput(msgspec.Struct, forbid_unknown_fields=True):
+    """The body is an `iam.PermissionsGroup`: what a GET answered may be sent back as it is, its
+    read-only fields (id, urn, owner, dates) being ignored."""
+
     description: str
     name: str
     permissions: Permissions
+    id: str | None = None
+    urn: str | None = None
+    owner: str | None = None
+    createdAt: str | None = None
+    updatedAt: str | None = None
 
 
 class GroupResource(msgspec.Struct):
