@@ -1,9 +1,9 @@
 """IAM enforcement: does the caller's account let this identity do these actions on this URN?
 
 The account itself may do everything. Users and service accounts may do what the account's
-policies grant them (convergent.iam.policy decides); nothing else. The policies, permissions
-groups and resource groups are read from the store on each checked call, so a change applies to
-the very next call in every process.
+policies grant them (convergent.iam.policy decides); nothing else. An account's policies,
+permissions groups and resource groups are read once and kept while the store's items epoch
+stays the same: any change to any of them, in any process, applies to the very next call.
 """
 
 from __future__ import annotations
@@ -29,18 +29,32 @@ def account_resource_urn(nic: str) -> str:
 class Authorizer:
     def __init__(self, store: Store):
         self.store = store
+        self._epoch: int | None = None
+        self._accounts: dict[str, tuple] = {}
+
+    async def _rules(self, account: str) -> tuple:
+        """(policies, permissions groups by URN, resource groups as (urn, member URNs))."""
+        epoch = await self.store.items_epoch()
+        if epoch != self._epoch:
+            self._accounts.clear()
+            self._epoch = epoch
+        rules = self._accounts.get(account)
+        if rules is None:
+            items = self.store.list_items
+            policies = [item.body for item in await items(account, POLICY, None, _ALL)]
+            groups = {item.body["urn"]: item.body["permissions"] for item in await items(account, PERMISSIONS_GROUP, None, _ALL)}
+            resource_groups = [
+                (item.body["urn"], frozenset(r.get("urn") for r in item.body.get("resources", [])))
+                for item in await items(account, RESOURCE_GROUP, None, _ALL)
+            ]
+            rules = self._accounts[account] = (policies, groups, resource_groups)
+        return rules
 
     async def decide(self, caller: Caller, actions: Sequence[str], urn: str, tags: dict | None = None) -> Decision:
         if caller.owner:
             return Decision(tuple(actions), ())
-        account = caller.account
-        policies = [item.body for item in await self.store.list_items(account, POLICY, None, _ALL)]
-        groups = {item.body["urn"]: item.body["permissions"] for item in await self.store.list_items(account, PERMISSIONS_GROUP, None, _ALL)}
-        containing = tuple(
-            item.body["urn"]
-            for item in await self.store.list_items(account, RESOURCE_GROUP, None, _ALL)
-            if any(r.get("urn") == urn for r in item.body.get("resources", []))
-        )
+        policies, groups, resource_groups = await self._rules(caller.account)
+        containing = tuple(group for group, members in resource_groups if urn in members)
         subject = Subject(identities=(caller.identity, *caller.groups), ip=caller.ip, now=time.time())
         return decide(policies, groups, subject, Target(urn=urn, tags=tags or {}, groups=containing), actions)
 
