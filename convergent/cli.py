@@ -17,8 +17,40 @@ app = typer.Typer(
 
 DatabaseOption = Annotated[
     Optional[str],
-    typer.Option("--database", help="SQLite file (created on first start) [env: CONVERGENT_DATABASE; default ./convergent.db]"),
+    typer.Option(
+        "--database",
+        help="SQLite file (created on first start) or postgresql://user:password@host:port/dbname "
+        "[env: CONVERGENT_DATABASE; default ./convergent.db]",
+    ),
 ]
+InstantOption = Annotated[
+    Optional[bool],
+    typer.Option("--instant/--realistic", help="Simulated provisioning steps take no time [env: CONVERGENT_INSTANT]"),
+]
+TimeScaleOption = Annotated[
+    Optional[float],
+    typer.Option(help="Multiply simulated step durations (1 realistic, 0.1 ten times faster) [env: CONVERGENT_TIME_SCALE]"),
+]
+LeaseOption = Annotated[
+    Optional[float],
+    typer.Option(help="Seconds a claim on a task lasts unless renewed (a dead worker's tasks wait this long) [env: CONVERGENT_LEASE; default 30]"),
+]
+PollOption = Annotated[
+    Optional[float],
+    typer.Option(help="Seconds an idle engine waits at most before looking for due tasks [env: CONVERGENT_POLL; default 1]"),
+]
+PoolOption = Annotated[
+    Optional[int],
+    typer.Option(help="PostgreSQL connections this process keeps at most [env: CONVERGENT_POOL_SIZE; default 10]"),
+]
+SectionOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--section", help="Also serve this section, module:attribute of a Section; repeat [env: CONVERGENT_SECTIONS, comma-separated]"),
+]
+
+
+def _sections(section: list[str] | None) -> str | None:
+    return ",".join(section) if section else None
 
 
 def _config(**overrides) -> Config:
@@ -33,30 +65,42 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to listen on [env: CONVERGENT_HOST; default 127.0.0.1]")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port to listen on [env: CONVERGENT_PORT; default 8080]")] = None,
     database: DatabaseOption = None,
-    instant: Annotated[
-        Optional[bool],
-        typer.Option("--instant/--realistic", help="Simulated provisioning steps take no time [env: CONVERGENT_INSTANT]"),
+    instant: InstantOption = None,
+    time_scale: TimeScaleOption = None,
+    workers: Annotated[
+        Optional[int],
+        typer.Option(help="Task engines in this process: 0 serves the API only (run `convergent worker`s); more than 1 needs PostgreSQL [env: CONVERGENT_WORKERS; default 1]"),
     ] = None,
-    time_scale: Annotated[
-        Optional[float],
-        typer.Option(help="Multiply simulated step durations (1 realistic, 0.1 ten times faster) [env: CONVERGENT_TIME_SCALE]"),
-    ] = None,
+    lease: LeaseOption = None,
+    poll: PollOption = None,
+    pool_size: PoolOption = None,
+    section: SectionOption = None,
     access_log: Annotated[bool, typer.Option(help="Log every request")] = False,
 ) -> None:
-    """Run the API and the task engine in one process on an embedded SQLite database."""
+    """Serve the API, and by default the task engine, in one process.
+
+    On SQLite that is the whole server. On PostgreSQL run any number of these behind a load
+    balancer (with --workers 0: API only) and any number of `convergent worker`."""
     import uvicorn
 
     from .api import create_app
+    from .store import redact
 
-    config = _config(host=host, port=port, database=database, instant=instant, time_scale=time_scale)
+    config = _config(host=host, port=port, database=database, instant=instant, time_scale=time_scale,
+                     workers=workers, lease=lease, poll=poll, pool_size=pool_size, sections=_sections(section))  # fmt: skip
     _announce_first_start(config)
+    engines = f"{config.workers} task engine(s)" if config.workers else "no task engine"
     typer.echo(
-        f"convergent serving http://{config.host}:{config.port}/v2 on {config.database} "
-        f"(step time x{config.effective_time_scale:g}); Ctrl-C stops",
+        f"convergent serving http://{config.host}:{config.port}/v2 on {redact(config.database)} "
+        f"with {engines} (step time x{config.effective_time_scale:g}); Ctrl-C stops",
         err=True,
     )
+    try:
+        app = create_app(config)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     uvicorn.run(
-        create_app(config),
+        app,
         host=config.host,
         port=config.port,
         access_log=access_log,
@@ -69,19 +113,38 @@ def _endpoint(config: Config) -> str:
     return f"http://{config.host}:{config.port}"
 
 
-def _announce_first_start(config: Config) -> None:
-    from .auth.bootstrap import first_start, snippet
-    from .store import open_store
+def _unreachable(config: Config, error: Exception) -> int:
+    from .store import redact
+
+    typer.echo(f"convergent: {redact(config.database)}: {error}", err=True)
+    return 3
+
+
+def _run_with_store(config: Config, work):
+    """Open the store, run `await work(store)`, close; exit 3 when the database is unreachable."""
+    from .store import StoreUnavailable, open_store
 
     async def run():
-        store = open_store(config.database)
+        store = open_store(config.database, pool_size=1)
         await store.open()
         try:
-            return await first_start(store)
+            return await work(store)
         finally:
             await store.close()
 
-    created = asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except StoreUnavailable as error:
+        raise typer.Exit(_unreachable(config, error)) from None
+    except ImportError as error:
+        typer.echo(f"convergent: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _announce_first_start(config: Config) -> None:
+    from .auth.bootstrap import first_start, snippet
+
+    created = _run_with_store(config, first_start)
     if created is None:
         return
     issued, password = created
@@ -120,7 +183,6 @@ def credential_create(
 
     from .auth import accounts
     from .errors import ApiError
-    from .store import open_store
 
     parsed = []
     for rule in rules or []:
@@ -128,16 +190,8 @@ def credential_create(
         parsed.append({"method": method.upper(), "path": path.strip()})
     config = _config(database=database)
 
-    async def run():
-        store = open_store(config.database)
-        await store.open()
-        try:
-            return await accounts.issue_credential(store, account, time.time(), parsed or None)
-        finally:
-            await store.close()
-
     try:
-        issued = asyncio.run(run())
+        issued = _run_with_store(config, lambda store: accounts.issue_credential(store, account, time.time(), parsed or None))
     except ApiError as error:
         raise typer.BadParameter(error.message) from None
     out = issued.as_json(_endpoint(config))
@@ -149,19 +203,54 @@ def credential_create(
 
 
 @app.command()
+def worker(
+    database: DatabaseOption = None,
+    instant: InstantOption = None,
+    time_scale: TimeScaleOption = None,
+    lease: LeaseOption = None,
+    poll: PollOption = None,
+    pool_size: PoolOption = None,
+    section: SectionOption = None,
+) -> None:
+    """Run a task engine without the API, until Ctrl-C or SIGTERM.
+
+    Start any number of them on one PostgreSQL database: they share the tasks through leases,
+    and a dead worker's tasks are taken over once its lease expires. On SQLite run one engine
+    in all: in `convergent serve`, or here beside `convergent serve --workers 0`."""
+    import logging
+
+    from .store import StoreUnavailable, redact
+    from .worker import run_worker
+
+    config = _config(database=database, instant=instant, time_scale=time_scale, lease=lease, poll=poll,
+                     pool_size=pool_size, sections=_sections(section), workers=1)  # fmt: skip
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    typer.echo(
+        f"convergent worker on {redact(config.database)} (step time x{config.effective_time_scale:g}, "
+        f"lease {config.lease:g} s); Ctrl-C stops",
+        err=True,
+    )
+    try:
+        asyncio.run(run_worker(config))
+    except StoreUnavailable as error:
+        raise typer.Exit(_unreachable(config, error)) from None
+
+
+@app.command()
 def migrate(database: DatabaseOption = None) -> None:
-    """Create or upgrade the database schema, then exit."""
-    from .store import open_store
+    """Create or upgrade the database schema, then exit.
+
+    Every process also does it on start; on PostgreSQL under an advisory lock, so that
+    processes starting together do not race."""
+    from .store import redact
 
     config = _config(database=database)
 
-    async def run() -> None:
-        store = open_store(config.database)
-        await store.open()
-        await store.close()
+    async def nothing(store) -> None:
+        return None
 
-    asyncio.run(run())
-    typer.echo(f"{config.database}: schema up to date")
+    _run_with_store(config, nothing)
+    typer.echo(f"{redact(config.database)}: schema up to date")
 
 
 def main() -> None:

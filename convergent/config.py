@@ -20,11 +20,20 @@ _FALSE = {"0", "false", "no", "off", ""}
 class Config:
     """Every setting, with its environment variable in `CONVERGENT_<NAME>`.
 
-    - database: SQLite file path (or `sqlite:///path`); created on first start.
+    - database: SQLite file path (or `sqlite:///path`), created on first start; or a
+      PostgreSQL URL `postgresql://user:password@host:port/dbname` (needs `convergent[postgres]`).
     - host, port: where `convergent serve` listens.
     - instant: simulated provisioning steps take no time (same as time_scale 0).
     - time_scale: multiplier of simulated step durations (1 realistic, 0.1 ten times faster).
-    - engine: run the task engine in this process.
+    - workers: task engines `convergent serve` runs in its process (0: API only; more than 1
+      needs PostgreSQL). `convergent worker` runs one.
+    - lease: seconds an engine's claim on a task lasts unless renewed; after a worker dies,
+      its tasks wait this long before another worker takes them over.
+    - poll: seconds an idle engine waits at most before looking for due tasks again (new tasks
+      wake it at once in its own process, and through LISTEN/NOTIFY on PostgreSQL).
+    - pool_size: PostgreSQL connections a process keeps at most.
+    - sections: extra sections to serve beside the built-in ones, comma-separated
+      `module:attribute` names of `Section` declarations.
     """
 
     database: str = "convergent.db"
@@ -32,7 +41,11 @@ class Config:
     port: int = 8080
     instant: bool = False
     time_scale: float = 1.0
-    engine: bool = True
+    workers: int = 1
+    lease: float = 30.0
+    poll: float = 1.0
+    pool_size: int = 10
+    sections: str = ""
 
     @property
     def effective_time_scale(self) -> float:
@@ -51,9 +64,18 @@ class Config:
                 values[f.name] = _parse(f.name, f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = cls(**values)
-        if config.time_scale < 0:
-            raise ConfigError("time_scale must be >= 0")
+        config.check()
         return config
+
+    def check(self) -> None:
+        if self.time_scale < 0:
+            raise ConfigError("time_scale must be >= 0")
+        if self.workers < 0:
+            raise ConfigError("workers must be >= 0")
+        if self.lease <= 0 or self.poll <= 0:
+            raise ConfigError("lease and poll must be > 0 seconds")
+        if self.pool_size < 1:
+            raise ConfigError("pool_size must be >= 1")
 
 
 def _parse(name: str, type_name: str, raw: str):

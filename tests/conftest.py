@@ -1,8 +1,19 @@
-"""Shared fixtures: an app on a fresh SQLite file, an HTTP client over ASGI, reference data."""
+"""Shared fixtures: an app on a fresh database of each engine, an HTTP client over ASGI,
+reference data.
+
+Every test that uses `database`, `config` or `app` runs twice: on a fresh SQLite file and on a
+fresh PostgreSQL database. PostgreSQL is a throwaway cluster started once per session from the
+machine's binaries (convergent/store/pgcluster.py); each test gets its own database, cloned
+from a migrated template. Where no PostgreSQL can be started those runs skip, saying why,
+except under CI (CI=true), where that is a failure.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
+import os
 import pathlib
 import time
 
@@ -24,11 +35,67 @@ def anyio_backend():
     return "asyncio"
 
 
+ENGINES = ["sqlite", "postgres"]
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL cluster for the session, with a migrated template database."""
+    from convergent.store.pgcluster import Cluster, ClusterError
+
+    try:
+        import asyncpg  # noqa: F401
+    except ImportError:
+        _unavailable("asyncpg is not installed (pip install -e '.[test]')")
+    try:
+        cluster = Cluster.create()
+    except ClusterError as error:
+        _unavailable(str(error))
+    try:
+        template = cluster.create_database("convergent_template")
+        asyncio.run(_migrate(template))
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"CI runs every test on PostgreSQL too, and PostgreSQL cannot be started: {reason}")
+    pytest.skip(f"PostgreSQL cannot be started here: {reason}")
+
+
+async def _migrate(url: str) -> None:
+    from convergent.store import open_store
+
+    store = open_store(url)
+    await store.open()
+    await store.close()
+
+
 @pytest.fixture
-def config(tmp_path) -> Config:
+def pg_database(pg_cluster):
+    """A fresh, migrated PostgreSQL database; its URL."""
+    name = f"test_{next(_names)}"
+    url = pg_cluster.create_database(name, template="convergent_template")
+    yield url
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture(params=ENGINES)
+def database(request, tmp_path) -> str:
+    """A fresh database of each engine: a SQLite file path, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "test.db")
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+def config(database) -> Config:
     # The engine does not run in the background here: tests move tasks with `settle`, so that
     # every state they assert is reached deterministically.
-    return Config(database=str(tmp_path / "test.db"), instant=True, engine=False)
+    return Config(database=database, instant=True, workers=0)
 
 
 @pytest.fixture

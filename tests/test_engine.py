@@ -52,7 +52,7 @@ def reconciler():
 
 
 @pytest.fixture
-async def lab(tmp_path, reconciler):
+async def lab(database, reconciler):
     kind = Kind(
         section="lab",
         name="widget",
@@ -67,7 +67,7 @@ async def lab(tmp_path, reconciler):
         checksum_required=True,
     )
     app = create_app(
-        Config(database=str(tmp_path / "lab.db"), time_scale=1.0, engine=False),
+        Config(database=database, time_scale=1.0, workers=0),
         sections=(Section("lab", "a test section", kinds=(kind,)),),
     )
     async with app.router.lifespan_context(app):
@@ -186,12 +186,12 @@ class IoReconciler(WidgetReconciler):
         return WidgetReconciler.apply(self, step, resource)
 
 
-async def test_io_steps_run_outside_the_transaction_and_count_once(tmp_path):
+async def test_io_steps_run_outside_the_transaction_and_count_once(database):
     reconciler = IoReconciler()
     kind = Kind(section="lab", name="gadget", label="Gadget", collection="/lab/gadget", id_param="gadgetId",
                 spec_create=WidgetSpec, spec_update=WidgetSpec, reconciler=reconciler,
                 iam_type="labGadget", actions=standard_actions("labGadget"))  # fmt: skip
-    app = create_app(Config(database=str(tmp_path / "io.db"), instant=True, engine=False),
+    app = create_app(Config(database=database, instant=True, workers=0),
                      sections=(Section("lab", "io", kinds=(kind,)),))  # fmt: skip
     async with app.router.lifespan_context(app):
         ctx = app.state.ctx

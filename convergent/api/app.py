@@ -14,6 +14,7 @@ from starlette.requests import Request
 from ..config import Config
 from ..errors import ApiError
 from ..model.section import Section
+from ..store import StoreUnavailable
 from .context import Context
 from .discovery import add_discovery
 from .queryid import QueryId
@@ -39,28 +40,38 @@ async def _http_error(request: Request, error: HTTPException):
     return error_response(ApiError(error.status_code, "Client::BadRequest", str(error.detail)))
 
 
+async def _unavailable(request: Request, error: StoreUnavailable):
+    log.warning("%s %s: %s", request.method, request.url.path, error)
+    return error_response(ApiError.unavailable(f"Service temporarily unavailable: {error}; retry shortly"), {"Retry-After": "1"})
+
+
 async def _unexpected(request: Request, error: Exception):
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     return error_response(ApiError.internal())
 
 
 def create_app(config: Config | None = None, sections: tuple[Section, ...] | None = None) -> Starlette:
-    """An app serving `sections` (the built-in ones by default) with `config`."""
-    from ..sections import builtin_sections
+    """An app serving `sections` (by default the built-in ones and those `config.sections`
+    names) with `config`. Its lifespan opens the store and runs `config.workers` engines."""
+    from ..sections import builtin_sections, load_sections
 
     config = config or Config.from_env()
-    sections = builtin_sections() if sections is None else sections
+    sections = builtin_sections() + load_sections(config.sections) if sections is None else sections
     ctx = Context.build(config, sections)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await ctx.start()
-        runner = asyncio.create_task(ctx.engine.run(), name="convergent-engine") if config.engine else None
+        runners = [
+            asyncio.create_task(engine.run(), name=f"convergent-engine {engine.owner}")
+            for engine in ctx.engines[: config.workers]
+        ]
         try:
             yield
         finally:
-            if runner is not None:
+            for runner in runners:
                 runner.cancel()
+            for runner in runners:
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
             await ctx.stop()
@@ -71,7 +82,12 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     app = Starlette(
         routes=[dispatcher(table)],
         middleware=[Middleware(QueryId)],
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
+        exception_handlers={
+            ApiError: _api_error,
+            StoreUnavailable: _unavailable,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
         lifespan=lifespan,
     )
     app.state.ctx = ctx

@@ -1,4 +1,4 @@
-"""What a running server holds: settings, store, clock, engine, sections. One per app."""
+"""What a running server or worker holds: settings, store, clock, engines, sections. One per app."""
 
 from __future__ import annotations
 
@@ -22,12 +22,16 @@ class Context:
     sections: tuple[Section, ...]
     store: Store
     clock: Clock
-    engine: Engine
+    engines: list[Engine]  # `config.workers` of them run; the first exists always (tests settle it)
     changes: Changes
     authenticator: Authenticator
     authorizer: Authorizer
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
+
+    @property
+    def engine(self) -> Engine:
+        return self.engines[0]
 
     @classmethod
     def build(cls, config: Config, sections: tuple[Section, ...]) -> Context:
@@ -37,12 +41,21 @@ class Context:
                 if kind.key in kinds:
                     raise ValueError(f"kind {kind.key} declared twice")
                 kinds[kind.key] = kind
-        store = open_store(config.database)
+        store = open_store(config.database, pool_size=config.pool_size)
+        if config.workers > 1 and not store.leases:
+            raise ValueError(
+                f"{config.workers} workers need PostgreSQL: on SQLite one process runs one engine (--workers 0 or 1)"
+            )
         clock = Clock(config.effective_time_scale)
-        engine = Engine(store, kinds, clock)
-        changes = Changes(store, clock, engine.wake)
+        engines = [Engine(store, kinds, clock, poll=config.poll, lease=config.lease) for _ in range(max(1, config.workers))]
+
+        def wake() -> None:
+            for engine in engines:
+                engine.wake()
+
+        changes = Changes(store, clock, wake)
         return cls(
-            config, sections, store, clock, engine, changes, Authenticator(store), Authorizer(store), kinds
+            config, sections, store, clock, engines, changes, Authenticator(store), Authorizer(store), kinds
         )
 
     async def start(self) -> None:

@@ -20,6 +20,7 @@ from ..errors import ApiError
 from ..model.kind import Kind
 from ..model.operation import Operation
 from ..model.section import Section
+from ..store import StoreUnavailable
 from .authorize import account_resource_urn
 from .call import Call
 from .context import Context
@@ -79,7 +80,7 @@ def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep
             await _authorize(call, scope, actions)
         try:
             result = await handler(call)
-        except ApiError:
+        except (ApiError, StoreUnavailable):
             raise
         except Exception:
             log.exception("unexpected error on %s %s", request.method, request.url.path)

@@ -114,7 +114,10 @@ async def ensure_account(store: Store, nic: str, now: float, password: str | Non
     async with store.write() as tx:
         if await tx.get_item(ACCOUNT, nic) is not None:
             return await tx.get_item(ACCOUNT, nic), None
-        await tx.insert_item(account)
+        try:
+            await tx.insert_item(account)
+        except KeyError:  # another process created it since
+            return await tx.get_item(ACCOUNT, nic), None
     return account, password
 
 

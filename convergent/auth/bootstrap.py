@@ -19,6 +19,8 @@ async def first_start(store: Store) -> tuple[accounts.Issued, str] | None:
         return None
     now = time.time()
     _, password = await accounts.ensure_account(store, DEFAULT_ACCOUNT, now)
+    if password is None:
+        return None  # another process starting at the same time made it first
     issued = await accounts.issue_credential(store, DEFAULT_ACCOUNT, now)
     return issued, password
 

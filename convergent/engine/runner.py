@@ -6,20 +6,33 @@ Each transition is one transaction that also carries its effect on the resource,
 applied only if the task is still where it was read (compare-and-swap on status and step), so
 two engines, or an engine restarted after a crash, never apply a step twice. A step that is
 RUNNING has a due time (its simulated duration); the engine sleeps until the earliest due
-time or until it is woken by a new task.
+time, until it is woken by a new task (in this process, or by the store's `listen`: NOTIFY on
+PostgreSQL), or for `poll` seconds at most.
+
+Several engines, in any processes, share the work through leases (where the store keeps them):
+an engine claims due tasks for `lease` seconds, renews its claims while it works on them (an
+I/O step may take long), and a committed transition releases the task. Between steps, while a
+task waits for its due time, nobody holds it: any engine takes the next step. An engine that
+dies or stalls stops renewing; once its lease has expired another engine claims the task and
+resumes from the last committed step, and the stalled engine's late commit is refused because
+the lease (and the step) is no longer the one it read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Mapping
 
 from ..model.kind import Kind, StepFailed
 from ..model.records import Event, Resource, Task
 from ..model.status import Action, EventType, ResourceStatus, TaskStatus
-from ..store import Store
+from ..store import Store, StoreUnavailable
 from .changes import task_ref
 from .clock import Clock
 
@@ -30,45 +43,102 @@ log = logging.getLogger("convergent.engine")
 MAX_ATTEMPTS = 5
 
 
+def engine_id() -> str:
+    """A name for one engine, unique across hosts and processes: `host:pid:random`."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 class Engine:
-    def __init__(self, store: Store, kinds: Mapping[str, Kind], clock: Clock, *, batch: int = 64, poll: float = 5.0):
+    def __init__(
+        self,
+        store: Store,
+        kinds: Mapping[str, Kind],
+        clock: Clock,
+        *,
+        batch: int = 64,
+        poll: float = 1.0,
+        lease: float = 30.0,
+        owner: str | None = None,
+    ):
         self.store = store
         self.kinds = kinds
         self.clock = clock
         self.batch = batch
         self.poll = poll
+        self.lease = lease
+        self.owner = owner or engine_id()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        """Run due work until cancelled."""
-        while True:
-            self._wake.clear()
-            try:
-                advanced = await self.run_due()
-            except Exception:
-                log.exception("engine pass failed; retrying")
-                advanced = 0
-                await asyncio.sleep(1.0)
-            if advanced:
-                continue
-            due = await self.store.next_due()
-            timeout = self.poll if due is None else min(self.poll, max(0.0, due - self.clock.now()))
-            if timeout > 0:
+        """Run due work until cancelled, through database outages."""
+        listener = asyncio.create_task(self.store.listen(self.wake), name=f"listen {self.owner}")
+        down = False
+        try:
+            while True:
+                self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                except TimeoutError:
-                    pass
+                    if await self.run_due():
+                        continue
+                    due = await self.store.next_due()
+                except StoreUnavailable as error:
+                    if not down:
+                        log.warning("engine %s: %s; retrying every second", self.owner, error)
+                    down = True
+                    await asyncio.sleep(1.0)
+                    continue
+                except Exception:
+                    log.exception("engine pass failed; retrying")
+                    await asyncio.sleep(1.0)
+                    continue
+                if down:
+                    log.warning("engine %s: the database is back", self.owner)
+                    down = False
+                timeout = self.poll if due is None else min(self.poll, max(0.0, due - self.clock.now()))
+                if timeout > 0:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), timeout)
+                    except TimeoutError:
+                        pass
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
 
     async def run_due(self) -> int:
-        """Advance every task that is due now by one transition; return how many moved."""
-        tasks = await self.store.due_tasks(self.clock.now(), self.batch)
-        for task in tasks:
-            await self.advance(task)
-            await asyncio.sleep(0)  # let requests in between transitions
+        """Claim the tasks due now and advance each; return how many were claimed."""
+        now = self.clock.now()
+        tasks = await self.store.claim_tasks(self.owner, now, now + self.lease, self.batch)
+        if not tasks:
+            return 0
+        held = {task.id for task in tasks}
+        renewer = asyncio.create_task(self._renew(held)) if self.store.leases else None
+        try:
+            for task in tasks:
+                await self.advance(task)
+                held.discard(task.id)
+                await asyncio.sleep(0)  # let requests in between transitions
+        finally:
+            if renewer is not None:
+                renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
+            if held and self.store.leases:
+                with contextlib.suppress(Exception):  # else they expire, or we claim them back
+                    await self.store.release_leases(self.owner, list(held))
         return len(tasks)
+
+    async def _renew(self, held: set[str]) -> None:
+        """Keep our claims alive while we work through them (I/O steps may take long)."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            if held:
+                try:
+                    await self.store.renew_leases(self.owner, list(held), self.clock.now() + self.lease)
+                except StoreUnavailable as error:
+                    log.warning("engine %s could not renew its leases: %s", self.owner, error)
 
     async def settle(self, limit: int = 100_000) -> None:
         """Run transitions until nothing is due now (tests, instant mode)."""
@@ -86,8 +156,14 @@ class Engine:
         outcome = await self._apply_outside(kind, seen) if does_io and seen.status == TaskStatus.RUNNING else None
         async with self.store.write() as tx:
             task = await tx.get_task(seen.id)
-            if task is None or task.status != seen.status or task.step != seen.step or task.due_at is None:
-                return  # another engine moved it first
+            if (
+                task is None
+                or task.status != seen.status
+                or task.step != seen.step
+                or task.due_at is None
+                or task.lease_owner != seen.lease_owner
+            ):
+                return  # another engine moved it first, or took it over after our lease expired
             resource = await tx.get_resource(task.kind, task.resource_id)
             now = self.clock.now()
             events: list[tuple[str, str]] = []
@@ -111,6 +187,7 @@ class Engine:
                 else:
                     events += self._retry(task, resource, now)
             task.updated_at = now
+            task.lease_owner = task.lease_until = None  # the transition is done: anyone may take the next
             await tx.update_task(task)
             if resource is not None:
                 refs = [task_ref(task) if ref["id"] == task.id else ref for ref in resource.current_tasks]

@@ -38,7 +38,8 @@ class Task:
     """Persisted work on one resource: its plan of named steps and how far it went.
 
     `step` is the index of the step in progress (or next to start); `due_at` is when the engine
-    must look at the task again (Unix seconds), None once the task has ended.
+    must look at the task again (Unix seconds), None once the task has ended. `lease_owner` is
+    the engine working on it right now, until `lease_until` (None when nobody is).
     """
 
     id: str
@@ -60,6 +61,8 @@ class Task:
     finished_at: float | None = None
     errors: list = field(default_factory=list)
     attempts: int = 0
+    lease_owner: str | None = None
+    lease_until: float | None = None
     seq: int = 0
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+
 from ..model.section import Section
 
-__all__ = ["builtin_sections"]
+__all__ = ["builtin_sections", "load_sections"]
 
 
 def builtin_sections() -> tuple[Section, ...]:
@@ -14,3 +16,17 @@ def builtin_sections() -> tuple[Section, ...]:
     from .publiccloud import SECTION as public_cloud
 
     return (auth, me, iam, public_cloud)
+
+
+def load_sections(names: str) -> tuple[Section, ...]:
+    """The sections named `module:attribute`, comma-separated (a framework user's own)."""
+    found = []
+    for name in filter(None, (part.strip() for part in names.split(","))):
+        module, _, attribute = name.partition(":")
+        if not module or not attribute:
+            raise ValueError(f"section {name!r}: expected module:attribute")
+        section = getattr(importlib.import_module(module), attribute, None)
+        if not isinstance(section, Section):
+            raise ValueError(f"section {name!r}: {attribute} is not a Section declaration")
+        found.append(section)
+    return tuple(found)

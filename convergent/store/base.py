@@ -1,19 +1,29 @@
 """The storage interface every engine implements, and how a database URL picks one.
 
 Reads are plain calls. Writes happen in `async with store.write() as tx:`, one transaction:
-everything done through `tx` commits together or not at all, and a resource read through
-`tx.get_resource` stays locked against other writers until the end of the block. Do no
-network I/O inside a write block: it holds the writer.
+everything done through `tx` commits together or not at all, and a resource, task or item read
+through `tx` stays locked against other writers until the end of the block. Do no network I/O
+inside a write block: it holds a lock (SQLite: the single writer; PostgreSQL: the rows read).
+
+Any call may raise `StoreUnavailable` when the database cannot be reached or asks for the
+transaction to be retried; the API answers it with 503 `Server::ServiceUnavailable`. A write
+that raised it may or may not have committed (the connection was lost during COMMIT).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from urllib.parse import urlsplit, urlunsplit
 
 from ..model.records import Event, Item, Resource, Task
 
-__all__ = ["Store", "Tx", "Page", "open_store"]
+__all__ = ["Store", "Tx", "Page", "StoreUnavailable", "open_store", "redact"]
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached (or asked to retry): the call may succeed later."""
 
 
 class Page(list):
@@ -63,6 +73,8 @@ class Tx(ABC):
 
 class Store(ABC):
     url: str
+    # Whether claims record leases, so that several engines (in any processes) share the work.
+    leases: bool = False
 
     @abstractmethod
     async def open(self) -> None:
@@ -96,11 +108,29 @@ class Store(ABC):
 
     @abstractmethod
     async def due_tasks(self, now: float, limit: int) -> list[Task]:
-        """Unfinished tasks whose due time has come, the earliest first."""
+        """Unfinished tasks whose due time has come, the earliest first (leases ignored)."""
+
+    @abstractmethod
+    async def claim_tasks(self, owner: str, now: float, until: float, limit: int) -> list[Task]:
+        """Due tasks that no other engine holds, leased to `owner` until `until`, the earliest
+        first. A lease expired (`lease_until < now`) is free to take. Where `leases` is False
+        (one engine) this is `due_tasks`."""
+
+    @abstractmethod
+    async def renew_leases(self, owner: str, ids: list[str], until: float) -> None:
+        """Extend `owner`'s leases on these tasks (those it still holds) to `until`."""
+
+    @abstractmethod
+    async def release_leases(self, owner: str, ids: list[str]) -> None:
+        """Give up `owner`'s leases on these tasks. A committed transition releases its own."""
 
     @abstractmethod
     async def next_due(self) -> float | None:
-        """The earliest due time of an unfinished task, or None."""
+        """The earliest time an unfinished task is due and not leased, or None."""
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever another process creates a task, until cancelled. Engines that
+        cannot be told (SQLite, databases without LISTEN) return at once and engines poll."""
 
     @abstractmethod
     async def get_item(self, kind: str, id: str) -> Item | None: ...
@@ -131,13 +161,31 @@ class Store(ABC):
         """A random secret kept in the database, made on first use (shared by all processes)."""
 
 
-def open_store(url: str) -> Store:
-    """A store for a database URL or path: `sqlite:///path`, or a plain file path."""
+def open_store(url: str, *, pool_size: int = 10) -> Store:
+    """A store for a database URL or path: `postgresql://...` (or `postgres://`),
+    `sqlite:///path`, or a plain file path (SQLite)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStore
+
+        return PostgresStore(url, pool_size=pool_size)
     from .sqlite import SqliteStore
 
     if url.startswith("sqlite:///"):
         return SqliteStore(url.removeprefix("sqlite:///"))
     if "://" in url:
         scheme = url.split("://", 1)[0]
-        raise ValueError(f"unsupported database URL scheme {scheme!r}: use a file path or sqlite:///path")
+        raise ValueError(
+            f"unsupported database URL scheme {scheme!r}: use postgresql://..., a file path or sqlite:///path"
+        )
     return SqliteStore(url)
+
+
+def redact(url: str) -> str:
+    """The database URL with any password hidden, for logs and messages."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,7 +1,10 @@
 """Schema migrations: numbered SQL files per engine, applied in order, each once.
 
-`migrations/<engine>/NNNN_name.sql` holds the files; the table `schema_migrations` records
-which ran. A database newer than this code (a migration it does not know) is refused rather
+`migrations/<engine>/NNNN_name.sql` holds the files (`sqlite`, `postgres`: the same numbers
+for the same change); the table `schema_migrations` records which ran. Each engine applies each
+pending migration in its own transaction with its `schema_migrations` row, so a migration is
+applied whole or not at all; PostgreSQL does it under an advisory lock, so that processes
+starting together do not race. A database newer than this code (a migration it does not know) is refused rather
 than guessed at.
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["Migration", "migrations", "MigrationError"]
+__all__ = ["Migration", "migrations", "pending", "statements", "MigrationError"]
 
 
 class MigrationError(RuntimeError):
@@ -48,3 +51,9 @@ def pending(engine: str, applied: set[int]) -> list[Migration]:
             "it was written by a newer version"
         )
     return [m for m in known if m.version not in applied]
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration into statements (our migrations keep `;` out of literals)."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

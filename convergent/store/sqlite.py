@@ -2,7 +2,8 @@
 
 A point read costs microseconds, far less than handing it to a thread, so reads run inline.
 Writes run inline too, one transaction at a time behind an asyncio lock: on one connection in
-one process that lock is the single writer.
+one process that lock is the single writer. One process runs the engine: claims record no
+leases (`leases` is False), and the engine's compare-and-swap keeps transitions exactly-once.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from contextlib import asynccontextmanager
 import msgspec
 
 from ..model.records import Event, Item, Resource, Task
-from .base import Page, Store, Tx
-from .migrate import pending
+from .base import Page, Store, StoreUnavailable, Tx
+from .migrate import pending, statements
 
 __all__ = ["SqliteStore"]
 
@@ -35,7 +36,7 @@ _RESOURCE_COLUMNS = (
 )
 _TASK_COLUMNS = (
     "seq, id, account, kind, resource_id, action, type, status, message, link, steps, progress, "
-    "step, due_at, errors, attempts, created_at, updated_at, started_at, finished_at"
+    "step, due_at, errors, attempts, created_at, updated_at, started_at, finished_at, lease_owner, lease_until"
 )
 _EVENT_COLUMNS = "seq, account, kind, resource_id, type, name, message, link, created_at"
 _ITEM_COLUMNS = "seq, account, kind, id, key, body, created_at, updated_at"
@@ -56,7 +57,7 @@ def _task(row) -> Task:
         type=row[6], status=row[7], message=row[8], link=row[9], steps=_decode(row[10]),
         progress=_decode(row[11]), step=row[12], due_at=row[13], errors=_decode(row[14]),
         attempts=row[15], created_at=row[16], updated_at=row[17], started_at=row[18],
-        finished_at=row[19],
+        finished_at=row[19], lease_owner=row[20], lease_until=row[21],
     )  # fmt: skip
 
 
@@ -130,9 +131,10 @@ class SqliteTx(Tx):
     async def update_task(self, t: Task) -> None:
         self.db.execute(
             "UPDATE tasks SET status = ?, message = ?, progress = ?, step = ?, due_at = ?, errors = ?, "
-            "attempts = ?, updated_at = ?, started_at = ?, finished_at = ? WHERE id = ?",
+            "attempts = ?, updated_at = ?, started_at = ?, finished_at = ?, lease_owner = ?, lease_until = ? "
+            "WHERE id = ?",
             (t.status, t.message, _json(t.progress), t.step, t.due_at, _json(t.errors), t.attempts,
-             t.updated_at, t.started_at, t.finished_at, t.id),
+             t.updated_at, t.started_at, t.finished_at, t.lease_owner, t.lease_until, t.id),
         )  # fmt: skip
 
     async def insert_event(self, e: Event) -> None:
@@ -195,7 +197,7 @@ class SqliteStore(Store):
         for migration in pending("sqlite", applied):
             db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in _statements(migration.sql):
+                for statement in statements(migration.sql):
                     db.execute(statement)
                 db.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
@@ -216,7 +218,10 @@ class SqliteStore(Store):
     @asynccontextmanager
     async def write(self):
         async with self._writer:
-            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:  # another process held the file past busy_timeout
+                raise StoreUnavailable(f"database busy: {error}") from None
             try:
                 yield SqliteTx(self.db)
             except BaseException:
@@ -269,6 +274,15 @@ class SqliteStore(Store):
         ).fetchall()
         return [_task(row) for row in rows]
 
+    async def claim_tasks(self, owner: str, now: float, until: float, limit: int) -> list[Task]:
+        return await self.due_tasks(now, limit)
+
+    async def renew_leases(self, owner: str, ids: list[str], until: float) -> None:
+        pass
+
+    async def release_leases(self, owner: str, ids: list[str]) -> None:
+        pass
+
     async def next_due(self) -> float | None:
         return self.db.execute("SELECT min(due_at) FROM tasks WHERE due_at IS NOT NULL").fetchone()[0]
 
@@ -310,8 +324,3 @@ class SqliteStore(Store):
             row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return bytes.fromhex(row[0])
 
-
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements (our migrations keep `;` out of literals)."""
-    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
