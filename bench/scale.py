@@ -215,13 +215,15 @@ class Bed:
 def signed_headers(keys, method: str, url: str, body: bytes = b"") -> dict[str, str]:
     ak, secret, ck = keys
     stamp = str(int(time.time()))
-    return {"X-Ovh-Application": ak, "X-Ovh-Consumer": ck, "X-Ovh-Timestamp": stamp,
+    host = url.split("/")[2]
+    return {"Host": host, "X-Ovh-Application": ak, "X-Ovh-Consumer": ck, "X-Ovh-Timestamp": stamp,
             "X-Ovh-Signature": sign(secret, ck, method, url, body, stamp), "Content-Type": "application/json"}  # fmt: skip
 
 
 _LUA = r"""
 local reqs = {%(reqs)s}
-local threads, n, statuses = {}, 0, {}
+local threads = {}
+n, statuses = 0, {}  -- globals: done() reads each thread's statuses with thread:get
 function setup(thread) table.insert(threads, thread); thread:set("tid", #threads) end
 function init(args) n = tid - 1; statuses = {} end
 function request()
@@ -266,6 +268,7 @@ def run_wrk(apis: list[Proc], scripts: list[Path], duration: float) -> dict:
     ]
     ok = total = 0
     seconds = 0.0
+    statuses: dict[str, int] = {}
     for proc in procs:
         out, err = proc.communicate()
         line = next((l for l in out.splitlines() if l.startswith("BENCH_JSON ")), None)
@@ -274,8 +277,10 @@ def run_wrk(apis: list[Proc], scripts: list[Path], duration: float) -> dict:
         summary = json.loads(line.removeprefix("BENCH_JSON "))
         total += summary["requests"]
         ok += sum(v for k, v in summary["statuses"].items() if k.startswith("2"))
+        for k, v in summary["statuses"].items():
+            statuses[k] = statuses.get(k, 0) + v
         seconds = max(seconds, summary["duration_us"] / 1e6)
-    return {"ok_per_s": ok / seconds, "answers_per_s": total / seconds, "ok": ok, "answers": total}
+    return {"ok_per_s": ok / seconds, "answers_per_s": total / seconds, "ok": ok, "answers": total, "statuses": statuses}
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -326,14 +331,22 @@ def http_throughput(bed: Bed, project: str, ids: list[str], n_api: int, args) ->
             gets.append(wrk_script(bed.tmp / f"get-{api.port}.lua", [("GET", one, signed_headers(bed.keys, "GET", url), "")], 2))
         # PUTs: a new name each (so every accepted PUT changes the target), cycling through the ranchers.
         count = args.put_requests
+        spec = httpx.get(f"http://{HOST}:{apis[0].port}{one}", auth=bed.auth).json()["targetSpec"]
         for api in apis:
             reqs = []
             for n in range(count):
                 rid = ids[n % len(ids)]
                 target = f"/v2/publicCloud/project/{project}/rancher/{rid}"
-                body = json.dumps({"targetSpec": {"name": f"p{api.port}-{n}", "plan": "STANDARD"}}, separators=(",", ":"))
+                body = json.dumps({"targetSpec": {**spec, "name": f"p{api.port}-{n}"}}, separators=(",", ":"))
                 reqs.append(("PUT", target, signed_headers(bed.keys, "PUT", f"http://{HOST}:{api.port}{target}", body.encode()), body))
             puts.append(wrk_script(bed.tmp / f"put-{api.port}.lua", reqs, 2 if n_api == 1 else 1))
+            # Check before timing: the signed requests are accepted as they are.
+            method, target, headers, body = reqs[-1]
+            check = httpx.request(method, f"http://{HOST}:{api.port}{target}", headers=headers, content=body)
+            assert check.status_code == 200, check.text
+            got = httpx.get(f"http://{HOST}:{api.port}{one}", headers=signed_headers(bed.keys, "GET", f"http://{HOST}:{api.port}{one}"))
+            assert got.status_code == 200, got.text
+        wait_idle(bed)
         run_wrk(apis, gets, 1)  # warm-up
         out["get_one"] = median_of([run_wrk(apis, gets, args.duration) for _ in range(args.repeat)])
         put_runs = []

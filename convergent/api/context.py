@@ -47,7 +47,12 @@ class Context:
                 f"{config.workers} workers need PostgreSQL: on SQLite one process runs one engine (--workers 0 or 1)"
             )
         clock = Clock(config.effective_time_scale)
-        engines = [Engine(store, kinds, clock, poll=config.poll, lease=config.lease) for _ in range(max(1, config.workers))]
+        # Each engine keeps up to half the process's connections busy with transitions in flight.
+        parallel = max(1, config.pool_size // 2) if store.leases else 1
+        engines = [
+            Engine(store, kinds, clock, poll=config.poll, lease=config.lease, parallel=parallel)
+            for _ in range(max(1, config.workers))
+        ]
 
         def wake() -> None:
             for engine in engines:

@@ -59,6 +59,7 @@ class Engine:
         poll: float = 1.0,
         lease: float = 30.0,
         owner: str | None = None,
+        parallel: int | None = None,
     ):
         self.store = store
         self.kinds = kinds
@@ -67,6 +68,9 @@ class Engine:
         self.poll = poll
         self.lease = lease
         self.owner = owner or engine_id()
+        # Transitions of different tasks in flight at once: on PostgreSQL each waits mostly on
+        # its COMMIT, on its own connection; SQLite has one writer, so one at a time.
+        self.parallel = parallel or (8 if store.leases else 1)
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -115,11 +119,19 @@ class Engine:
             return 0
         held = {task.id for task in tasks}
         renewer = asyncio.create_task(self._renew(held)) if self.store.leases else None
-        try:
-            for task in tasks:
+        gate = asyncio.Semaphore(self.parallel)
+
+        async def advance(task: Task) -> None:
+            async with gate:
                 await self.advance(task)
                 held.discard(task.id)
                 await asyncio.sleep(0)  # let requests in between transitions
+
+        try:
+            outcomes = await asyncio.gather(*(advance(task) for task in tasks), return_exceptions=True)
+            failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
+            if failed is not None:
+                raise failed
         finally:
             if renewer is not None:
                 renewer.cancel()

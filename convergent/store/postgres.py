@@ -66,6 +66,8 @@ def _json(value) -> str:
 def _unavailable(error: BaseException) -> StoreUnavailable:
     if isinstance(error, _RETRY):
         return StoreUnavailable(f"the database asked for the transaction to be retried ({error})")
+    if isinstance(error, asyncio.TimeoutError):
+        return StoreUnavailable("no database connection could be had in time (the database is down or every connection is busy)")
     reason = str(error) or type(error).__name__
     return StoreUnavailable(f"the database cannot be reached ({reason})")
 
