@@ -251,14 +251,16 @@ def test_paging_through_one_api_while_another_inserts_skips_and_repeats_nothing(
             stop = asyncio.Event()
 
             async def insert():
-                while not stop.is_set():
+                # Bounded, so that the walk reaches the end however fast inserts are.
+                while not stop.is_set() and len(inserted) < 150:
                     r = await writer.post("/v2/publicCloud/project", json=body)
                     assert r.status_code == 200
                     inserted.append(r.json()["id"])
 
             inserting = asyncio.create_task(insert())
             seen, cursor = [], None
-            while True:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
                 headers = {"X-Pagination-Size": "7", **({"X-Pagination-Cursor": cursor} if cursor else {})}
                 page = await reader.get("/v2/publicCloud/project", headers=headers)
                 assert page.status_code == 200
@@ -267,6 +269,8 @@ def test_paging_through_one_api_while_another_inserts_skips_and_repeats_nothing(
                 await asyncio.sleep(0.02)  # let inserts land between pages
                 if cursor is None:
                     break
+            else:
+                raise AssertionError("the walk did not reach the end in 120 s")
             stop.set()
             await inserting
             return seen, inserted
