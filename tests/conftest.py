@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
 import time
@@ -108,3 +109,15 @@ async def create_rancher(client, settle, project: str, name="r1", plan="STANDARD
     await settle()
     got = await client.get(f"/v2/publicCloud/project/{project}/rancher/{r.json()['id']}")
     return got.json()
+
+
+@contextlib.asynccontextmanager
+async def serve_sections(database, sections, **settings):
+    """An app serving only `sections` (tasks moved by hand), and a client signed as the owner."""
+    app = create_app(Config(database=str(database), engine=False, **settings), sections=sections)
+    async with app.router.lifespan_context(app):
+        ctx = app.state.ctx
+        issued = await accounts.issue_credential(ctx.store, ACCOUNT, time.time())
+        auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth) as client:
+            yield client, ctx

@@ -542,6 +542,8 @@ KNOWN_EXTENSIONS = {
     ("publicCloud.project.ProjectAsync", "iam"),
     # A failed task's entry in currentTasks carries its errors.
     ("common.CurrentTask", "errors"),
+    # Schemas version 1.1 of convergent's publicCloud added when a rancher was deployed.
+    ("publicCloud.rancher.RancherCurrentState", "deployedAt"),
 }
 
 

@@ -44,6 +44,16 @@ async def _unexpected(request: Request, error: Exception):
     return error_response(ApiError.internal())
 
 
+async def _flush_usage(ctx: Context, every: float = 5.0) -> None:
+    """Write the usage counters every few seconds (and once more at stop)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await ctx.versions.flush()
+        except Exception:
+            log.exception("could not write usage counters; retrying")
+
+
 def create_app(config: Config | None = None, sections: tuple[Section, ...] | None = None) -> Starlette:
     """An app serving `sections` (the built-in ones by default) with `config`."""
     from ..sections import builtin_sections
@@ -55,18 +65,20 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await ctx.start()
-        runner = asyncio.create_task(ctx.engine.run(), name="convergent-engine") if config.engine else None
+        tasks = [asyncio.create_task(_flush_usage(ctx), name="convergent-usage")]
+        if config.engine:
+            tasks.append(asyncio.create_task(ctx.engine.run(), name="convergent-engine"))
         try:
             yield
         finally:
-            if runner is not None:
-                runner.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await runner
+                    await task
             await ctx.stop()
 
     table = Table()
-    add_discovery(table, sections)
+    add_discovery(table, sections, ctx.versions)
     route_table(sections, ctx, table)
     app = Starlette(
         routes=[dispatcher(table)],

@@ -12,6 +12,7 @@ from ..store import Store, open_store
 from ..auth.authenticate import Authenticator
 from .authorize import Authorizer
 from .pagination import Cursors
+from .versions import Versions
 
 __all__ = ["Context"]
 
@@ -26,6 +27,7 @@ class Context:
     changes: Changes
     authenticator: Authenticator
     authorizer: Authorizer
+    versions: Versions
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
 
@@ -42,12 +44,14 @@ class Context:
         engine = Engine(store, kinds, clock)
         changes = Changes(store, clock, engine.wake)
         return cls(
-            config, sections, store, clock, engine, changes, Authenticator(store), Authorizer(store), kinds
-        )
+            config, sections, store, clock, engine, changes, Authenticator(store), Authorizer(store),
+            Versions(store, clock), kinds,
+        )  # fmt: skip
 
     async def start(self) -> None:
         await self.store.open()
         self.cursors = Cursors(await self.store.secret("cursor"))
 
     async def stop(self) -> None:
+        await self.versions.flush()
         await self.store.close()

@@ -50,12 +50,15 @@ def _scope(section: Section, op: Operation) -> Kind | None:
     return max(named, key=lambda k: len(k.item), default=None)
 
 
-def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep_prefix: bool):
+def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Context, prefix: str):
     checks = tuple(op.params.items())
     handler = op.handler
     actions = op.actions
     deprecation = {"Deprecation": "true"} if op.deprecated else None
-    cut = 0 if keep_prefix else len(prefix)
+    versioned = section.branch == "v2"
+    cut = 0 if versioned else len(prefix)
+    route = f"{op.method} {op.path}"
+    versions = ctx.versions
 
     async def endpoint(request: Request, params: dict[str, str]) -> Response:
         if op.public:
@@ -74,7 +77,11 @@ def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep
         for name, valid in checks:
             if not valid(params[name]):
                 raise ApiError.invalid_parameter(name, f"{params[name]!r} is not a valid {name}")
-        call = Call(request, params, caller, ctx)
+        major = None
+        if versioned and not op.public:
+            wanted = request.headers.get("x-schemas-version")
+            major = await versions.negotiate(section, caller.account, wanted)
+        call = Call(request, params, caller, ctx, major)
         if not op.public and not caller.owner and not op.iam_per_item:
             await _authorize(call, scope, actions)
         try:
@@ -84,11 +91,13 @@ def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep
         except Exception:
             log.exception("unexpected error on %s %s", request.method, request.url.path)
             raise ApiError.internal() from None
-        if isinstance(result, Response):
-            if deprecation:
-                result.headers.update(deprecation)
-            return result
-        return json_response(result, headers=deprecation)
+        response = result if isinstance(result, Response) else json_response(result)
+        if deprecation:
+            response.headers.update(deprecation)
+        if major is not None:
+            response.headers.update(versions.headers(section, major))
+            versions.record(caller.account, section.name, major.number, route, call.sent)
+        return response
 
     return endpoint
 
@@ -107,7 +116,7 @@ def route_table(sections: tuple[Section, ...], ctx: Context, table: Table) -> Ta
         for op in operations_of(section):
             scope = _scope(section, op)
             for prefix in BRANCH_PREFIXES[section.branch]:
-                endpoint = _endpoint(op, scope, ctx, prefix, keep_prefix=section.branch == "v2")
+                endpoint = _endpoint(op, section, scope, ctx, prefix)
                 table.add(op.method, prefix + op.path, endpoint)
     return table
 

@@ -29,37 +29,42 @@ def standard_operations(kind: Kind) -> list[Operation]:
     per_item = kind.parent is None and kind.iam_type is not None
 
     async def list_(call: Call):
+        codec = call.codec(kind)
         await call.parent(kind)
         parent_id = call.params[kind.parent.id_param] if kind.parent else ""
         return await call.paginate(
             lambda after, size: call.ctx.store.list_resources(call.account, kind.key, parent_id, after, size),
-            lambda r: envelope(kind, r),
+            lambda r: envelope(kind, r, codec),
             (lambda page: call.visible(kind, page, kind.actions["list"])) if per_item else None,
         )
 
     async def create(call: Call):
-        body = await call.body(kind.create_body)
+        codec = call.codec(kind)
+        body = await call.body(kind.bodies(codec.spec_create, codec.spec_update)[0])
         parent = await call.parent(kind)
-        spec = msgspec.to_builtins(body.targetSpec)
+        spec = codec.spec_to_hub(msgspec.to_builtins(body.targetSpec), None)
         resource = await call.ctx.changes.create(kind, call.account, call.collection_of(kind), parent, spec)
-        return envelope(kind, resource)
+        return envelope(kind, resource, codec)
 
     async def get(call: Call):
-        return envelope(kind, await call.resource(kind))
+        return envelope(kind, await call.resource(kind), call.codec(kind))
 
     async def update(call: Call):
-        body = await call.body(kind.update_body)
+        codec = call.codec(kind)
+        body = await call.body(kind.bodies(codec.spec_create, codec.spec_update)[1])
         if body.checksum is not None and not is_checksum(body.checksum):
             raise ApiError.checksum_bad_format(body.checksum)
-        spec = msgspec.to_builtins(body.targetSpec)
+        sent = msgspec.to_builtins(body.targetSpec)
         id = call.params[kind.id_param]
-        resource = await call.ctx.changes.update(kind, call.account, call.path_of(kind), id, spec, body.checksum)
-        return envelope(kind, resource)
+        resource = await call.ctx.changes.update(
+            kind, call.account, call.path_of(kind), id, lambda previous: codec.spec_to_hub(sent, previous), body.checksum
+        )
+        return envelope(kind, resource, codec)
 
     async def delete(call: Call):
         id = call.params[kind.id_param]
         resource = await call.ctx.changes.delete(kind, call.account, call.path_of(kind), id)
-        return envelope(kind, resource)
+        return envelope(kind, resource, call.codec(kind))
 
     async def tasks(call: Call):
         resource = await call.resource(kind)

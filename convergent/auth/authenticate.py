@@ -21,6 +21,7 @@ from ..errors import ApiError
 from ..model.records import Item
 from ..model.times import iso
 from ..store import Store
+from ..store.cache import ItemsCache
 from . import accounts
 from .signature import signature_matches
 
@@ -78,8 +79,7 @@ class Authenticator:
 
     def __init__(self, store: Store):
         self.store = store
-        self._epoch: int | None = None
-        self._resolved: dict[tuple[str, str], tuple] = {}
+        self._resolved = ItemsCache(store)
         self._last_use: dict[str, float] = {}
 
     async def caller(self, request: Request) -> Caller:
@@ -132,22 +132,16 @@ class Authenticator:
 
     async def _resolve(self, app_key: str, consumer_key: str) -> tuple:
         """(application, credential, user) for these keys, each None when unknown."""
-        epoch = await self.store.items_epoch()
-        if epoch != self._epoch:
-            self._resolved.clear()
-            self._epoch = epoch
-        found = self._resolved.get((app_key, consumer_key))
-        if found is None:
+
+        async def load() -> tuple:
             store = self.store
             app = await store.find_item(accounts.APPLICATION, app_key)
             credential = await store.find_item(accounts.CREDENTIAL, consumer_key) if consumer_key else None
             login = credential.body["login"] if credential else None
             user = await store.get_item(accounts.USER, f"{credential.account}/{login}") if login else None
-            found = (app, credential, user)
-            if len(self._resolved) > 10_000:
-                self._resolved.clear()
-            self._resolved[(app_key, consumer_key)] = found
-        return found
+            return app, credential, user
+
+        return await self._resolved.get((app_key, consumer_key), load)
 
     async def _bearer(self, token: str, ip: str) -> Caller:
         item = await self.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token))

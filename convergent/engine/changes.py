@@ -78,13 +78,17 @@ class Changes:
         self.wake()
         return resource
 
-    async def update(self, kind: Kind, account: str, path: str, id: str, spec: dict, provided: str | None) -> Resource:
+    async def update(
+        self, kind: Kind, account: str, path: str, id: str, to_hub: Callable[[dict], dict], provided: str | None
+    ) -> Resource:
+        """`to_hub(stored spec)` is the new spec in hub form (a major's codec may keep from the
+        stored spec what its shape cannot express)."""
         async with self.store.write() as tx:
             resource = await self._load(tx, kind, account, path, id)
             if provided is not None and provided != resource.checksum:
                 raise ApiError.checksum_mismatch(provided, resource.checksum, path)
             self._check_idle(kind, resource)
-            spec = canonical(kind.strategy.prepare_update(resource, spec))
+            spec = canonical(kind.strategy.prepare_update(resource, to_hub(resource.target_spec)))
             new_checksum = checksum(spec)
             if new_checksum == resource.checksum and resource.status == ResourceStatus.READY:
                 return resource  # the target is already what was asked: nothing to do

@@ -164,21 +164,22 @@ class Kind:
             raise ValueError(f"{self.key}: no IAM action declared for {sorted(missing)}")
         if self.parent is not None and f"{{{self.parent.id_param}}}" not in self.collection:
             raise ValueError(f"{self.key}: collection must carry the parent's {{{self.parent.id_param}}}")
-        checksum_field: tuple[Any, ...] = ("checksum", str) if self.checksum_required else ("checksum", str | None, None)
-        object.__setattr__(
-            self,
-            "create_body",
-            msgspec.defstruct(f"{self.label}Creation", [("targetSpec", self.spec_create)], forbid_unknown_fields=True),
-        )
-        object.__setattr__(
-            self,
-            "update_body",
-            msgspec.defstruct(
-                f"{self.label}Update",
-                [("targetSpec", self.spec_update), checksum_field],
-                forbid_unknown_fields=True,
-            ),
-        )
+        object.__setattr__(self, "_bodies", {})
+
+    def bodies(self, spec_create: type | None = None, spec_update: type | None = None) -> tuple[type, type]:
+        """The request body types (create, update) around these target spec types (the kind's
+        own by default): `{"targetSpec"}` and `{"checksum", "targetSpec"}`, unknown fields refused."""
+        spec_create = spec_create or self.spec_create
+        spec_update = spec_update or self.spec_update
+        cached = self._bodies.get((spec_create, spec_update))
+        if cached is None:
+            checksum: tuple[Any, ...] = ("checksum", str) if self.checksum_required else ("checksum", str | None, None)
+            cached = (
+                msgspec.defstruct(f"{self.label}Creation", [("targetSpec", spec_create)], forbid_unknown_fields=True),
+                msgspec.defstruct(f"{self.label}Update", [("targetSpec", spec_update), checksum], forbid_unknown_fields=True),
+            )
+            self._bodies[(spec_create, spec_update)] = cached
+        return cached
 
     @property
     def key(self) -> str:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from .kind import Kind
 from .operation import Operation
+from .versions import Major, MajorStatus, Version
+
+_FIRST = date(2024, 1, 1)
 
 __all__ = ["Section"]
 
@@ -14,13 +18,51 @@ __all__ = ["Section"]
 class Section:
     """`kinds` get the standard as-code operations; `operations` are the section's own routes
     (references, capabilities, actions on a resource). `branch` is `v2` (served under `/v2`) or
-    `v1` (served under `/`, `/1.0` and `/v1` alike)."""
+    `v1` (served under `/`, `/1.0` and `/v1` alike).
+
+    `versions` is the changelog, oldest first; `majors` the majors served, each with its codecs;
+    `default_major` is the major an account created today starts on (`X-Schemas-Version` and the
+    account's own default choose otherwise)."""
 
     name: str
     description: str
     branch: str = "v2"
     kinds: tuple[Kind, ...] = ()
     operations: tuple[Operation, ...] = field(default_factory=tuple)
+    versions: tuple[Version, ...] = (Version("1.0", _FIRST, "First version"),)
+    majors: tuple[Major, ...] = (Major(1, _FIRST),)
+    default_major: int = 1
+
+    def __post_init__(self) -> None:
+        numbers = [m.number for m in self.majors]
+        if numbers != sorted(set(numbers)):
+            raise ValueError(f"section {self.name}: majors must be distinct and in order")
+        for version in self.versions:
+            if version.major not in numbers:
+                raise ValueError(f"section {self.name}: version {version.version} has no major {version.major}")
+        if self.default_major not in numbers:
+            raise ValueError(f"section {self.name}: default major {self.default_major} is not served")
+        kinds = {k.name for k in self.kinds}
+        for major in self.majors:
+            unknown = set(major.codecs) - kinds
+            if unknown:
+                raise ValueError(f"section {self.name}: major {major.number} has codecs for unknown kinds {sorted(unknown)}")
+
+    def major(self, number: int) -> Major | None:
+        return next((m for m in self.majors if m.number == number), None)
+
+    def latest_version(self, major: int) -> str:
+        return max((v for v in self.versions if v.major == major), key=lambda v: v.minor).version
+
+    def status(self, major: Major, today: date) -> MajorStatus:
+        newest = max((m.number for m in self.majors if m.released <= today), default=major.number)
+        return major.status(today, newest)
+
+    def successor(self, major: Major, today: date) -> Major | None:
+        """The next major that is served today, if any."""
+        later = [m for m in self.majors if m.number > major.number and self.status(m, today) not in
+                 (MajorStatus.RETIRED, MajorStatus.ANNOUNCED)]  # fmt: skip
+        return later[0] if later else None
 
     def actions(self) -> dict[str, str]:
         """Every IAM action the section's routes check, with the resource type it applies to."""

@@ -127,6 +127,14 @@ class Store(ABC):
         """An account's resources of any of these kinds, in creation order."""
 
     @abstractmethod
+    async def add_usage(self, rows: list[tuple[str, str, int, str, str, int, float]]) -> None:
+        """Add (account, section, major, route, field, count, last_seen) to the usage counters."""
+
+    @abstractmethod
+    async def usage(self, account: str, section: str, since: float) -> list[tuple[int, str, str, int, float]]:
+        """An account's (major, route, field, count, last_seen) in a section, seen since `since`."""
+
+    @abstractmethod
     async def secret(self, name: str) -> bytes:
         """A random secret kept in the database, made on first use (shared by all processes)."""
 

@@ -302,6 +302,22 @@ class SqliteStore(Store):
         ).fetchall()
         return _page(rows, limit, _resource)
 
+    async def add_usage(self, rows) -> None:
+        async with self.write():
+            self.db.executemany(
+                "INSERT INTO usage (account, section, major, route, field, count, last_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, section, major, route, field) "
+                "DO UPDATE SET count = count + excluded.count, last_seen = max(last_seen, excluded.last_seen)",
+                rows,
+            )
+
+    async def usage(self, account, section, since):
+        return self.db.execute(
+            "SELECT major, route, field, count, last_seen FROM usage WHERE account = ? AND section = ? "
+            "AND last_seen >= ? ORDER BY route, field",
+            (account, section, since),
+        ).fetchall()
+
     async def secret(self, name: str) -> bytes:
         key = f"secret:{name}"
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
