@@ -149,6 +149,30 @@ def credential_create(
 
 
 @app.command()
+def provision(
+    product: Annotated[str, typer.Argument(help="What to order, e.g. vrackServices or vmwareCloudDirector")],
+    account: Annotated[str, typer.Option(help="Account (nic) to deliver to; created when missing")],
+    database: DatabaseOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
+) -> None:
+    """Deliver what the real cloud sells through orders, READY, to ACCOUNT."""
+    import json
+
+    from .api.provisioning import run_order
+
+    config = _config(database=database)
+    try:
+        delivered = asyncio.run(run_order(config, product, account))
+    except LookupError as error:
+        raise typer.BadParameter(str(error)) from None
+    if json_output:
+        typer.echo(json.dumps(delivered))
+    else:
+        for item in delivered:
+            typer.echo(f"{item['path']}  {item['urn'] or ''}")
+
+
+@app.command()
 def migrate(database: DatabaseOption = None) -> None:
     """Create or upgrade the database schema, then exit."""
     from .store import open_store

@@ -45,6 +45,9 @@ class Changes:
         self.clock = clock
         self.wake = wake
 
+    def new_uuid(self) -> str:
+        return uuid4()
+
     async def create(self, kind: Kind, account: str, collection_path: str, parent: Resource | None, spec: dict) -> Resource:
         spec = canonical(kind.strategy.prepare_create(spec, parent))
         now = self.clock.now()
@@ -60,7 +63,7 @@ class Changes:
             checksum=checksum(spec),
             created_at=now,
             updated_at=now,
-            iam_id=uuid4() if kind.iam_type else "",
+            iam_id=self.new_uuid() if kind.iam_type else "",
         )
         async with self.store.write() as tx:
             # A collision of random ids is astronomically rare; a declared id scheme with a small
@@ -135,7 +138,7 @@ class Changes:
     def _task(self, kind: Kind, action: Action, resource: Resource, now: float) -> tuple[Task, Event]:
         plan: Plan = kind.reconciler.plan(action, resource)
         task = Task(
-            id=uuid4(),
+            id=self.new_uuid(),
             account=resource.account,
             kind=kind.key,
             resource_id=resource.id,

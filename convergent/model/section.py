@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from .kind import Kind
 from .operation import Operation
@@ -22,7 +24,9 @@ class Section:
 
     `versions` is the changelog, oldest first; `majors` the majors served, each with its codecs;
     `default_major` is the major an account created today starts on (`X-Schemas-Version` and the
-    account's own default choose otherwise)."""
+    account's own default choose otherwise). `provisioners` deliver, by product name, what the
+    real cloud sells through orders: each is `async def provision(order) -> None` and calls
+    `order.deliver(kind, spec, state, parent)` (convergent.engine.orders)."""
 
     name: str
     description: str
@@ -32,6 +36,7 @@ class Section:
     versions: tuple[Version, ...] = (Version("1.0", _FIRST, "First version"),)
     majors: tuple[Major, ...] = (Major(1, _FIRST),)
     default_major: int = 1
+    provisioners: Mapping[str, Callable[[Any], Awaitable[None]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         numbers = [m.number for m in self.majors]
