@@ -18,7 +18,7 @@ from .context import Context
 from .discovery import add_discovery
 from .queryid import QueryId
 from .responses import error_response
-from .routing import dispatcher, route_table
+from .routing import Dispatcher, route_table
 from .table import Table
 
 __all__ = ["create_app"]
@@ -81,7 +81,7 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     add_discovery(table, sections, ctx.versions)
     route_table(sections, ctx, table)
     app = Starlette(
-        routes=[dispatcher(table)],
+        routes=[Dispatcher(table)],
         middleware=[Middleware(QueryId)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,

@@ -16,7 +16,7 @@ def new_project_id() -> str:
 
 
 def is_project_id(value: str) -> bool:
-    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+    return len(value) == 32 and not value.strip("0123456789abcdef")
 
 
 class ProjectStrategy(Strategy):
