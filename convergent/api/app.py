@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 
+from ..admin.clock import sync_clock
+from ..admin.routes import add_admin
 from ..config import Config
 from ..errors import ApiError
 from ..model.section import Section
@@ -44,14 +46,19 @@ async def _unexpected(request: Request, error: Exception):
     return error_response(ApiError.internal())
 
 
-async def _flush_usage(ctx: Context, every: float = 5.0) -> None:
-    """Write the usage counters every few seconds (and once more at stop)."""
+async def _housekeeping(ctx: Context, every: float = 1.0) -> None:
+    """Every second: follow clock changes made by other processes; every five, write the usage
+    counters (and once more at stop)."""
+    ticks = 0
     while True:
         await asyncio.sleep(every)
+        ticks += 1
         try:
-            await ctx.versions.flush()
+            await sync_clock(ctx.store, ctx.clock)
+            if ticks % 5 == 0:
+                await ctx.versions.flush()
         except Exception:
-            log.exception("could not write usage counters; retrying")
+            log.exception("housekeeping failed; retrying")
 
 
 def create_app(config: Config | None = None, sections: tuple[Section, ...] | None = None) -> Starlette:
@@ -65,7 +72,7 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await ctx.start()
-        tasks = [asyncio.create_task(_flush_usage(ctx), name="convergent-usage")]
+        tasks = [asyncio.create_task(_housekeeping(ctx), name="convergent-housekeeping")]
         if config.engine:
             tasks.append(asyncio.create_task(ctx.engine.run(), name="convergent-engine"))
         try:
@@ -80,6 +87,7 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     table = Table()
     add_discovery(table, sections, ctx.versions)
     route_table(sections, ctx, table)
+    add_admin(table, ctx)
     app = Starlette(
         routes=[Dispatcher(table)],
         middleware=[Middleware(QueryId)],

@@ -58,7 +58,9 @@ def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Context,
     versioned = section.branch == "v2"
     cut = 0 if versioned else len(prefix)
     route = f"{op.method} {op.path}"
+    operation = f"{op.method} {'/v2' if versioned else '/1.0'}{op.path}"  # as fault rules name it
     versions = ctx.versions
+    faults = ctx.faults
 
     async def endpoint(request: Request, params: dict[str, str]) -> Response:
         if op.public:
@@ -84,6 +86,9 @@ def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Context,
         call = Call(request, params, caller, ctx, major)
         if not op.public and not caller.owner and not op.iam_per_item:
             await _authorize(call, scope, actions)
+        injected = await faults.take_operation(operation, None if op.public else ctx.authenticator.epoch)
+        if injected is not None:
+            raise injected
         try:
             result = await handler(call)
         except ApiError:
@@ -113,6 +118,8 @@ async def _authorize(call: Call, scope: Kind | None, actions: tuple[str, ...]) -
 def route_table(sections: tuple[Section, ...], ctx: Context, table: Table) -> Table:
     """Every operation of every section, on each of its branch's prefixes."""
     for section in sections:
+        canonical = "/v2" if section.branch == "v2" else "/1.0"
+        ctx.faults.operations.update(f"{op.method} {canonical}{op.path}" for op in operations_of(section))
         for op in operations_of(section):
             scope = _scope(section, op)
             for prefix in BRANCH_PREFIXES[section.branch]:

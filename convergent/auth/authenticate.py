@@ -153,6 +153,11 @@ class Authenticator:
 
         return await self._resolved.get((app_key, consumer_key), load)
 
+    @property
+    def epoch(self) -> int | None:
+        """The items epoch read while resolving the latest credential (one read per call)."""
+        return self._resolved.epoch
+
     async def _bearer(self, token: str, ip: str) -> Caller:
         item = await self.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token))
         if item is None or item.body["expiresAt"] <= time.time():

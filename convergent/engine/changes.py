@@ -9,11 +9,13 @@ woken to run the task.
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections.abc import Callable
 
 from ..errors import ApiError
 from ..model.checksum import canonical, checksum
-from ..model.kind import Kind, Plan, uuid4
+from ..model.kind import Kind, Plan
 from ..model.records import Event, Resource, Task
 from ..model.status import Action, EventType, ResourceStatus, TaskStatus
 from ..store import Store
@@ -40,13 +42,18 @@ def task_ref(task: Task) -> dict:
 
 
 class Changes:
-    def __init__(self, store: Store, clock: Clock, wake: Callable[[], None]):
+    def __init__(self, store: Store, clock: Clock, wake: Callable[[], None], seed: int | None = None):
         self.store = store
         self.clock = clock
         self.wake = wake
+        self.reseed(seed)
+
+    def reseed(self, seed: int | None) -> None:
+        """Draw ids from a generator seeded with `seed` (deterministic ids), or from the system."""
+        self._ids = random.Random(seed) if seed is not None else random.SystemRandom()
 
     def new_uuid(self) -> str:
-        return uuid4()
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     async def create(self, kind: Kind, account: str, collection_path: str, parent: Resource | None, spec: dict) -> Resource:
         spec = canonical(kind.strategy.prepare_create(spec, parent))
@@ -69,7 +76,7 @@ class Changes:
             # A collision of random ids is astronomically rare; a declared id scheme with a small
             # space would show up here as an endless loop rather than an overwrite.
             while True:
-                resource.id = kind.new_id()
+                resource.id = kind.new_id(self.new_uuid())
                 if await tx.get_resource(kind.key, resource.id) is None:
                     break
             resource.path = f"{collection_path}/{resource.id}"

@@ -28,6 +28,7 @@ __all__ = [
     "STANDARD_OPERATIONS",
     "standard_actions",
     "uuid4",
+    "same_uuid",
     "is_uuid",
 ]
 
@@ -37,6 +38,11 @@ STANDARD_OPERATIONS = frozenset({"list", "create", "get", "update", "delete", "t
 
 def uuid4() -> str:
     return str(uuid.uuid4())
+
+
+def same_uuid(fresh: str) -> str:
+    """The default id scheme: the fresh UUID the framework draws."""
+    return fresh
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -149,7 +155,7 @@ class Kind:
     strategy: Strategy = field(default_factory=Strategy)
     parent: Kind | None = None
     id_valid: Callable[[str], bool] = any_id
-    new_id: Callable[[], str] = uuid4
+    new_id: Callable[[str], str] = same_uuid  # from a fresh UUID (seeded when --seed is set)
     checksum_required: bool = False
     iam_type: str | None = None
     actions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

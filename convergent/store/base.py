@@ -135,6 +135,26 @@ class Store(ABC):
         """An account's (major, route, field, count, last_seen) in a section, seen since `since`."""
 
     @abstractmethod
+    async def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+    @abstractmethod
+    async def reset(self, account: str | None) -> None:
+        """Delete everything an account has (resources, tasks, events, objects, usage), or
+        everything there is (account None); the server's own settings stay."""
+
+    @abstractmethod
+    async def dump(self) -> dict:
+        """The whole state (not the server's own secrets and settings) as JSON-able rows per
+        table, with the schema version it has."""
+
+    @abstractmethod
+    async def restore(self, dump: dict) -> None:
+        """Replace the whole state by a dump of the same schema version (else ValueError)."""
+
+    @abstractmethod
     async def secret(self, name: str) -> bytes:
         """A random secret kept in the database, made on first use (shared by all processes)."""
 

@@ -37,6 +37,7 @@ _TASK_COLUMNS = (
     "seq, id, account, kind, resource_id, action, type, status, message, link, steps, progress, "
     "step, due_at, errors, attempts, created_at, updated_at, started_at, finished_at"
 )
+_STATE_TABLES = ("resources", "tasks", "events", "objects", "usage")
 _EVENT_COLUMNS = "seq, account, kind, resource_id, type, name, message, link, created_at"
 _ITEM_COLUMNS = "seq, account, kind, id, key, body, created_at, updated_at"
 
@@ -317,6 +318,52 @@ class SqliteStore(Store):
             "AND last_seen >= ? ORDER BY route, field",
             (account, section, since),
         ).fetchall()
+
+    async def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.write():
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    async def reset(self, account: str | None) -> None:
+        async with self.write() as tx:
+            for table in _STATE_TABLES:
+                if account is None:
+                    self.db.execute(f"DELETE FROM {table}")
+                else:
+                    self.db.execute(f"DELETE FROM {table} WHERE account = ?", (account,))
+            tx._bump()
+
+    def _schema_version(self) -> int:
+        return self.db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+
+    async def dump(self) -> dict:
+        tables = {}
+        for table in _STATE_TABLES:
+            cursor = self.db.execute(f"SELECT * FROM {table}")
+            columns = [c[0] for c in cursor.description]
+            tables[table] = {"columns": columns, "rows": [list(row) for row in cursor.fetchall()]}
+        return {"schema": self._schema_version(), "tables": tables}
+
+    async def restore(self, dump: dict) -> None:
+        if dump.get("schema") != self._schema_version():
+            raise ValueError(
+                f"the snapshot has schema version {dump.get('schema')}, this database {self._schema_version()}"
+            )
+        async with self.write() as tx:
+            for table in _STATE_TABLES:
+                content = dump["tables"][table]
+                self.db.execute(f"DELETE FROM {table}")
+                marks = ", ".join("?" * len(content["columns"]))
+                self.db.executemany(
+                    f"INSERT INTO {table} ({', '.join(content['columns'])}) VALUES ({marks})", content["rows"]
+                )
+            tx._bump()
 
     async def secret(self, name: str) -> bytes:
         key = f"secret:{name}"
