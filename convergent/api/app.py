@@ -7,19 +7,14 @@ import contextlib
 import logging
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.requests import Request
 
 from ..admin.clock import sync_clock
 from ..admin.routes import add_admin
 from ..config import Config
-from ..errors import ApiError
 from ..model.section import Section
 from .context import Context
 from .discovery import add_discovery
-from .queryid import QueryId
-from .responses import error_response
+from .guard import Guard
 from .routing import Dispatcher, route_table
 from .table import Table
 
@@ -28,22 +23,11 @@ __all__ = ["create_app"]
 log = logging.getLogger("convergent.api")
 
 
-async def _api_error(request: Request, error: ApiError):
-    return error_response(error)
+class _App(Starlette):
+    """Starlette with one middleware (Guard) in place of its default stack."""
 
-
-async def _http_error(request: Request, error: HTTPException):
-    if error.status_code == 404:
-        return error_response(ApiError.route_not_found(request.method, request.url.path))
-    if error.status_code == 405:
-        headers = dict(error.headers or {})
-        return error_response(ApiError.method_not_allowed(request.method, request.url.path), headers)
-    return error_response(ApiError(error.status_code, "Client::BadRequest", str(error.detail)))
-
-
-async def _unexpected(request: Request, error: Exception):
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-    return error_response(ApiError.internal())
+    def build_middleware_stack(self):
+        return Guard(self.router)
 
 
 async def _housekeeping(ctx: Context, every: float = 1.0) -> None:
@@ -88,12 +72,7 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     add_discovery(table, sections, ctx.versions)
     route_table(sections, ctx, table)
     add_admin(table, ctx)
-    app = Starlette(
-        routes=[Dispatcher(table)],
-        middleware=[Middleware(QueryId)],
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
-        lifespan=lifespan,
-    )
+    app = _App(routes=[Dispatcher(table)], lifespan=lifespan)
     app.state.ctx = ctx
     app.state.table = table
     return app

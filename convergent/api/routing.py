@@ -89,13 +89,7 @@ def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Context,
         injected = await faults.take_operation(operation, None if op.public else ctx.authenticator.epoch)
         if injected is not None:
             raise injected
-        try:
-            result = await handler(call)
-        except ApiError:
-            raise
-        except Exception:
-            log.exception("unexpected error on %s %s", request.method, request.url.path)
-            raise ApiError.internal() from None
+        result = await handler(call)  # an unexpected exception becomes a logged 500 in the Guard
         response = result if isinstance(result, Response) else json_response(result)
         if deprecation:
             response.headers.update(deprecation)
