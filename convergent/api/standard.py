@@ -78,7 +78,7 @@ def standard_operations(kind: Kind) -> list[Operation]:
         task_id = call.params["taskId"]
         found = await call.ctx.store.get_task(kind.key, resource.id, task_id)
         if found is None:
-            raise ApiError.not_found("TaskNotFound", f"Task '{task_id}' does not exist")
+            raise kind.strategy.task_not_found(resource, task_id)
         return task_body(found)
 
     async def events(call: Call):
