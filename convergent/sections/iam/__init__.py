@@ -97,7 +97,7 @@ async def _resource_by_urn(call, urn: str):
 
 async def list_resources(call):
     query = call.request.query_params
-    by_tags = tag_filter(call.request.query_params.get("tags"), "tags")
+    by_tags = tag_filter(query.get("tags"), "tags")
     types = _kinds_by_type(call)
     wanted_types = set(query.getlist("resourceType")) or set(types)
     names, urns = set(query.getlist("resourceName")), set(query.getlist("resourceURN"))
