@@ -41,6 +41,21 @@ def task_ref(task: Task) -> dict:
     return ref
 
 
+class _AccountView:
+    """The account's resources as the write transaction sees them (model.kind.AccountView)."""
+
+    def __init__(self, tx, account: str):
+        self.tx = tx
+        self.account = account
+
+    async def resources(self, kind: Kind) -> list[Resource]:
+        return await self.tx.account_resources(self.account, kind.key)
+
+    async def resource(self, kind: Kind, id: str) -> Resource | None:
+        found = await self.tx.get_resource(kind.key, id)
+        return found if found is not None and found.account == self.account else None
+
+
 class Changes:
     def __init__(self, store: Store, clock: Clock, wake: Callable[[], None], seed: int | None = None):
         self.store = store
@@ -99,6 +114,7 @@ class Changes:
                 raise ApiError.checksum_mismatch(provided, resource.checksum, path)
             self._check_idle(kind, resource)
             spec = canonical(kind.strategy.prepare_update(resource, to_hub(resource.target_spec)))
+            await kind.strategy.admit_update(_AccountView(tx, account), resource, spec)
             new_checksum = checksum(spec)
             if new_checksum == resource.checksum and resource.status == ResourceStatus.READY:
                 return resource  # the target is already what was asked: nothing to do

@@ -15,10 +15,12 @@ from typing import Any, Protocol
 
 import msgspec
 
+from ..errors import ApiError
 from .records import Resource
 from .status import Action
 
 __all__ = [
+    "AccountView",
     "Kind",
     "Plan",
     "Reconciler",
@@ -95,14 +97,29 @@ class Reconciler(Protocol):
     def apply(self, step: str, resource: Resource) -> dict | Awaitable[dict]: ...
 
 
+class AccountView(Protocol):
+    """A read-only view of the calling account's resources, inside the write transaction."""
+
+    async def resources(self, kind: Kind) -> list[Resource]:
+        """Every resource of `kind` the account has, in creation order."""
+        ...
+
+    async def resource(self, kind: Kind, id: str) -> Resource | None:
+        """The account's resource of `kind` with this id, or None (also when another account has it)."""
+        ...
+
+
 class Strategy:
     """Per-kind rules of the generic write path, each with a harmless default.
 
     On create: the body is decoded and validated against the kind's spec type, then
     `prepare_create` may fill defaults and check cross-field rules (raise ApiError), then the
     checksum is computed on what it returns. On update: the same with `prepare_update`, which
-    also sees the stored resource. `extra_fields` adds top-level wire fields to the envelope;
-    `display_name` names the resource in its IAM metadata.
+    also sees the stored resource; then `admit_update` checks rules that involve the account's
+    other resources (it runs in the write transaction, so what it reads cannot change before
+    the new target is written). `extra_fields` adds top-level wire fields to the envelope;
+    `display_name` names the resource in its IAM metadata; `task_not_found` is the error for a
+    task id the resource does not have.
     """
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
@@ -111,11 +128,17 @@ class Strategy:
     def prepare_update(self, resource: Resource, spec: dict) -> dict:
         return spec
 
+    async def admit_update(self, view: AccountView, resource: Resource, spec: dict) -> None:
+        return None
+
     def extra_fields(self, resource: Resource) -> dict:
         return {}
 
     def display_name(self, resource: Resource) -> str | None:
         return None
+
+    def task_not_found(self, resource: Resource, task_id: str) -> ApiError:
+        return ApiError.not_found("TaskNotFound", f"Task '{task_id}' does not exist")
 
 
 def standard_actions(resource_type: str, prefix: str = "") -> dict[str, tuple[str, ...]]:

@@ -27,6 +27,10 @@ class Tx(ABC):
     async def get_resource(self, kind: str, id: str) -> Resource | None: ...
 
     @abstractmethod
+    async def account_resources(self, account: str, kind: str) -> list[Resource]:
+        """Every resource of this kind the account has, in creation order (for cross-resource rules)."""
+
+    @abstractmethod
     async def insert_resource(self, resource: Resource) -> None: ...
 
     @abstractmethod

@@ -91,6 +91,12 @@ class SqliteTx(Tx):
         ).fetchone()
         return _resource(row) if row else None
 
+    async def account_resources(self, account: str, kind: str) -> list[Resource]:
+        rows = self.db.execute(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind = ? ORDER BY seq", (account, kind)
+        ).fetchall()
+        return [_resource(row) for row in rows]
+
     async def insert_resource(self, r: Resource) -> None:
         cur = self.db.execute(
             "INSERT INTO resources (account, kind, id, parent_id, path, status, target_spec, "
