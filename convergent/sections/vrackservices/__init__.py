@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 
 from ...model.envelope import urn
-from ...model.kind import uuid4
 from ...model.operation import Operation
 from ...model.section import Section
 from ...model.versions import Major, Version
@@ -34,7 +33,7 @@ async def provision_vrack_services(order, region: str = DEFAULT_REGION) -> None:
 
 async def provision_storage(order, region: str = DEFAULT_REGION, status: str = AVAILABLE) -> None:
     """An Enterprise File Storage service, as far as vRack Services sees one."""
-    id = uuid4()
+    id = order.changes.new_uuid()
     await order.deliver(STORAGE, {"name": f"efs-{id[:8]}"}, {"region": region, "status": status}, id=id)
 
 

@@ -10,7 +10,6 @@ its subnet's service range, kept while the subnet stays the same.
 from __future__ import annotations
 
 import re
-import secrets
 import string
 
 from ...errors import ApiError
@@ -39,11 +38,16 @@ STEPS = {
 }
 
 
-def new_id() -> str:
-    """`vrs-xxx-xxx-xxx-xxx`, as the reference's ids (whose first group starts with `a`)."""
-    groups = ["a" + "".join(secrets.choice(_CHARS) for _ in range(2))]
-    groups += ["".join(secrets.choice(_CHARS) for _ in range(3)) for _ in range(3)]
-    return "vrs-" + "-".join(groups)
+def new_id(fresh: str) -> str:
+    """`vrs-xxx-xxx-xxx-xxx`, as the reference's ids (whose first group starts with `a`), drawn
+    from the fresh UUID the framework gives (so `--seed` makes them deterministic)."""
+    number = int(fresh.replace("-", ""), 16)
+    chars = []
+    for _ in range(11):
+        number, digit = divmod(number, len(_CHARS))
+        chars.append(_CHARS[digit])
+    text = "a" + "".join(chars)
+    return "vrs-" + "-".join(text[i : i + 3] for i in range(0, 12, 3))
 
 
 def is_id(value: str) -> bool:
