@@ -24,10 +24,23 @@ log = logging.getLogger("convergent.api")
 
 
 class _App(Starlette):
-    """Starlette with one middleware (Guard) in place of its default stack."""
+    """Starlette with one middleware (Guard) in place of its default stack, and HTTP requests
+    handed straight to the dispatcher (the router keeps the lifespan)."""
+
+    def __init__(self, dispatcher: Dispatcher, lifespan):
+        super().__init__(routes=[dispatcher], lifespan=lifespan)
+        self.dispatcher = dispatcher
 
     def build_middleware_stack(self):
-        return Guard(self.router)
+        router, dispatch = self.router, self.dispatcher.handle
+
+        async def app(scope, receive, send):
+            if scope["type"] == "http":
+                await dispatch(scope, receive, send)
+            else:
+                await router(scope, receive, send)
+
+        return Guard(app)
 
 
 async def _housekeeping(ctx: Context, every: float = 1.0) -> None:
@@ -72,7 +85,7 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     add_discovery(table, sections, ctx.versions)
     route_table(sections, ctx, table)
     add_admin(table, ctx)
-    app = _App(routes=[Dispatcher(table)], lifespan=lifespan)
+    app = _App(Dispatcher(table), lifespan)
     app.state.ctx = ctx
     app.state.table = table
     return app

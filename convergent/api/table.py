@@ -59,10 +59,13 @@ class Table:
         params: dict[str, str] = {}
         # Fast path: follow literals first, parameters otherwise, without turning back.
         node: _Node | None = self.root
+        encoded = "%" in raw_path
         for segment in segments:
-            child = node.literal.get(_decoded(segment))
+            if encoded:
+                segment = _decoded(segment)
+            child = node.literal.get(segment)
             if child is None and node.param is not None and segment:
-                params[node.param_name] = _decoded(segment)
+                params[node.param_name] = segment
                 child = node.param
             node = child
             if node is None:

@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import msgspec
@@ -210,7 +211,7 @@ class Kind:
             self._bodies[(spec_create, spec_update)] = cached
         return cached
 
-    @property
+    @cached_property
     def key(self) -> str:
         return f"{self.section}.{self.name}"
 

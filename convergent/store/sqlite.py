@@ -37,6 +37,7 @@ _TASK_COLUMNS = (
     "seq, id, account, kind, resource_id, action, type, status, message, link, steps, progress, "
     "step, due_at, errors, attempts, created_at, updated_at, started_at, finished_at"
 )
+EPOCH_TTL = 0.05  # seconds another process's change to plain objects may take to be seen
 _STATE_TABLES = ("resources", "tasks", "events", "objects", "usage")
 _EVENT_COLUMNS = "seq, account, kind, resource_id, type, name, message, link, created_at"
 _ITEM_COLUMNS = "seq, account, kind, id, key, body, created_at, updated_at"
@@ -82,8 +83,9 @@ def _page(rows, limit: int, convert) -> Page:
 
 
 class SqliteTx(Tx):
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, store: "SqliteStore"):
         self.db = db
+        self.store = store
 
     async def get_resource(self, kind: str, id: str) -> Resource | None:
         row = self.db.execute(
@@ -156,6 +158,7 @@ class SqliteTx(Tx):
 
     def _bump(self) -> None:
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'items_epoch'")
+        self.store._epoch_read_at = float("-inf")  # this process sees its own writes at once
 
     async def insert_item(self, item: Item) -> None:
         try:
@@ -186,6 +189,8 @@ class SqliteStore(Store):
         self.url = f"sqlite:///{path}"
         self.db: sqlite3.Connection | None = None
         self._writer: asyncio.Lock | None = None
+        self._epoch = 0
+        self._epoch_read_at = float("-inf")
 
     async def open(self) -> None:
         directory = os.path.dirname(os.path.abspath(self.path))
@@ -225,7 +230,7 @@ class SqliteStore(Store):
         async with self._writer:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteTx(self.db)
+                yield SqliteTx(self.db, self)
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
@@ -284,7 +289,13 @@ class SqliteStore(Store):
         return _item(row) if row else None
 
     async def items_epoch(self) -> int:
-        return int(self.db.execute("SELECT value FROM meta WHERE key = 'items_epoch'").fetchone()[0])
+        # Read at most every EPOCH_TTL seconds: this process's own writes reset the clock, so
+        # only another process's writes (a CLI, a second server on the file) wait that long.
+        now = time.monotonic()
+        if now - self._epoch_read_at > EPOCH_TTL:
+            self._epoch = int(self.db.execute("SELECT value FROM meta WHERE key = 'items_epoch'").fetchone()[0])
+            self._epoch_read_at = now
+        return self._epoch
 
     async def any_item(self, kind: str) -> bool:
         return self.db.execute("SELECT 1 FROM objects WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
