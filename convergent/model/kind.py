@@ -96,8 +96,12 @@ class Strategy:
     `prepare_create` may fill defaults and check cross-field rules (raise ApiError), then the
     checksum is computed on what it returns. On update: the same with `prepare_update`, which
     also sees the stored resource. `extra_fields` adds top-level wire fields to the envelope;
-    `display_name` names the resource in its IAM metadata.
+    `hidden` names envelope fields the kind's wire shape does not carry (a resource delivered
+    with no target spec shows neither `targetSpec` nor `checksum`); `display_name` names the
+    resource in its IAM metadata.
     """
+
+    hidden: frozenset[str] = frozenset()
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         return spec
