@@ -12,5 +12,6 @@ def builtin_sections() -> tuple[Section, ...]:
     from .iam import SECTION as iam
     from .me import SECTION as me
     from .publiccloud import SECTION as public_cloud
+    from .vmwareclouddirector import SECTION as vmware_cloud_director
 
-    return (auth, me, iam, public_cloud)
+    return (auth, me, iam, public_cloud, vmware_cloud_director)
