@@ -20,7 +20,8 @@ from conftest import ACCOUNT
 from convergent.api.provisioning import provision
 from convergent.model.kind import StepFailed
 from convergent.sections.vmwareclouddirector import BACKUP, DATACENTER, ORGANIZATION
-from test_reference_publiccloud import Reference, _OneStepAtATime, _undeclared
+from test_reference_publiccloud import Reference, _undeclared
+from test_vmwareclouddirector import step_by_step
 
 pytestmark = pytest.mark.anyio
 
@@ -193,7 +194,6 @@ async def test_every_operation_in_every_state(app, api, ref, settle):
     assert {seen[k]["resourceStatus"] for k in seen} == {"READY"}
     await api.body("POST", PASSWORD, ids, what="READY")
 
-    engine = _OneStepAtATime(app.state.ctx)
     org = seen["org"]
     changes = [
         (ORG, {"checksum": org["checksum"], "targetSpec": {"fullName": "Acme", "description": "Production"}}),
@@ -206,11 +206,11 @@ async def test_every_operation_in_every_state(app, api, ref, settle):
         assert updated["resourceStatus"] == "UPDATING", updated
     await api.everything(ids, what="UPDATING, tasks PENDING")
     await api.body("POST", PASSWORD, ids, what="UPDATING")
-    passes = 0
-    while await engine.run_due():
-        passes += 1
+
+    async def look(passes):
         await api.everything(ids, what=f"UPDATING, after {passes} engine passes")
-    assert passes >= 5, "the tasks went through too few transitions to see them RUNNING"
+
+    assert await step_by_step(app.state.ctx, look) >= 5, "too few transitions to see the tasks RUNNING"
     await settle()
     seen = await api.everything(ids, what="READY after updates")
     assert {seen[k]["resourceStatus"] for k in seen} == {"READY"}

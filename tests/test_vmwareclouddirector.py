@@ -40,6 +40,26 @@ async def order(app) -> Delivered:
     return await deliver(app)
 
 
+async def step_by_step(ctx, each) -> int:
+    """Run the engine one transition per pass, calling `each(passes)` after every pass; return
+    how many passes moved. The clock jumps an hour before each pass, past any step's duration,
+    so each pass ends exactly the running step, however fast the calls in between are."""
+    clock, saved = ctx.clock, ctx.clock.scale
+    now = [clock.now()]
+    clock.now, clock.scale = (lambda: now[0]), 1.0
+    passes = 0
+    try:
+        while True:
+            now[0] += 3600
+            if not await ctx.engine.run_due():
+                return passes
+            passes += 1
+            await each(passes)
+    finally:
+        del clock.now
+        clock.scale = saved
+
+
 async def _json(client, method: str, url: str, status: int = 200, **kw):
     r = await client.request(method, url, **kw)
     assert r.status_code == status, f"{method} {url} -> {r.status_code} {r.text}"
@@ -174,14 +194,12 @@ async def test_backup_offers_are_enabled_resized_and_removed_step_by_step(app, c
     ]  # fmt: skip
 
     seen = []
-    clock = app.state.ctx.clock
-    clock.scale = 1e-5  # each engine pass ends one step, as passing time would
-    try:
-        while await app.state.ctx.engine.run_due():
-            got = await _json(client, "GET", order.backup)
-            seen.append({o["name"]: o["status"] for o in got["currentState"]["offers"]})
-    finally:
-        clock.scale = 0.0
+
+    async def look(_):
+        got = await _json(client, "GET", order.backup)
+        seen.append({o["name"]: o["status"] for o in got["currentState"]["offers"]})
+
+    assert await step_by_step(app.state.ctx, look) == 1 + 4  # the task starts, then each of its 4 steps
     assert {"BRONZE": "UPDATING", "GOLD": "CREATING"} in seen, seen
     assert {"BRONZE": "UPDATING", "GOLD": "READY"} in seen, seen
     got = await _json(client, "GET", order.backup)
