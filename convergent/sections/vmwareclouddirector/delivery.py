@@ -31,7 +31,7 @@ class Delivery:
         self.backup = backup
 
     async def __call__(self, order) -> None:
-        token = uuid.uuid4()
+        token = uuid.UUID(order.changes.new_uuid())  # the framework's ids: seedable where it seeds them
         region = sorted(catalog.REGIONS)[token.int % len(catalog.REGIONS)]
         org_id = f"org-{region}-{token}"
         org_spec = {"description": f"VMware Cloud Director organization in {region}", "fullName": f"Organization {str(token)[:8]}"}
@@ -42,7 +42,7 @@ class Delivery:
             id=org_id,
         )  # fmt: skip
 
-        vdc_id = f"vdc-{region}-{uuid.uuid4()}"
+        vdc_id = f"vdc-{region}-{order.changes.new_uuid()}"
         compute = catalog.compute_state(COMPUTE_PROFILE, BILLING)
         storage = catalog.storage_state(STORAGE_PROFILE, BILLING)
         vdc_spec = {"description": "Primary organization Virtual DataCenter", "vCPUSpeed": 2.6}
