@@ -111,7 +111,7 @@ def test_lifecycle_and_clean_stop(tmp_path, servers):
     with httpx.Client(base_url=server.url, auth=auth) as c:
         url = make_rancher(c)
         ready = wait_for(lambda: (r := c.get(url).json())["resourceStatus"] == "READY" and r)
-        assert {a["path"] for a in c.get("/v2/").json()["apis"]} == {"/iam", "/publicCloud", "/vrackServices"}
+        assert {a["path"] for a in c.get("/v2/").json()["apis"]} == {"/iam", "/publicCloud", "/vrackServices", "/vmwareCloudDirector"}
     assert server.stop(signal.SIGINT) == 0
     again = servers(db, "--instant")
     with httpx.Client(base_url=again.url, auth=auth) as c:

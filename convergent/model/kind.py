@@ -119,9 +119,13 @@ class Strategy:
     also sees the stored resource; then `admit_update` checks rules that involve the account's
     other resources (it runs in the write transaction, so what it reads cannot change before
     the new target is written). `extra_fields` adds top-level wire fields to the envelope;
-    `display_name` names the resource in its IAM metadata; `task_not_found` is the error for a
-    task id the resource does not have.
+    `hidden` names envelope fields the kind's wire shape does not carry (a resource delivered
+    with no target spec shows neither `targetSpec` nor `checksum`); `display_name` names the
+    resource in its IAM metadata; `task_not_found` is the error for a task id the resource does
+    not have.
     """
+
+    hidden: frozenset[str] = frozenset()
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         return spec
