@@ -247,6 +247,49 @@ def admin_token_command(database: DatabaseOption = None) -> None:
 
 
 @app.command()
+def conformance(
+    reference: Annotated[
+        str, typer.Option(help="Folder of OVHcloud's OpenAPI exports: every *.json of DIR/ovh-v2-schemas, or of DIR")
+    ],
+    sections: Annotated[
+        Optional[list[str]], typer.Option("--section", help="Only this reference section (e.g. iam); repeat")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON for machines")] = False,
+) -> None:
+    """Compare what convergent serves with the reference: every operation served, declined (with
+    its reason) or missing, and every served one called and its answers validated. Exit 1 when an
+    operation is missing or a served one's answers do not validate; exit 0 (skipped) when DIR
+    does not exist."""
+    import json
+    import pathlib
+
+    from rich.console import Console
+
+    if not pathlib.Path(reference).is_dir():
+        typer.echo(f"conformance skipped: reference folder {reference} not found", err=True)
+        raise typer.Exit(0)
+    try:
+        from .conformance import load, measure
+    except ImportError as error:
+        raise typer.BadParameter(str(error)) from None
+    refs = load(reference)
+    if sections:
+        unknown = sorted(set(sections) - {r.name for r in refs})
+        if unknown:
+            raise typer.BadParameter(f"no reference for {', '.join(unknown)} in {reference}")
+        refs = [r for r in refs if r.name in sections]
+    if not refs:
+        raise typer.BadParameter(f"no OpenAPI document (*.json) in {reference} or {reference}/ovh-v2-schemas")
+    report = asyncio.run(measure(refs))
+    if json_output:
+        typer.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        console = Console()
+        report.render(console if console.is_terminal else Console(width=200))  # CI logs: no folding
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
 def migrate(database: DatabaseOption = None) -> None:
     """Create or upgrade the database schema, then exit."""
     from .store import open_store

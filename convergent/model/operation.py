@@ -22,7 +22,9 @@ class Operation:
     `actions` are the IAM actions the call needs, as the reference's `x-iam-actions` name them;
     they are checked on the URN of the resource the path names (the deepest kind of the section
     whose id parameter is in the path), or on the account's URN. A `public` operation needs no
-    authentication (`/auth/time`, `/auth/credential`).
+    authentication (`/auth/time`, `/auth/credential`). `declined` says why a route of the
+    reference is deliberately not implemented (its handler answers an error, typically 501);
+    `convergent conformance` reports it with that reason instead of checking its answers.
     """
 
     method: str
@@ -35,3 +37,4 @@ class Operation:
     deprecated: bool = False
     public: bool = False
     iam_per_item: bool = False  # a list that shows each caller only what it may see
+    declined: str | None = None

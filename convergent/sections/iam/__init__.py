@@ -447,6 +447,16 @@ async def logs_not_available(call):
     raise ApiError(501, "Server::NotImplemented::LogsNotAvailable", "IAM logs are not available on convergent")
 
 
+_NO_LOGS = (
+    "convergent forwards no logs: the iam/log routes (log kinds, subscriptions to Logs Data Platform, "
+    "temporary log URLs) answer 501 Server::NotImplemented::LogsNotAvailable"
+)
+
+
+def _log(method: str, path: str, actions: tuple[str, ...]) -> Operation:
+    return Operation(method, path, logs_not_available, actions, declined=_NO_LOGS)
+
+
 _POLICY = {"policyId": _is_uuid}
 _GROUP = {"groupId": _is_uuid}
 
@@ -455,14 +465,13 @@ SECTION = Section(
     description="Identity and access management: policies, groups, resources and tags",
     operations=(
         Operation("POST", "/iam/authorization/check", check_batch, summary="Check authorizations on resources"),
-        Operation("GET", "/iam/log/kind", logs_not_available, _action("log/kind/get")),
-        Operation("GET", "/iam/log/kind/{name}", logs_not_available, _action("log/kind/get")),
-        Operation("GET", "/iam/log/subscription", logs_not_available, _action("log/subscription/get")),
-        Operation("POST", "/iam/log/subscription", logs_not_available,
-                  (*_action("log/subscription/create"), "ldp:apiovh:output/graylog/stream/forwardTo")),
-        Operation("DELETE", "/iam/log/subscription/{subscriptionId}", logs_not_available, _action("log/subscription/delete")),
-        Operation("GET", "/iam/log/subscription/{subscriptionId}", logs_not_available, _action("log/subscription/get")),
-        Operation("POST", "/iam/log/url", logs_not_available, _action("log/url/create")),
+        _log("GET", "/iam/log/kind", _action("log/kind/get")),
+        _log("GET", "/iam/log/kind/{name}", _action("log/kind/get")),
+        _log("GET", "/iam/log/subscription", _action("log/subscription/get")),
+        _log("POST", "/iam/log/subscription", (*_action("log/subscription/create"), "ldp:apiovh:output/graylog/stream/forwardTo")),
+        _log("DELETE", "/iam/log/subscription/{subscriptionId}", _action("log/subscription/delete")),
+        _log("GET", "/iam/log/subscription/{subscriptionId}", _action("log/subscription/get")),
+        _log("POST", "/iam/log/url", _action("log/url/create")),
         Operation("GET", "/iam/permissionsGroup", list_permissions_groups, _action("permissionsGroup/get")),
         Operation("POST", "/iam/permissionsGroup", create_permissions_group, _action("permissionsGroup/create")),
         Operation("DELETE", "/iam/permissionsGroup/{permissionsGroupURN}", delete_permissions_group, _action("permissionsGroup/delete")),
