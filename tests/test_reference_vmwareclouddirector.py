@@ -68,7 +68,7 @@ KNOWN_EXTENSIONS = {
 
 @pytest.fixture
 def ref(reference) -> Reference:
-    return Reference(reference("vmwareCloudDirector"))
+    return Reference(reference("vmwareCloudDirector"), "vmwareCloudDirector")
 
 
 class Driver:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+from collections.abc import KeysView
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
@@ -42,9 +43,10 @@ class Reference:
         return urlsplit(servers[0]["url"]).path.rstrip("/")
 
     @cached_property
-    def operations(self) -> list[tuple[str, str]]:
-        """(METHOD, path template), in the document's order."""
-        return [(m.upper(), path) for path, item in self.spec["paths"].items() for m in item if m in HTTP_METHODS]
+    def operations(self) -> KeysView[tuple[str, str]]:
+        """(METHOD, path template), in the document's order; compares and subtracts as a set."""
+        ops = [(m.upper(), path) for path, item in self.spec["paths"].items() for m in item if m in HTTP_METHODS]
+        return dict.fromkeys(ops).keys()
 
     def op(self, method: str, path: str) -> dict:
         return self.spec["paths"][path][method.lower()]

@@ -127,13 +127,6 @@ class SchemaSet:
                 return schema
         raise ValueError("reference cycle")
 
-    def name(self, schema: dict) -> str | None:
-        """The component name a schema (or its one-element allOf) refers to, if any."""
-        while "$ref" not in schema and len(schema.get("allOf", ())) == 1:
-            schema = schema["allOf"][0]
-        ref = schema.get("$ref")
-        return ref.rsplit("/", 1)[1] if ref else None
-
     def properties(self, schema: dict) -> dict[str, dict] | None:
         """The declared properties of an object schema (allOf parts merged), None if not an object."""
         schema = self.resolve(schema)
