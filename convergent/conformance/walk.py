@@ -52,6 +52,16 @@ def _depth(path: str) -> int:
     return path.count("/")
 
 
+def _children(paths) -> dict[str, list[tuple[str, str]]]:
+    """For each path, the item paths one parameter deeper and that parameter: `/a` has `/a/{id}`."""
+    out: dict[str, list[tuple[str, str]]] = {p: [] for p in paths}
+    for path in paths:
+        parent, _, last = path.rpartition("/")
+        if parent in out and last.startswith("{") and last.endswith("}"):
+            out[parent].append((path, last[1:-1]))
+    return out
+
+
 def _pick(item: dict, name: str) -> str | None:
     """The value of path parameter `name` for a listed or created item."""
     for key in (name, "urn" if name.lower().endswith("urn") else None, "id"):
@@ -77,11 +87,7 @@ class Walk:
         self.bindings: list[_Binding] = []
         self.answers: dict[str, object] = {}  # template -> the last 2xx body of its GET
         self._order = itertools.count()
-        paths = set(ref.spec["paths"])
-        self.children = {
-            p: [(c, m.group(1)) for c in paths for m in [re.fullmatch(re.escape(p) + r"/\{(\w+)\}", c)] if m]
-            for p in paths
-        }
+        self.children = _children(ref.spec["paths"])
         ops = [op for op in ref.operations if results[op].status in (SERVED, DECLINED)]
         self.declined = [op for op in ops if results[op].status == DECLINED]
         ops = [op for op in ops if results[op].status == SERVED]
@@ -92,11 +98,13 @@ class Walk:
         )
         self.actions = [op for op in ops if op[0] == "POST" and op not in self.creates]
         self.updates = sorted((op for op in ops if op[0] == "PUT"), key=lambda op: _depth(op[1]))
-        created = [path for _, path in self.creates]
-        self.deletes = sorted(
-            (op for op in ops if op[0] == "DELETE"),
-            key=lambda op: (-_depth(op[1]), -created.index(op[1].rsplit("/", 1)[0]) if op[1].rsplit("/", 1)[0] in created else 0),
-        )
+        collections = [path for _, path in self.creates]
+
+        def delete_order(op: tuple[str, str]):  # deepest first, then the last created first
+            parent = op[1].rsplit("/", 1)[0]
+            return (-_depth(op[1]), -collections.index(parent) if parent in collections else 0)
+
+        self.deletes = sorted((op for op in ops if op[0] == "DELETE"), key=delete_order)
 
     # --- what hints may ask -------------------------------------------------------------------
 
@@ -116,19 +124,26 @@ class Walk:
 
     async def run(self) -> None:
         await self.read_all()
-        for method, path in self.creates:
-            await self.call(method, path, self._body(method, path))
-            await self.follow()
-        for method, path in self.actions:
-            await self.call(method, path, self._body(method, path))
-            await self.follow()
+        for method, path in self.creates + self.actions:
+            if await self.send(method, path):
+                await self.follow()
         for method, path in self.updates:
             await self.update(path)
         for method, path in self.declined:
-            await self.call(method, path, self._body(method, path))
+            await self.send(method, path)
         for method, path in self.deletes:
             await self.call(method, path)
             await self.follow()
+
+    async def send(self, method: str, path: str) -> bool:
+        """POST (or a declined operation) with the body made for it; False if none could be."""
+        try:
+            body = self._body(method, path)
+        except Unfilled as error:
+            self.results[(method, path)].unfilled = str(error)
+            return False
+        await self.call(method, path, body)
+        return True
 
     async def read_all(self) -> None:
         for method, path in self.reads:
@@ -157,7 +172,11 @@ class Walk:
                 if "checksum" in current and "targetSpec" in body:
                     body["checksum"] = current["checksum"]
             else:
-                body = change(current, self)
+                try:
+                    body = change(current, self)
+                except Unfilled as error:
+                    self.results[("PUT", path)].unfilled = str(error)
+                    return
             await self.call("PUT", path, body, params=params)
             await self.follow()
 
