@@ -14,6 +14,7 @@ from convergent.api import create_app
 from convergent.auth import accounts
 from convergent.client import OvhSignature
 from convergent.config import Config
+from processes import Server
 
 ACCOUNT = "xx1111-ovh"
 
@@ -121,3 +122,21 @@ async def serve_sections(database, sections, **settings):
         auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth) as client:
             yield client, ctx
+
+
+@pytest.fixture
+def servers():
+    """Start real server processes (`servers(database, *args)`); killed at the end of the test."""
+    started = []
+
+    def start(database, *args):
+        server = Server(database, *args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
+        server.log.close()
