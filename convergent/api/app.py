@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 
 from ..config import Config
+from ..console import console_routes
 from ..errors import ApiError
 from ..model.section import Section
 from .context import Context
@@ -81,7 +82,7 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     add_discovery(table, sections, ctx.versions)
     route_table(sections, ctx, table)
     app = Starlette(
-        routes=[dispatcher(table)],
+        routes=[*console_routes(), dispatcher(table)],
         middleware=[Middleware(QueryId)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
