@@ -190,3 +190,13 @@ def migrate(database: DatabaseOption = None) -> None:
 
 def main() -> None:
     app()
+
+
+def _add_api_commands() -> None:
+    from . import remote
+
+    for command in (remote.get, remote.apply, remote.delete, remote.tasks, remote.events):
+        app.command()(command)
+
+
+_add_api_commands()
