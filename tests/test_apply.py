@@ -40,6 +40,17 @@ def run(*args: str):
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
+def test_public_surfaces_are_explicit():
+    import convergent.apply as declared
+    import convergent.remote as remote
+
+    for module in (declared, remote):
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module.__name__}.{name}"
+    assert {n for n in dir(declared) if not n.startswith("_")} - set(declared.__all__) == {
+        "document", "plan", "refs", "run", "show"} - set(declared.__all__)  # fmt: skip
+
+
 def test_a_stack_applied_changed_reapplied_and_then_without_drift(live, tmp_path):
     stack = tmp_path / "stack.yaml"
     stack.write_text(STACK)

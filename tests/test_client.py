@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import warnings
 
@@ -180,8 +181,6 @@ async def test_iterator_lists_1000_ranchers_across_pages_in_one_call(app, client
     made = []
     for start in range(0, 1000, 100):
         batch = [client.post(url, json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}}) for i in range(start, start + 100)]
-        import asyncio
-
         made += [r.json()["id"] for r in await asyncio.gather(*batch)]
     pages = []
 

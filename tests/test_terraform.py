@@ -190,3 +190,13 @@ def test_terraform_init_apply_change_plan_import_destroy(tmp_path):
         server.proc.kill()
         server.proc.wait()
         server.log.close()
+
+
+def test_public_surface_and_mirror_layout(tmp_path):
+    import convergent.terraform as package
+    from convergent.terraform import resources
+
+    assert all(hasattr(package, n) for n in package.__all__) and all(hasattr(resources, n) for n in resources.__all__)
+    executable = install(str(tmp_path))
+    assert executable.startswith(str(tmp_path / ADDRESS / "0.1.0")) and os.access(executable, os.X_OK)
+    assert f'include = ["{ADDRESS}"]' in cli_configuration(str(tmp_path))
