@@ -41,6 +41,13 @@ def serve(
         Optional[float],
         typer.Option(help="Multiply simulated step durations (1 realistic, 0.1 ten times faster) [env: CONVERGENT_TIME_SCALE]"),
     ] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Draw ids from a generator with this seed [env: CONVERGENT_SEED]")] = None,
+    fixtures: Annotated[
+        Optional[str], typer.Option(help="YAML or JSON file loaded into a new database [env: CONVERGENT_FIXTURES]")
+    ] = None,
+    admin_token: Annotated[
+        Optional[str], typer.Option(help="The admin credential (else made once) [env: CONVERGENT_ADMIN_TOKEN]")
+    ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request")] = False,
 ) -> None:
     """Run the API and the task engine in one process on an embedded SQLite database."""
@@ -48,7 +55,8 @@ def serve(
 
     from .api import create_app
 
-    config = _config(host=host, port=port, database=database, instant=instant, time_scale=time_scale)
+    config = _config(host=host, port=port, database=database, instant=instant, time_scale=time_scale,
+                     seed=seed, fixtures=fixtures, admin_token=admin_token)  # fmt: skip
     _announce_first_start(config)
     typer.echo(
         f"convergent serving http://{config.host}:{config.port}/v2 on {config.database} "
@@ -70,18 +78,36 @@ def _endpoint(config: Config) -> str:
 
 
 def _announce_first_start(config: Config) -> None:
+    """On a new database: the admin credential, then the fixtures or a default account."""
+    from .admin.fixtures import load_fixtures
+    from .admin.token import ensure_admin_token
+    from .api.context import Context
+    from .auth import accounts
     from .auth.bootstrap import first_start, snippet
-    from .store import open_store
+    from .sections import builtin_sections
 
     async def run():
-        store = open_store(config.database)
-        await store.open()
+        ctx = Context.build(config, builtin_sections())
+        await ctx.start()
         try:
-            return await first_start(store)
+            token = await ensure_admin_token(ctx.store, config.admin_token)
+            fresh = not await ctx.store.any_item(accounts.ACCOUNT)
+            if config.fixtures:
+                if fresh:
+                    await load_fixtures(ctx, config.fixtures)
+                return token, None, fresh
+            return token, await first_start(ctx.store), fresh
         finally:
-            await store.close()
+            await ctx.stop()
 
-    created = asyncio.run(run())
+    try:
+        token, created, fresh = asyncio.run(run())
+    except (OSError, ValueError, KeyError) as error:
+        raise typer.BadParameter(f"fixtures {config.fixtures}: {error}") from None
+    if token:
+        typer.echo(f"Admin credential (shown once, keep it): Authorization: Bearer {token}", err=True)
+    if config.fixtures:
+        typer.echo(f"Fixtures {config.fixtures}: {'loaded' if fresh else 'skipped: the database is not new'}", err=True)
     if created is None:
         return
     issued, password = created
@@ -172,6 +198,54 @@ def provision(
             typer.echo(f"{item['path']}  {item['urn'] or ''}")
 
 
+snapshot_app = typer.Typer(help="Save and load the whole state.", no_args_is_help=True)
+app.add_typer(snapshot_app, name="snapshot")
+
+
+def _with_store(config: Config, work):
+    from .store import open_store
+
+    async def run():
+        store = open_store(config.database)
+        await store.open()
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+@snapshot_app.command("save")
+def snapshot_save(file: Annotated[str, typer.Argument(help="Where to write the snapshot")], database: DatabaseOption = None) -> None:
+    """Write the whole state (accounts, resources, tasks, events, objects) to FILE."""
+    from .admin import snapshot
+
+    _with_store(_config(database=database), lambda store: snapshot.save(store, file))
+    typer.echo(f"saved {file}")
+
+
+@snapshot_app.command("load")
+def snapshot_load(file: Annotated[str, typer.Argument(help="A snapshot written by convergent")], database: DatabaseOption = None) -> None:
+    """Replace the whole state by FILE's; refused if it comes from an incompatible version."""
+    from .admin import snapshot
+    from .errors import ApiError
+
+    try:
+        _with_store(_config(database=database), lambda store: snapshot.load(store, path=file))
+    except ApiError as error:
+        raise typer.BadParameter(error.message) from None
+    typer.echo(f"loaded {file}")
+
+
+@app.command("admin-token")
+def admin_token_command(database: DatabaseOption = None) -> None:
+    """Make a new admin credential (the old one stops working) and print it."""
+    from .admin.token import rotate_admin_token
+
+    typer.echo(_with_store(_config(database=database), rotate_admin_token))
+
+
 @app.command()
 def migrate(database: DatabaseOption = None) -> None:
     """Create or upgrade the database schema, then exit."""
@@ -190,3 +264,32 @@ def migrate(database: DatabaseOption = None) -> None:
 
 def main() -> None:
     app()
+
+
+terraform_app = typer.Typer(help="The Terraform provider.", no_args_is_help=True)
+app.add_typer(terraform_app, name="terraform")
+
+
+@terraform_app.command("install")
+def terraform_install(
+    mirror: Annotated[str, typer.Option(help="Folder to use as Terraform's filesystem mirror")] = "~/.terraform.d/convergent-mirror",
+) -> None:
+    """Lay the provider out in MIRROR and print the Terraform CLI configuration that uses it."""
+    import os
+
+    from .terraform import cli_configuration, install
+
+    mirror = os.path.abspath(os.path.expanduser(mirror))
+    typer.echo(f"installed {install(mirror)}", err=True)
+    typer.echo("add to ~/.terraformrc (or the file TF_CLI_CONFIG_FILE names):\n", err=True)
+    typer.echo(cli_configuration(mirror))
+
+
+def _add_api_commands() -> None:
+    from . import remote
+
+    for command in (remote.get, remote.apply, remote.delete, remote.tasks, remote.events):
+        app.command()(command)
+
+
+_add_api_commands()

@@ -25,6 +25,9 @@ class Config:
     - instant: simulated provisioning steps take no time (same as time_scale 0).
     - time_scale: multiplier of simulated step durations (1 realistic, 0.1 ten times faster).
     - engine: run the task engine in this process.
+    - seed: draw resource and task ids from a generator with this seed (deterministic ids).
+    - fixtures: a YAML or JSON file of accounts, credentials and resources loaded at start.
+    - admin_token: the admin credential (generated and printed once at first start otherwise).
     """
 
     database: str = "convergent.db"
@@ -33,6 +36,9 @@ class Config:
     instant: bool = False
     time_scale: float = 1.0
     engine: bool = True
+    seed: int | None = None
+    fixtures: str = ""
+    admin_token: str = ""
 
     @property
     def effective_time_scale(self) -> float:
@@ -65,7 +71,7 @@ def _parse(name: str, type_name: str, raw: str):
             if low in _FALSE:
                 return False
             raise ValueError(raw)
-        if type_name == "int":
+        if type_name in ("int", "int | None"):
             return int(raw)
         if type_name == "float":
             return float(raw)

@@ -1,12 +1,17 @@
 """Against a real `convergent serve` process: HTTP over sockets, Ctrl-C, kill -9 and restart."""
 
 import asyncio
+import json
 import os
 import signal
+import subprocess
+import sys
 
 import httpx
 import pytest
 from processes import signed, wait_for
+
+from convergent.client import OvhSignature
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +31,7 @@ def test_lifecycle_and_clean_stop(tmp_path, servers):
     with httpx.Client(base_url=server.url, auth=auth) as c:
         url = make_rancher(c)
         ready = wait_for(lambda: (r := c.get(url).json())["resourceStatus"] == "READY" and r)
-        assert {a["path"] for a in c.get("/v2/").json()["apis"]} == {"/iam", "/publicCloud"}
+        assert {a["path"] for a in c.get("/v2/").json()["apis"]} == {"/iam", "/publicCloud", "/vrackServices", "/vmwareCloudDirector"}
     assert server.stop(signal.SIGINT) == 0
     again = servers(db, "--instant")
     with httpx.Client(base_url=again.url, auth=auth) as c:
@@ -77,3 +82,33 @@ def test_kill_9_during_a_task_then_restart_completes_it_once(tmp_path, servers):
         events = [e["type"] for e in c.get(f"{url}/event").json()]
         assert events == ["TASK_SUCCESS", "TASK_START", "TARGET_SPEC_UPDATE"]
         assert done["currentState"]["name"] == "r" and done["currentState"]["url"]
+
+
+def test_fixtures_admin_token_and_snapshots_from_the_command_line(tmp_path, servers):
+    fixtures = tmp_path / "fixtures.json"
+    fixtures.write_text(json.dumps({"accounts": [{
+        "account": "ci1234-ovh",
+        "credentials": [{"applicationKey": "ak-ci", "applicationSecret": "as-ci", "consumerKey": "ck-ci"}],
+        "resources": [{"path": "/v2/publicCloud/project", "targetSpec": {"name": "demo", "mode": "CLASSIC"}}],
+    }]}))  # fmt: skip
+    db = tmp_path / "c.db"
+    server = servers(db, "--instant", "--fixtures", str(fixtures), "--admin-token", "cva_test")
+    with httpx.Client(base_url=server.url, auth=OvhSignature("ak-ci", "as-ci", "ck-ci")) as c:
+        [project] = c.get("/v2/publicCloud/project").json()
+        assert project["resourceStatus"] == "READY"
+    health = httpx.get(f"{server.url}/admin/health", headers={"Authorization": "Bearer cva_test"})
+    assert health.status_code == 200 and health.json()["config"]["fixtures"] == str(fixtures)
+    assert server.stop() == 0
+    saved = tmp_path / "snap.json"
+    run = lambda *args: subprocess.run([sys.executable, "-m", "convergent", *args], capture_output=True, text=True)  # noqa: E731
+    assert run("snapshot", "save", str(saved), "--database", str(db)).returncode == 0
+    other = tmp_path / "other.db"
+    assert run("migrate", "--database", str(other)).returncode == 0
+    assert run("snapshot", "load", str(saved), "--database", str(other)).returncode == 0
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({**json.loads(saved.read_text()), "formatVersion": 0}))
+    refused = run("snapshot", "load", str(broken), "--database", str(other))
+    assert refused.returncode != 0 and "format" in refused.stderr
+    again = servers(other, "--instant")
+    with httpx.Client(base_url=again.url, auth=OvhSignature("ak-ci", "as-ci", "ck-ci")) as c:
+        assert [p["targetSpec"]["name"] for p in c.get("/v2/publicCloud/project").json()] == ["demo"]

@@ -66,7 +66,9 @@ async def test_zero_or_no_header_means_the_account_default_and_switching_it_chan
         r = await client.get(url, headers=headers)
         assert r.headers["x-schemas-version"] == "1.1" and "ipRestrictions" in r.json()["targetSpec"]
     listing = (await client.get("/1.0/me/api/schemasVersion")).json()
-    assert {v["section"]: v["defaultMajor"] for v in listing} == {"iam": 1, "publicCloud": 1}
+    assert {v["section"]: v["defaultMajor"] for v in listing} == {
+        "iam": 1, "publicCloud": 1, "vrackServices": 1, "vmwareCloudDirector": 1,
+    }  # fmt: skip
     switched = await client.put("/1.0/me/api/schemasVersion/publicCloud", json={"major": 2, "acknowledgeImpact": True})
     assert switched.status_code == 200 and switched.json()["defaultMajor"] == 2
     for headers in ({}, {"X-Schemas-Version": "0.0"}):

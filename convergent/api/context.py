@@ -9,6 +9,9 @@ from ..engine import Changes, Clock, Engine
 from ..model.kind import Kind
 from ..model.section import Section
 from ..store import Store, open_store
+from ..admin.clock import sync_clock
+from ..admin.faults import Faults
+from ..admin.token import ensure_admin_token
 from ..auth.authenticate import Authenticator
 from .authorize import Authorizer
 from .pagination import Cursors
@@ -28,6 +31,7 @@ class Context:
     authenticator: Authenticator
     authorizer: Authorizer
     versions: Versions
+    faults: Faults
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
 
@@ -41,16 +45,20 @@ class Context:
                 kinds[kind.key] = kind
         store = open_store(config.database)
         clock = Clock(config.effective_time_scale)
-        engine = Engine(store, kinds, clock)
-        changes = Changes(store, clock, engine.wake)
+        faults = Faults(store, set(), set(kinds))  # operations are known once routes are built
+        engine = Engine(store, kinds, clock, faults=faults, before_pass=lambda: sync_clock(store, clock))
+        changes = Changes(store, clock, engine.wake, config.seed)
         return cls(
             config, sections, store, clock, engine, changes, Authenticator(store), Authorizer(store),
-            Versions(store, clock), kinds,
+            Versions(store, clock), faults, kinds,
         )  # fmt: skip
 
     async def start(self) -> None:
         await self.store.open()
         self.cursors = Cursors(await self.store.secret("cursor"))
+        await sync_clock(self.store, self.clock, starting=True)
+        if self.config.admin_token:
+            await ensure_admin_token(self.store, self.config.admin_token)
 
     async def stop(self) -> None:
         await self.versions.flush()

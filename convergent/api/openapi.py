@@ -135,6 +135,8 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
                 **({"iam": {"type": "object"}} if kind.iam_type else {}),
             },
         }  # fmt: skip
+        for name in kind.strategy.hidden:
+            components[envelopes[kind.name]]["properties"].pop(name, None)
     paths: dict[str, dict] = {}
     for op in operations_of(section):
         kind = _kind_of(section, op.path)

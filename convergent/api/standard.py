@@ -1,7 +1,8 @@
 """The standard operations of an as-code kind, generated from its declaration.
 
-list and create on the collection; get, update (PUT) and delete on the item; the item's
-tasks, one task, and events. Which of them a kind serves is in `Kind.operations`.
+list and create on the collection (a list of a kind with URNs of its own takes the `iamTags`
+filter); get, update (PUT) and delete on the item; the item's tasks, one task, and events.
+Which of them a kind serves is in `Kind.operations`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from ..errors import ApiError
+from ..iam.tags import tag_filter
 from ..model.checksum import is_checksum
 from ..model.envelope import envelope, event_body, task_body
 from ..model.kind import Kind, is_uuid
@@ -32,10 +34,16 @@ def standard_operations(kind: Kind) -> list[Operation]:
         codec = call.codec(kind)
         await call.parent(kind)
         parent_id = call.params[kind.parent.id_param] if kind.parent else ""
+        by_tags = tag_filter(call.request.query_params.get("iamTags"), "iamTags") if per_item else None
+
+        async def keep(page):
+            shown = await call.visible(kind, page, kind.actions["list"])
+            return shown if by_tags is None else [r for r in shown if by_tags(r.tags)]
+
         return await call.paginate(
             lambda after, size: call.ctx.store.list_resources(call.account, kind.key, parent_id, after, size),
             lambda r: envelope(kind, r, codec),
-            (lambda page: call.visible(kind, page, kind.actions["list"])) if per_item else None,
+            keep if per_item else None,
         )
 
     async def create(call: Call):
@@ -78,7 +86,7 @@ def standard_operations(kind: Kind) -> list[Operation]:
         task_id = call.params["taskId"]
         found = await call.ctx.store.get_task(kind.key, resource.id, task_id)
         if found is None:
-            raise ApiError.not_found("TaskNotFound", f"Task '{task_id}' does not exist")
+            raise kind.strategy.task_not_found(resource, task_id)
         return task_body(found)
 
     async def events(call: Call):

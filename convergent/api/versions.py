@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
 
 from ..auth import accounts
@@ -36,9 +36,18 @@ class Versions:
         self._defaults = ItemsCache(store)
         self._usage: Counter = Counter()
         self._last_seen: dict[tuple, float] = {}
+        self._day = -1
+        self._today = date(1970, 1, 1)
+        self._headers: dict[tuple[str, int], dict[str, str]] = {}  # for today
+        self._usable: dict[tuple[str, int], Major | None] = {}  # for today: served, not retired
 
-    def today(self):
-        return datetime.fromtimestamp(self.clock.now(), timezone.utc).date()
+    def today(self) -> date:
+        day = int(self.clock.now() // 86400)
+        if day != self._day:
+            self._day, self._today = day, date(1970, 1, 1) + timedelta(days=day)
+            self._headers.clear()
+            self._usable.clear()
+        return self._today
 
     def offered(self, section: Section) -> list[dict]:
         """The versions of a section with their status today."""
@@ -56,15 +65,30 @@ class Versions:
             })  # fmt: skip
         return out
 
-    async def negotiate(self, section: Section, account: str, header: str | None) -> Major:
+    async def negotiate(self, section: Section, account: str, header: str | None, defaults: dict | None = None) -> Major:
+        """The major serving a call. `defaults` is the account's own choice per section, when
+        the caller already knows it (authentication reads the account)."""
         if header:
             try:
                 number, _ = parse_version(header)
             except ValueError:
                 raise self._refusal(section, "InvalidSchemasVersion", f"X-Schemas-Version {header!r} is not M.m") from None
             if number != 0:
-                return self.served(section, number)
+                return self._usable_today(section, number) or self.served(section, number)
+        if defaults is not None:
+            major = self._usable_today(section, defaults.get(section.name, section.default_major))
+            if major is not None:
+                return major
         return self.served(section, await self.account_default(account, section))
+
+    def _usable_today(self, section: Section, number: int) -> Major | None:
+        self.today()  # empties the caches when the day changes
+        key = (section.name, number)
+        if key not in self._usable:
+            major = section.major(number)
+            usable = major is not None and section.status(major, self._today) not in (MajorStatus.RETIRED, MajorStatus.ANNOUNCED)
+            self._usable[key] = major if usable else None
+        return self._usable[key]
 
     def served(self, section: Section, number: int) -> Major:
         """The major `number` if it is served today; 400 naming what is on offer otherwise."""
@@ -86,8 +110,17 @@ class Versions:
         return ApiError(400, f"Client::BadRequest::{specific}", f"{message} (available: {available})", {"available": available})
 
     def headers(self, section: Section, major: Major) -> dict[str, str]:
+        """The headers of an answer served by `major` (the same dict all day: do not change it)."""
+        today = self.today()
+        key = (section.name, major.number)
+        cached = self._headers.get(key)
+        if cached is None:
+            cached = self._headers[key] = self._make_headers(section, major, today)
+        return cached
+
+    def _make_headers(self, section: Section, major: Major, today: date) -> dict[str, str]:
         out = {"X-Schemas-Version": section.latest_version(major.number)}
-        if section.status(major, self.today()) == MajorStatus.DEPRECATED:
+        if section.status(major, today) == MajorStatus.DEPRECATED:
             out["Deprecation"] = f"@{epoch_of(major.deprecated)}"
             if major.sunset:
                 sunset = datetime(major.sunset.year, major.sunset.month, major.sunset.day, tzinfo=timezone.utc)

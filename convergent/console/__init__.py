@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["console_routes", "STATIC"]
+from ..errors import ApiError
+
+__all__ = ["console_app", "is_console", "STATIC"]
 
 STATIC = Path(__file__).parent / "static"
 
@@ -25,10 +28,15 @@ _HEADERS = [
 ]  # fmt: skip
 
 
-class _Hardened:
-    """Adds the console's security and caching headers to every answer of the static files."""
+def is_console(path: str) -> bool:
+    return path == "/console" or path.startswith("/console/")
 
-    def __init__(self, app):
+
+class _Hardened:
+    """The static files with the console's security and caching headers; a missing file or a
+    method other than GET/HEAD answers the API's JSON errors."""
+
+    def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -37,16 +45,22 @@ class _Hardened:
                 message["headers"] = [*message.get("headers", []), *_HEADERS]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except HTTPException as error:
+            if error.status_code == 405:
+                raise ApiError.method_not_allowed(scope["method"], scope["path"]) from None
+            raise ApiError.route_not_found(scope["method"], scope["path"]) from None
 
 
 async def _to_index(request):
     return RedirectResponse("/console/", status_code=308)
 
 
-def console_routes() -> list[BaseRoute]:
-    """`/console/` serves index.html and the assets beside it; `/console` redirects there."""
-    return [
+def console_app() -> ASGIApp:
+    """For paths where `is_console`: `/console/` serves index.html and the assets beside it;
+    `/console` redirects there."""
+    return Router(routes=[
         Route("/console", _to_index, methods=["GET", "HEAD"]),
-        Mount("/console", _Hardened(StaticFiles(directory=STATIC, html=True)), name="console"),
-    ]
+        Mount("/console", _Hardened(StaticFiles(directory=STATIC, html=True))),
+    ])  # fmt: skip

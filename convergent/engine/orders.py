@@ -30,7 +30,7 @@ class Order:
             raise ValueError(f"{kind.key}: a parent is needed exactly when the kind has one")
         collection = parent.path + kind.collection[len(kind.parent.item):] if parent else "/v2" + kind.collection
         resource = Resource(
-            account=self.account, kind=kind.key, id=id or kind.new_id(), parent_id=parent.id if parent else "",
+            account=self.account, kind=kind.key, id=id or kind.new_id(self.changes.new_uuid()), parent_id=parent.id if parent else "",
             path="", status=ResourceStatus.READY, target_spec=spec, current_state=canonical(state),
             checksum=checksum(spec), created_at=now, updated_at=now,
             iam_id=self.changes.new_uuid() if kind.iam_type else "",

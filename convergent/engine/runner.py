@@ -31,12 +31,17 @@ MAX_ATTEMPTS = 5
 
 
 class Engine:
-    def __init__(self, store: Store, kinds: Mapping[str, Kind], clock: Clock, *, batch: int = 64, poll: float = 5.0):
+    def __init__(self, store: Store, kinds: Mapping[str, Kind], clock: Clock, *, batch: int = 64, poll: float = 5.0,
+                 faults=None, before_pass=None):  # fmt: skip
+        """`faults.take_task(tx, kind, step)` may fail a step on purpose (admin/faults.py);
+        `before_pass()` runs before each pass (the clock's sync with other processes)."""
         self.store = store
         self.kinds = kinds
         self.clock = clock
         self.batch = batch
         self.poll = poll
+        self.faults = faults
+        self.before_pass = before_pass
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -47,6 +52,8 @@ class Engine:
         while True:
             self._wake.clear()
             try:
+                if self.before_pass is not None:
+                    await self.before_pass()
                 advanced = await self.run_due()
             except Exception:
                 log.exception("engine pass failed; retrying")
@@ -56,6 +63,8 @@ class Engine:
                 continue
             due = await self.store.next_due()
             timeout = self.poll if due is None else min(self.poll, max(0.0, due - self.clock.now()))
+            if self.clock.frozen is not None:
+                timeout = min(timeout, 1.0)  # manual time moves by request: look again soon
             if timeout > 0:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout)
@@ -98,6 +107,10 @@ class Engine:
                 if resource is None:
                     events += self._fail(task, None, now, "The resource no longer exists")
                     break
+                if outcome is None and self.faults is not None:
+                    injected = await self.faults.take_task(tx, task.kind, task.steps[task.step]["name"])
+                    if injected is not None:
+                        outcome = ("failed", injected)
                 if outcome is None:
                     if does_io:
                         break  # the next step does I/O: it runs outside a transaction, next pass

@@ -37,6 +37,8 @@ def envelope(kind: Kind, r: Resource, codec: Codec = IDENTITY) -> dict:
     extra = kind.strategy.extra_fields(r)
     if extra:
         out.update(extra)
+    for name in kind.strategy.hidden:
+        out.pop(name, None)
     return dict(sorted(out.items()))
 
 

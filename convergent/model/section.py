@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from .kind import Kind
@@ -57,7 +58,15 @@ class Section:
         return next((m for m in self.majors if m.number == number), None)
 
     def latest_version(self, major: int) -> str:
-        return max((v for v in self.versions if v.major == major), key=lambda v: v.minor).version
+        return self._latest[major]
+
+    @cached_property
+    def _latest(self) -> dict[int, str]:
+        out: dict[int, Version] = {}
+        for v in self.versions:
+            if v.major not in out or v.minor > out[v.major].minor:
+                out[v.major] = v
+        return {number: v.version for number, v in out.items()}
 
     def status(self, major: Major, today: date) -> MajorStatus:
         newest = max((m.number for m in self.majors if m.released <= today), default=major.number)

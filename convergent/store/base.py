@@ -27,6 +27,10 @@ class Tx(ABC):
     async def get_resource(self, kind: str, id: str) -> Resource | None: ...
 
     @abstractmethod
+    async def account_resources(self, account: str, kind: str) -> list[Resource]:
+        """Every resource of this kind the account has, in creation order (for cross-resource rules)."""
+
+    @abstractmethod
     async def insert_resource(self, resource: Resource) -> None: ...
 
     @abstractmethod
@@ -133,6 +137,26 @@ class Store(ABC):
     @abstractmethod
     async def usage(self, account: str, section: str, since: float) -> list[tuple[int, str, str, int, float]]:
         """An account's (major, route, field, count, last_seen) in a section, seen since `since`."""
+
+    @abstractmethod
+    async def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+    @abstractmethod
+    async def reset(self, account: str | None) -> None:
+        """Delete everything an account has (resources, tasks, events, objects, usage), or
+        everything there is (account None); the server's own settings stay."""
+
+    @abstractmethod
+    async def dump(self) -> dict:
+        """The whole state (not the server's own secrets and settings) as JSON-able rows per
+        table, with the schema version it has."""
+
+    @abstractmethod
+    async def restore(self, dump: dict) -> None:
+        """Replace the whole state by a dump of the same schema version (else ValueError)."""
 
     @abstractmethod
     async def secret(self, name: str) -> bytes:

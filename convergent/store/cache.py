@@ -22,8 +22,11 @@ class ItemsCache:
         self._epoch: int | None = None
         self._values: dict[Hashable, object] = {}
 
-    async def get(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
-        epoch = await self.store.items_epoch()
+    async def get(self, key: Hashable, load: Callable[[], Awaitable[T]], epoch: int | None = None) -> T:
+        """The value for `key`, loaded when missing or stale. A caller that read the epoch a
+        moment ago in the same request may pass it instead of reading it again."""
+        if epoch is None:
+            epoch = await self.store.items_epoch()
         if epoch != self._epoch:
             self._values.clear()
             self._epoch = epoch
@@ -34,3 +37,8 @@ class ItemsCache:
             self._values.clear()
         self._values[key] = value
         return value
+
+    @property
+    def epoch(self) -> int | None:
+        """The epoch the cache last saw."""
+        return self._epoch

@@ -12,6 +12,7 @@ import msgspec
 from ...errors import ApiError
 from ...iam import PERMISSIONS_GROUP, POLICY, RESOURCE_GROUP
 from ...iam.policy import OVH_PERMISSIONS_GROUPS, matches, timestamp
+from ...iam.tags import tag_filter
 from ...model.envelope import urn as resource_urn
 from ...model.operation import Operation
 from ...model.records import Item
@@ -94,40 +95,9 @@ async def _resource_by_urn(call, urn: str):
     return resource
 
 
-def _tag_filter(call):
-    raw = call.request.query_params.get("tags")
-    if not raw:
-        return None
-    try:
-        wanted = msgspec.json.decode(raw, type=dict[str, list[dict[str, str]]])
-    except msgspec.DecodeError:
-        raise ApiError.invalid_parameter("tags", 'a JSON map like {"env":[{"operator":"EQ","value":"prod"}]}') from None
-
-    def keep(tags: dict) -> bool:
-        for key, tests in wanted.items():
-            for test in tests:
-                op, value = test.get("operator", "EQ"), test.get("value", "")
-                have = tags.get(key)
-                ok = {
-                    "EQ": have == value,
-                    "NEQ": have != value,
-                    "EXISTS": have is not None,
-                    "NEXISTS": have is None,
-                    "LIKE": have is not None and matches(value.replace("%", "*"), have),
-                    "ILIKE": have is not None and matches(value.replace("%", "*").lower(), have.lower()),
-                }.get(op)
-                if ok is None:
-                    raise ApiError.invalid_parameter("tags", f"unknown operator {op!r}")
-                if not ok:
-                    return False
-        return True
-
-    return keep
-
-
 async def list_resources(call):
     query = call.request.query_params
-    by_tags = _tag_filter(call)
+    by_tags = tag_filter(query.get("tags"), "tags")
     types = _kinds_by_type(call)
     wanted_types = set(query.getlist("resourceType")) or set(types)
     names, urns = set(query.getlist("resourceName")), set(query.getlist("resourceURN"))
