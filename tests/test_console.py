@@ -43,7 +43,10 @@ async def test_console_is_served_without_authentication(connect):
     module = await anonymous.get("/console/js/main.js")
     assert "javascript" in module.headers["content-type"]
     missing = await anonymous.get("/console/nothing.js")
-    assert missing.status_code == 404
+    assert missing.status_code == 404 and missing.json()["class"] == "Client::NotFound::RouteNotFound"
+    posted = await anonymous.post("/console/index.html")
+    assert posted.status_code == 405 and posted.json()["class"] == "Client::MethodNotAllowed"
+    assert "x-ovh-queryid" in page.headers
 
 
 def test_console_fetches_nothing_from_elsewhere():
