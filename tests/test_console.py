@@ -6,6 +6,7 @@ Screenshots of the main views go to $CONSOLE_SCREENSHOTS (default build/screensh
 git ignores); `CONSOLE_SCREENSHOTS=docs/screenshots` refreshes the ones the README shows.
 """
 
+import hashlib
 import json
 import os
 import pathlib
@@ -14,8 +15,9 @@ import shutil
 
 import httpx
 import pytest
-from processes import credential, wait_for
+from processes import Server, credential, wait_for
 
+from convergent.client import OvhSignature
 from convergent.console import STATIC
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,24 +71,28 @@ def test_every_console_file_is_shipped_in_the_package():
 
 # In a real browser
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip, test extra) is not installed")
+try:
+    from playwright import sync_api
+except ImportError:
+    sync_api = None
 
-browser_test = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK), reason=f"chromium not found at {CHROMIUM} (apt-get install -y chromium)"
-)
+if sync_api is None:
+    _MISSING = "playwright (pip, in the test extra) is not installed"
+elif not os.access(CHROMIUM, os.X_OK):
+    _MISSING = f"chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+else:
+    _MISSING = ""
+browser_test = pytest.mark.skipif(bool(_MISSING), reason=_MISSING)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """A server whose steps take a fifth of their time, a credential, and a project with three
     READY ranchers."""
-    from processes import Server
-
     db = tmp_path_factory.mktemp("console") / "c.db"
     keys = credential(db)
     server = Server(db, "--time-scale", "0.2")
-    auth = __import__("convergent.client", fromlist=["OvhSignature"]).OvhSignature(
-        keys["applicationKey"], keys["applicationSecret"], keys["consumerKey"])  # fmt: skip
+    auth = OvhSignature(keys["applicationKey"], keys["applicationSecret"], keys["consumerKey"])
     try:
         with httpx.Client(base_url=server.url, auth=auth, timeout=10) as c:
             project = c.post("/v2/publicCloud/project", json={"targetSpec": {"name": "demo", "mode": "CLASSIC"}}).json()["id"]
@@ -109,7 +115,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, world, tmp_path):
+def page(browser, world):
     """A fresh page on the console; at the end, no JavaScript error may have happened in it."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -254,7 +260,7 @@ def test_signature_in_the_browser_matches_the_reference_vector(page):
     assert vector["v1"] == "$1$7f2db49253edfc41891023fcd1a54cf61db05fbb"
     assert vector["v2"] == "$1$bb63b132a6f84ad5433d0c534d48d3f7c3804285"
     assert vector["post"] == vector["fallback"] == "$1$ec2fb5c7a81f64723c77d2e5b609ae6f58a84fc1"
-    assert vector["long"] == __import__("hashlib").sha1(b"a" * 1000).hexdigest()
+    assert vector["long"] == hashlib.sha1(b"a" * 1000).hexdigest()
 
 
 @pytest.mark.slow

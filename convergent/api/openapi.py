@@ -14,9 +14,9 @@ import re
 import msgspec
 
 from ..model.kind import Kind
+from ..model.operation import Operation
 from ..model.section import Section
 from ..model.versions import Major
-from ..model.operation import Operation
 from .routing import operations_of
 
 __all__ = ["openapi", "console_schema", "error_classes", "BRANCH_BASE"]
