@@ -307,3 +307,32 @@ def migrate(database: DatabaseOption = None) -> None:
 
 def main() -> None:
     app()
+
+
+terraform_app = typer.Typer(help="The Terraform provider.", no_args_is_help=True)
+app.add_typer(terraform_app, name="terraform")
+
+
+@terraform_app.command("install")
+def terraform_install(
+    mirror: Annotated[str, typer.Option(help="Folder to use as Terraform's filesystem mirror")] = "~/.terraform.d/convergent-mirror",
+) -> None:
+    """Lay the provider out in MIRROR and print the Terraform CLI configuration that uses it."""
+    import os
+
+    from .terraform import cli_configuration, install
+
+    mirror = os.path.abspath(os.path.expanduser(mirror))
+    typer.echo(f"installed {install(mirror)}", err=True)
+    typer.echo("add to ~/.terraformrc (or the file TF_CLI_CONFIG_FILE names):\n", err=True)
+    typer.echo(cli_configuration(mirror))
+
+
+def _add_api_commands() -> None:
+    from . import remote
+
+    for command in (remote.get, remote.apply, remote.delete, remote.tasks, remote.events):
+        app.command()(command)
+
+
+_add_api_commands()

@@ -14,6 +14,7 @@ from convergent.api import create_app
 from convergent.auth import accounts
 from convergent.client import OvhSignature
 from convergent.config import Config
+from processes import Server
 
 ACCOUNT = "xx1111-ovh"
 
@@ -121,3 +122,83 @@ async def serve_sections(database, sections, **settings):
         auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth) as client:
             yield client, ctx
+
+
+@pytest.fixture
+def servers():
+    """Start real server processes (`servers(database, *args)`); killed at the end of the test."""
+    started = []
+
+    def start(database, *args):
+        server = Server(database, *args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
+        server.log.close()
+
+
+class LiveServer:
+    """The app served over a real socket from a thread (engine on, instant steps), and an owner
+    credential issued beforehand in the same database: for blocking clients and the CLI."""
+
+    def __init__(self, database):
+        import asyncio
+        import socket
+        import threading
+
+        import uvicorn
+
+        from convergent.store import open_store
+
+        async def issue():
+            store = open_store(str(database))
+            await store.open()
+            try:
+                return await accounts.issue_credential(store, ACCOUNT, time.time())
+            finally:
+                await store.close()
+
+        self.issued = asyncio.run(issue())
+        self.app = create_app(Config(database=str(database), instant=True, engine=True))
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "live server did not start"
+            time.sleep(0.01)
+
+    @property
+    def env(self) -> dict:
+        """OVH_* variables for this server and credential, as a user would export them."""
+        return {
+            "OVH_ENDPOINT": self.url,
+            "OVH_APPLICATION_KEY": self.issued.application_key,
+            "OVH_APPLICATION_SECRET": self.issued.application_secret,
+            "OVH_CONSUMER_KEY": self.issued.consumer_key,
+        }
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.socket.close()
+
+
+@pytest.fixture
+def live(tmp_path, monkeypatch):
+    """A LiveServer whose credential is in the OVH_* variables (no ovh.conf is read from $HOME)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    server = LiveServer(tmp_path / "live.db")
+    for key, value in server.env.items():
+        monkeypatch.setenv(key, value)
+    yield server
+    server.stop()

@@ -1,99 +1,19 @@
 """Against a real `convergent serve` process: HTTP over sockets, Ctrl-C, kill -9 and restart."""
 
 import asyncio
+import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-
-import json
 
 import httpx
 import pytest
+from processes import signed, wait_for
 
 from convergent.client import OvhSignature
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, database, *args):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(f"{database}.{self.port}.log", "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "convergent", "serve", "--port", str(self.port), "--database", str(database), *args],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{self.url}/v2/", timeout=0.5)
-                return
-            except httpx.TransportError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        self.proc.kill()
-        self.proc.wait()
-        self.log.close()
-        with open(self.log.name) as log:
-            raise RuntimeError(f"server did not start: {log.read()}")
-
-    def stop(self, sig=signal.SIGINT) -> int:
-        self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout=15)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-
-
-@pytest.fixture
-def servers():
-    started = []
-
-    def start(database, *args):
-        server = Server(database, *args)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        if server.proc.poll() is None:
-            server.proc.kill()
-            server.proc.wait()
-        server.log.close()
-
-
-def signed(database) -> OvhSignature:
-    """A validated credential made with the command line, as a script would."""
-    out = subprocess.run(
-        [sys.executable, "-m", "convergent", "credential", "create", "--account", "xx1111-ovh",
-         "--database", str(database), "--json"],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    issued = json.loads(out)
-    return OvhSignature(issued["applicationKey"], issued["applicationSecret"], issued["consumerKey"])
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def make_rancher(c: httpx.Client):

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from ..admin.clock import sync_clock
 from ..admin.routes import add_admin
 from ..config import Config
+from ..console import console_app, is_console
 from ..model.section import Section
 from .context import Context
 from .discovery import add_discovery
@@ -25,20 +26,23 @@ log = logging.getLogger("convergent.api")
 
 class _App(Starlette):
     """Starlette with one middleware (Guard) in place of its default stack, and HTTP requests
-    handed straight to the dispatcher (the router keeps the lifespan)."""
+    handed straight to the dispatcher, or to the console's static files under /console (the
+    router keeps the lifespan)."""
 
     def __init__(self, dispatcher: Dispatcher, lifespan):
         super().__init__(routes=[dispatcher], lifespan=lifespan)
         self.dispatcher = dispatcher
 
     def build_middleware_stack(self):
-        router, dispatch = self.router, self.dispatcher.handle
+        router, dispatch, console = self.router, self.dispatcher.handle, console_app()
 
         async def app(scope, receive, send):
-            if scope["type"] == "http":
-                await dispatch(scope, receive, send)
-            else:
+            if scope["type"] != "http":
                 await router(scope, receive, send)
+            elif is_console(scope["path"]):
+                await console(scope, receive, send)
+            else:
+                await dispatch(scope, receive, send)
 
         return Guard(app)
 

@@ -3,7 +3,8 @@
 The account itself may do everything. Users and service accounts may do what the account's
 policies grant them (convergent.iam.policy decides); nothing else. An account's policies,
 permissions groups and resource groups are read once and kept while the store's items epoch
-stays the same: any change to any of them, in any process, applies to the very next call.
+stays the same: a change applies to this process's next call, and within the epoch's refresh
+time (store/sqlite.py: EPOCH_TTL) to another process's.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 OVHcloud's console and clients read; for each `/v2` section, `<section>.json` (console format)
 and `<section>.openapi.json` (OpenAPI 3.1) describe it in one schemas major (`?version=M.m`,
 the section's default otherwise), and `<section>.changelog.json` lists its versions, their
-status and their changes."""
+status and their changes. `/1.0/<section>.json` and `.openapi.json` describe the v1 sections,
+which have no schemas versions."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def _base(request: Request) -> str:
 
 
 def _documents(section: Section, versions: Versions):
+    def headers(major):
+        return versions.headers(section, major) if section.branch == "v2" else None
+
     def major_of(request: Request):
         raw = request.query_params.get("version")
         if not raw:
@@ -48,11 +52,11 @@ def _documents(section: Section, versions: Versions):
 
     async def schema(request: Request, params: dict[str, str]):
         major = major_of(request)
-        return json_response(console_schema(section, major, _base(request)), headers=versions.headers(section, major))
+        return json_response(console_schema(section, major, _base(request)), headers=headers(major))
 
     async def document(request: Request, params: dict[str, str]):
         major = major_of(request)
-        return json_response(openapi(section, major, _base(request)), headers=versions.headers(section, major))
+        return json_response(openapi(section, major, _base(request)), headers=headers(major))
 
     async def changelog(request: Request, params: dict[str, str]):
         return json_response({
@@ -82,3 +86,8 @@ def add_discovery(table: Table, sections: tuple[Section, ...], versions: Version
         table.add("GET", f"/v2/{section.name}.json", schema)
         table.add("GET", f"/v2/{section.name}.openapi.json", document)
         table.add("GET", f"/v2/{section.name}.changelog.json", changelog)
+    for section in sections:
+        if section.branch == "v1":
+            schema, document, _ = _documents(section, versions)
+            table.add("GET", f"/1.0/{section.name}.json", schema)
+            table.add("GET", f"/1.0/{section.name}.openapi.json", document)

@@ -1,8 +1,10 @@
 """A section's OpenAPI 3.1 document for one schemas major, built from its declarations.
 
 Request bodies and target specs come from the msgspec types the major decodes with; every
-operation names its IAM actions (`x-iam-actions`), whether it pages, and the version serving it.
-The console-format schema (`/v2/<section>.json`) is derived from the same document.
+operation names its IAM actions (`x-iam-actions`), whether it pages, the version serving it,
+its status and the error classes it may answer (`x-error-classes`, and one response per status).
+The console-format schema (`/v2/<section>.json`, `/1.0/<section>.json`) is derived from the
+same document.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import re
 import msgspec
 
 from ..model.kind import Kind
+from ..model.operation import Operation
 from ..model.section import Section
 from ..model.versions import Major
 from .routing import operations_of
 
-__all__ = ["openapi", "console_schema"]
+__all__ = ["openapi", "console_schema", "error_classes", "BRANCH_BASE"]
+
+BRANCH_BASE = {"v2": "/v2", "v1": "/1.0"}  # where documents say a branch is served
 
 _PARAM = re.compile(r"{([^}]+)}")
 _ERROR = {"type": "object", "properties": {"class": {"type": "string"}, "message": {"type": "string"},
@@ -40,6 +45,66 @@ def _kind_of(section: Section, path: str) -> Kind | None:
         if path in (kind.collection, kind.item) or path.startswith(kind.item + "/"):
             return kind
     return None
+
+
+# What any signed call may answer before its handler runs (auth/authenticate.py, routing.py).
+_AUTHENTICATION = (
+    (400, "Client::BadRequest::InvalidSignature"),
+    (400, "Client::BadRequest::QueryTimeOut"),
+    (401, "Client::Unauthorized::NotAuthenticated"),
+    (401, "Client::Unauthorized::InvalidCredential"),
+    (403, "Client::Forbidden::InvalidCredential"),
+    (403, "Client::Forbidden::InvalidKey"),
+    (403, "Client::Forbidden::NotCredential"),
+    (403, "Client::Forbidden::Forbidden"),
+    (403, "Client::Forbidden"),  # NOT_GRANTED_CALL, and IAM refusals
+)
+_VERSIONING = (
+    (400, "Client::BadRequest::InvalidSchemasVersion"),
+    (400, "Client::BadRequest::UnknownSchemasVersion"),
+    (400, "Client::BadRequest::RetiredSchemasVersion"),
+)
+
+
+def error_classes(section: Section, op: Operation) -> list[tuple[int, str]]:
+    """The error classes `op` may answer, by status then class: what the generic layers raise
+    for its shape (authentication, versions, path parameters, paging, bodies, the as-code write
+    path) and what the operation declares of its own."""
+    found: set[tuple[int, str]] = set(op.errors)
+    if not op.public:
+        found.update(_AUTHENTICATION)
+        if section.branch == "v2":
+            found.update(_VERSIONING)
+    if op.params:
+        found.add((400, "Client::BadRequest::InvalidParameter"))
+    if op.paged:
+        found.update({(400, "Client::BadRequest::InvalidCursor"), (400, "Client::BadRequest::InvalidPaginationSize")})
+    if op.method in ("POST", "PUT"):
+        found.update({(400, "Client::BadRequest::InvalidJSON"), (400, "Client::BadRequest::InvalidInput"),
+                      (413, "Client::PayloadTooLarge")})  # fmt: skip
+    for kind in section.kinds:
+        if f"{{{kind.id_param}}}" in op.path:
+            found.add((404, f"Client::NotFound::{kind.not_found_class}"))
+    kind = _kind_of(section, op.path)
+    if kind is not None and op.path == kind.item and op.method in ("PUT", "DELETE"):
+        found.add((423, f"Client::Locked::{kind.locked_class}"))
+        if op.method == "PUT":
+            found.update({(400, "Client::BadRequest::ChecksumBadFormat"), (412, "Client::PreconditionFailed::ChecksumMismatch")})
+            if kind.checksum_required:
+                found.add((400, "Client::BadRequest::ChecksumRequired"))
+    if kind is not None and op.path == f"{kind.item}/task/{{taskId}}":
+        found.add((404, "Client::NotFound::TaskNotFound"))
+    return sorted(found)
+
+
+def _responses(section: Section, op: Operation) -> dict:
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    out: dict = {"200": {"description": "successful operation", "content": {"application/json": {"schema": {}}}}}
+    for status, cls in error_classes(section, op):
+        entry = out.setdefault(str(status), {"description": "", "content": error})
+        entry["description"] = f"{entry['description']}, {cls}" if entry["description"] else cls
+    out["default"] = {"description": "error", "content": error}
+    return out
 
 
 def openapi(section: Section, major: Major, base_url: str) -> dict:
@@ -75,19 +140,23 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
     paths: dict[str, dict] = {}
     for op in operations_of(section):
         kind = _kind_of(section, op.path)
+        versioned = section.branch == "v2" and not op.public
         entry: dict = {
             "summary": op.summary or f"{op.method} {op.path}",
             "x-iam-actions": [{"name": a, "required": True} for a in op.actions],
+            "x-status": _status(op),
+            "x-error-classes": [{"status": status, "class": cls} for status, cls in error_classes(section, op)],
             "parameters": [
                 {"in": "path", "name": name, "required": True, "schema": {"type": "string"}} for name in _PARAM.findall(op.path)
-            ] + (list(_PAGING) if op.paged else []) + [
+            ] + (list(_PAGING) if op.paged else []) + ([
                 {"in": "header", "name": "X-Schemas-Version", "schema": {"type": "string"}, "description": "Schemas version M.m"}
-            ],
-            "responses": {"200": {"description": "successful operation", "content": {"application/json": {"schema": {}}}},
-                          "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            ] if versioned else []),
+            "responses": _responses(section, op),
         }  # fmt: skip
         if op.deprecated:
             entry["deprecated"] = True
+        if op.public:
+            entry["security"] = []
         answer = entry["responses"]["200"]["content"]["application/json"]
         if kind is not None and op.path in (kind.collection, kind.item):
             ref = {"$ref": f"#/components/schemas/{envelopes[kind.name]}"}
@@ -107,7 +176,7 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": f"{section.name}", "description": section.description, "version": version},
-        "servers": [{"url": f"{base_url}/v2"}],
+        "servers": [{"url": f"{base_url}{BRANCH_BASE[section.branch]}"}],
         "paths": paths,
         "components": {"schemas": components},
     }
@@ -116,6 +185,7 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
 def console_schema(section: Section, major: Major, base_url: str) -> dict:
     """The section in the console's own format (`apis` and `models`), as `/1.0/<section>.json` is."""
     doc = openapi(section, major, base_url)
+    statuses = {"stable": "PRODUCTION", "beta": "BETA", "deprecated": "DEPRECATED"}
     apis = []
     for path, methods in doc["paths"].items():
         operations = []
@@ -123,8 +193,10 @@ def console_schema(section: Section, major: Major, base_url: str) -> dict:
             operations.append({
                 "httpMethod": method.upper(),
                 "description": op["summary"],
-                "apiStatus": {"value": "DEPRECATED" if op.get("deprecated") else "PRODUCTION"},
+                "apiStatus": {"value": statuses[op["x-status"]]},
+                "noAuthentication": op.get("security") == [],
                 "iamActions": op["x-iam-actions"],
+                "errors": op["x-error-classes"],
                 "parameters": [{"name": p["name"], "paramType": p["in"], "required": p.get("required", False),
                                 "dataType": p["schema"].get("type", "string")} for p in op["parameters"]],  # fmt: skip
                 "responseType": op["responses"]["200"]["content"]["application/json"]["schema"],
@@ -133,8 +205,12 @@ def console_schema(section: Section, major: Major, base_url: str) -> dict:
         apis.append({"path": path, "description": "", "operations": operations})
     return {
         "apiVersion": doc["info"]["version"],
-        "basePath": f"{base_url}/v2",
+        "basePath": f"{base_url}{BRANCH_BASE[section.branch]}",
         "resourcePath": f"/{section.name}",
         "apis": apis,
         "models": doc["components"]["schemas"],
     }
+
+
+def _status(op: Operation) -> str:
+    return "deprecated" if op.deprecated else "beta" if op.beta else "stable"

@@ -81,8 +81,8 @@ def _ip_allowed(ip: str, blocks: list[str] | None) -> bool:
 
 class Authenticator:
     """Who is calling, with what it remembers between calls: the credentials it resolved
-    (valid while the store's items epoch stays the same, so a revocation anywhere applies to the
-    next call everywhere) and when each credential was last noted used.
+    (valid while the store's items epoch stays the same, so a revocation applies to this process's
+    next call, and another process's within the epoch's refresh time) and when each credential was last noted used.
 
     It reads wall-clock time, not the simulation clock: signatures are made with real time."""
 

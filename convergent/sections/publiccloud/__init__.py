@@ -105,7 +105,8 @@ SECTION = Section(
     default_major=1,
     operations=(
         Operation("POST", f"{_RANCHER_PATH}/adminCredentials", reset_admin_credentials,
-                  _action("rancher/adminCredentials/reset"), _ON_RANCHER, "Reset the admin password"),
+                  _action("rancher/adminCredentials/reset"), _ON_RANCHER, "Reset the admin password",
+                  errors=((423, f"Client::Locked::{RANCHER.locked_class}"),)),
         Operation("GET", f"{_RANCHER_PATH}/capabilities/plan", plan_capabilities,
                   _action("rancher/capabilities/plan/get"), _ON_RANCHER,
                   "List available and current plans for the given managed Rancher service", paged=True),
