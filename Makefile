@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+REFERENCE ?= ../shared/reference
 
-.PHONY: serve test bench setup
+.PHONY: serve test conformance bench setup
 
 $(BIN)/convergent: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,10 @@ serve: setup
 
 test: setup
 	$(BIN)/pytest $(ARGS)
+
+# Compare what convergent serves with OVHcloud's OpenAPI exports (skipped where REFERENCE is absent).
+conformance: setup
+	$(BIN)/convergent conformance --reference $(REFERENCE) $(ARGS)
 
 bench: setup
 	$(BIN)/python bench/run.py $(ARGS)

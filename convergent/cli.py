@@ -75,6 +75,13 @@ def serve(
     poll: PollOption = None,
     pool_size: PoolOption = None,
     section: SectionOption = None,
+    seed: Annotated[Optional[int], typer.Option(help="Draw ids from a generator with this seed [env: CONVERGENT_SEED]")] = None,
+    fixtures: Annotated[
+        Optional[str], typer.Option(help="YAML or JSON file loaded into a new database [env: CONVERGENT_FIXTURES]")
+    ] = None,
+    admin_token: Annotated[
+        Optional[str], typer.Option(help="The admin credential (else made once) [env: CONVERGENT_ADMIN_TOKEN]")
+    ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request")] = False,
 ) -> None:
     """Serve the API, and by default the task engine, in one process.
@@ -87,7 +94,8 @@ def serve(
     from .store import redact
 
     config = _config(host=host, port=port, database=database, instant=instant, time_scale=time_scale,
-                     workers=workers, lease=lease, poll=poll, pool_size=pool_size, sections=_sections(section))  # fmt: skip
+                     workers=workers, lease=lease, poll=poll, pool_size=pool_size, sections=_sections(section),
+                     seed=seed, fixtures=fixtures, admin_token=admin_token)  # fmt: skip
     _announce_first_start(config)
     engines = f"{config.workers} task engine(s)" if config.workers else "no task engine"
     typer.echo(
@@ -142,9 +150,40 @@ def _run_with_store(config: Config, work):
 
 
 def _announce_first_start(config: Config) -> None:
+    """On a new database: the admin credential, then the fixtures or a default account."""
+    from .admin.fixtures import load_fixtures
+    from .admin.token import ensure_admin_token
+    from .api.context import Context
+    from .auth import accounts
     from .auth.bootstrap import first_start, snippet
+    from .sections import builtin_sections
 
-    created = _run_with_store(config, first_start)
+    async def run():
+        ctx = Context.build(config, builtin_sections())
+        await ctx.start()
+        try:
+            token = await ensure_admin_token(ctx.store, config.admin_token)
+            fresh = not await ctx.store.any_item(accounts.ACCOUNT)
+            if config.fixtures:
+                if fresh:
+                    await load_fixtures(ctx, config.fixtures)
+                return token, None, fresh
+            return token, await first_start(ctx.store), fresh
+        finally:
+            await ctx.stop()
+
+    from .store import StoreUnavailable
+
+    try:
+        token, created, fresh = asyncio.run(run())
+    except StoreUnavailable as error:
+        raise typer.Exit(_unreachable(config, error)) from None
+    except (OSError, ValueError, KeyError) as error:
+        raise typer.BadParameter(f"fixtures {config.fixtures}: {error}") from None
+    if token:
+        typer.echo(f"Admin credential (shown once, keep it): Authorization: Bearer {token}", err=True)
+    if config.fixtures:
+        typer.echo(f"Fixtures {config.fixtures}: {'loaded' if fresh else 'skipped: the database is not new'}", err=True)
     if created is None:
         return
     issued, password = created
@@ -237,6 +276,107 @@ def worker(
 
 
 @app.command()
+def provision(
+    product: Annotated[str, typer.Argument(help="What to order, e.g. vrackServices or vmwareCloudDirector")],
+    account: Annotated[str, typer.Option(help="Account (nic) to deliver to; created when missing")],
+    database: DatabaseOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
+) -> None:
+    """Deliver what the real cloud sells through orders, READY, to ACCOUNT."""
+    import json
+
+    from .api.provisioning import run_order
+
+    config = _config(database=database)
+    try:
+        delivered = asyncio.run(run_order(config, product, account))
+    except LookupError as error:
+        raise typer.BadParameter(str(error)) from None
+    if json_output:
+        typer.echo(json.dumps(delivered))
+    else:
+        for item in delivered:
+            typer.echo(f"{item['path']}  {item['urn'] or ''}")
+
+
+snapshot_app = typer.Typer(help="Save and load the whole state.", no_args_is_help=True)
+app.add_typer(snapshot_app, name="snapshot")
+
+
+@snapshot_app.command("save")
+def snapshot_save(file: Annotated[str, typer.Argument(help="Where to write the snapshot")], database: DatabaseOption = None) -> None:
+    """Write the whole state (accounts, resources, tasks, events, objects) to FILE."""
+    from .admin import snapshot
+
+    _run_with_store(_config(database=database), lambda store: snapshot.save(store, file))
+    typer.echo(f"saved {file}")
+
+
+@snapshot_app.command("load")
+def snapshot_load(file: Annotated[str, typer.Argument(help="A snapshot written by convergent")], database: DatabaseOption = None) -> None:
+    """Replace the whole state by FILE's; refused if it comes from an incompatible version."""
+    from .admin import snapshot
+    from .errors import ApiError
+
+    try:
+        _run_with_store(_config(database=database), lambda store: snapshot.load(store, path=file))
+    except ApiError as error:
+        raise typer.BadParameter(error.message) from None
+    typer.echo(f"loaded {file}")
+
+
+@app.command("admin-token")
+def admin_token_command(database: DatabaseOption = None) -> None:
+    """Make a new admin credential (the old one stops working) and print it."""
+    from .admin.token import rotate_admin_token
+
+    typer.echo(_run_with_store(_config(database=database), rotate_admin_token))
+
+
+@app.command()
+def conformance(
+    reference: Annotated[
+        str, typer.Option(help="Folder of OVHcloud's OpenAPI exports: every *.json of DIR/ovh-v2-schemas, or of DIR")
+    ],
+    sections: Annotated[
+        Optional[list[str]], typer.Option("--section", help="Only this reference section (e.g. iam); repeat")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON for machines")] = False,
+) -> None:
+    """Compare what convergent serves with the reference: every operation served, declined (with
+    its reason) or missing, and every served one called and its answers validated. Exit 1 when an
+    operation is missing or a served one's answers do not validate; exit 0 (skipped) when DIR
+    does not exist."""
+    import json
+    import pathlib
+
+    from rich.console import Console
+
+    if not pathlib.Path(reference).is_dir():
+        typer.echo(f"conformance skipped: reference folder {reference} not found", err=True)
+        raise typer.Exit(0)
+    try:
+        from .conformance import load, measure
+    except ImportError as error:
+        raise typer.BadParameter(str(error)) from None
+    refs = load(reference)
+    if sections:
+        unknown = sorted(set(sections) - {r.name for r in refs})
+        if unknown:
+            raise typer.BadParameter(f"no reference for {', '.join(unknown)} in {reference}")
+        refs = [r for r in refs if r.name in sections]
+    if not refs:
+        raise typer.BadParameter(f"no OpenAPI document (*.json) in {reference} or {reference}/ovh-v2-schemas")
+    report = asyncio.run(measure(refs))
+    if json_output:
+        typer.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        console = Console()
+        report.render(console if console.is_terminal else Console(width=200))  # CI logs: no folding
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
 def migrate(database: DatabaseOption = None) -> None:
     """Create or upgrade the database schema, then exit.
 
@@ -255,3 +395,32 @@ def migrate(database: DatabaseOption = None) -> None:
 
 def main() -> None:
     app()
+
+
+terraform_app = typer.Typer(help="The Terraform provider.", no_args_is_help=True)
+app.add_typer(terraform_app, name="terraform")
+
+
+@terraform_app.command("install")
+def terraform_install(
+    mirror: Annotated[str, typer.Option(help="Folder to use as Terraform's filesystem mirror")] = "~/.terraform.d/convergent-mirror",
+) -> None:
+    """Lay the provider out in MIRROR and print the Terraform CLI configuration that uses it."""
+    import os
+
+    from .terraform import cli_configuration, install
+
+    mirror = os.path.abspath(os.path.expanduser(mirror))
+    typer.echo(f"installed {install(mirror)}", err=True)
+    typer.echo("add to ~/.terraformrc (or the file TF_CLI_CONFIG_FILE names):\n", err=True)
+    typer.echo(cli_configuration(mirror))
+
+
+def _add_api_commands() -> None:
+    from . import remote
+
+    for command in (remote.get, remote.apply, remote.delete, remote.tasks, remote.events):
+        app.command()(command)
+
+
+_add_api_commands()

@@ -34,6 +34,9 @@ class Config:
     - pool_size: PostgreSQL connections a process keeps at most.
     - sections: extra sections to serve beside the built-in ones, comma-separated
       `module:attribute` names of `Section` declarations.
+    - seed: draw resource and task ids from a generator with this seed (deterministic ids).
+    - fixtures: a YAML or JSON file of accounts, credentials and resources loaded at start.
+    - admin_token: the admin credential (generated and printed once at first start otherwise).
     """
 
     database: str = "convergent.db"
@@ -46,6 +49,9 @@ class Config:
     poll: float = 1.0
     pool_size: int = 10
     sections: str = ""
+    seed: int | None = None
+    fixtures: str = ""
+    admin_token: str = ""
 
     @property
     def effective_time_scale(self) -> float:
@@ -87,7 +93,7 @@ def _parse(name: str, type_name: str, raw: str):
             if low in _FALSE:
                 return False
             raise ValueError(raw)
-        if type_name == "int":
+        if type_name in ("int", "int | None"):
             return int(raw)
         if type_name == "float":
             return float(raw)

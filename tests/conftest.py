@@ -11,6 +11,7 @@ except under CI (CI=true), where that is a failure.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -24,6 +25,7 @@ from convergent.api import create_app
 from convergent.auth import accounts
 from convergent.client import OvhSignature
 from convergent.config import Config
+from processes import Server
 
 ACCOUNT = "xx1111-ovh"
 
@@ -175,3 +177,95 @@ async def create_rancher(client, settle, project: str, name="r1", plan="STANDARD
     await settle()
     got = await client.get(f"/v2/publicCloud/project/{project}/rancher/{r.json()['id']}")
     return got.json()
+
+
+@contextlib.asynccontextmanager
+async def serve_sections(database, sections, **settings):
+    """An app serving only `sections` (tasks moved by hand), and a client signed as the owner."""
+    app = create_app(Config(database=str(database), workers=0, **settings), sections=sections)
+    async with app.router.lifespan_context(app):
+        ctx = app.state.ctx
+        issued = await accounts.issue_credential(ctx.store, ACCOUNT, time.time())
+        auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth) as client:
+            yield client, ctx
+
+
+@pytest.fixture
+def servers():
+    """Start real server processes (`servers(database, *args)`); killed at the end of the test."""
+    started = []
+
+    def start(database, *args):
+        server = Server(database, *args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
+        server.log.close()
+
+
+class LiveServer:
+    """The app served over a real socket from a thread (engine on, instant steps), and an owner
+    credential issued beforehand in the same database: for blocking clients and the CLI."""
+
+    def __init__(self, database):
+        import asyncio
+        import socket
+        import threading
+
+        import uvicorn
+
+        from convergent.store import open_store
+
+        async def issue():
+            store = open_store(str(database))
+            await store.open()
+            try:
+                return await accounts.issue_credential(store, ACCOUNT, time.time())
+            finally:
+                await store.close()
+
+        self.issued = asyncio.run(issue())
+        self.app = create_app(Config(database=str(database), instant=True, workers=1))
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "live server did not start"
+            time.sleep(0.01)
+
+    @property
+    def env(self) -> dict:
+        """OVH_* variables for this server and credential, as a user would export them."""
+        return {
+            "OVH_ENDPOINT": self.url,
+            "OVH_APPLICATION_KEY": self.issued.application_key,
+            "OVH_APPLICATION_SECRET": self.issued.application_secret,
+            "OVH_CONSUMER_KEY": self.issued.consumer_key,
+        }
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.socket.close()
+
+
+@pytest.fixture
+def live(tmp_path, monkeypatch):
+    """A LiveServer whose credential is in the OVH_* variables (no ovh.conf is read from $HOME)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    server = LiveServer(tmp_path / "live.db")
+    for key, value in server.env.items():
+        monkeypatch.setenv(key, value)
+    yield server
+    server.stop()

@@ -3,14 +3,10 @@
 import asyncio
 import time
 
-import httpx
 import msgspec
 import pytest
 
-from convergent.api import create_app
-from convergent.auth import accounts
-from convergent.client import OvhSignature
-from convergent.config import Config
+from conftest import serve_sections
 from convergent.model.kind import Kind, Plan, Step, StepFailed, standard_actions
 from convergent.model.section import Section
 from convergent.model.status import Action
@@ -66,18 +62,10 @@ async def lab(database, reconciler):
         actions=standard_actions("labWidget"),
         checksum_required=True,
     )
-    app = create_app(
-        Config(database=database, time_scale=1.0, workers=0),
-        sections=(Section("lab", "a test section", kinds=(kind,)),),
-    )
-    async with app.router.lifespan_context(app):
-        ctx = app.state.ctx
+    async with serve_sections(database, (Section("lab", "a test section", kinds=(kind,)),)) as (client, ctx):
         now = [1_800_000_000.0]
         ctx.clock.now = lambda: now[0]  # a manual clock: tests move time themselves
-        issued = await accounts.issue_credential(ctx.store, "xx1111-ovh", time.time())
-        auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth) as client:
-            yield client, ctx, now
+        yield client, ctx, now
 
 
 async def test_steps_advance_with_the_clock(lab, reconciler):
@@ -191,21 +179,15 @@ async def test_io_steps_run_outside_the_transaction_and_count_once(database):
     kind = Kind(section="lab", name="gadget", label="Gadget", collection="/lab/gadget", id_param="gadgetId",
                 spec_create=WidgetSpec, spec_update=WidgetSpec, reconciler=reconciler,
                 iam_type="labGadget", actions=standard_actions("labGadget"))  # fmt: skip
-    app = create_app(Config(database=database, instant=True, workers=0),
-                     sections=(Section("lab", "io", kinds=(kind,)),))  # fmt: skip
-    async with app.router.lifespan_context(app):
-        ctx = app.state.ctx
-        issued = await accounts.issue_credential(ctx.store, "xx1111-ovh", time.time())
-        auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth) as client:
-            created = (await client.post("/v2/lab/gadget", json={"targetSpec": {"size": 4}})).json()
-            for _ in range(10):
-                seen = await ctx.store.due_tasks(time.time() + 1, 100)
-                # Two engines race on each transition: both may run the I/O, one result lands.
-                await asyncio.gather(*(ctx.engine.advance(t) for t in seen), *(ctx.engine.advance(t) for t in seen))
-            done = (await client.get(f"/v2/lab/gadget/{created['id']}")).json()
-            assert done["resourceStatus"] == "READY"
-            assert done["currentState"] == {"cut": 4, "paint": 4, "ship": 4}
-            events = (await client.get(f"/v2/lab/gadget/{created['id']}/event")).json()
-            assert [e["type"] for e in events] == ["TASK_SUCCESS", "TASK_START", "TARGET_SPEC_UPDATE"]
-            assert all(reconciler.calls.count(step) in (1, 2) for step in ("Cut", "Paint", "Ship"))
+    async with serve_sections(database, (Section("lab", "io", kinds=(kind,)),), instant=True) as (client, ctx):
+        created = (await client.post("/v2/lab/gadget", json={"targetSpec": {"size": 4}})).json()
+        for _ in range(10):
+            seen = await ctx.store.due_tasks(time.time() + 1, 100)
+            # Two engines race on each transition: both may run the I/O, one result lands.
+            await asyncio.gather(*(ctx.engine.advance(t) for t in seen), *(ctx.engine.advance(t) for t in seen))
+        done = (await client.get(f"/v2/lab/gadget/{created['id']}")).json()
+        assert done["resourceStatus"] == "READY"
+        assert done["currentState"] == {"cut": 4, "paint": 4, "ship": 4}
+        events = (await client.get(f"/v2/lab/gadget/{created['id']}/event")).json()
+        assert [e["type"] for e in events] == ["TASK_SUCCESS", "TASK_START", "TARGET_SPEC_UPDATE"]
+        assert all(reconciler.calls.count(step) in (1, 2) for step in ("Cut", "Paint", "Ship"))

@@ -13,15 +13,11 @@
 4. Isolation: another account sees none of this account's IAM objects, and a pagination cursor
    of this account is refused to it.
 
-How the reference is read (as in test_reference_publiccloud.py, whose helpers are copied here
-on purpose, so that each file stands alone):
-
-- Refs (`#/components/schemas/...`) resolve against a root made of the response schema plus the
-  reference's `components`.
-- `{"allOf": [{"$ref": ...}], "nullable": true}` (no `type`) is read as "that, or null".
-- Formats are checked: `date-time` (RFC 3339), `uuid`.
-- Operations whose `200` declares no content (DELETEs, adding a tag) may answer `null`: WIRE.md
-  says python-ovh raises on an empty 200, so a JSON `null` is what they must answer.
+How the reference is read: by convergent.conformance, as `convergent conformance` reads it (its
+schema module says how: refs resolved against the components, `{"allOf": [...], "nullable":
+true}` read as "that, or null", formats such as `date-time` and `uuid` checked). Operations
+whose `200` declares no content (DELETEs, adding a tag) must answer `null`: WIRE.md says
+python-ovh raises on an empty 200, so a JSON `null` is what they must answer.
 
 URNs in paths are percent-encoded the way clients do it: `quote(urn, safe="")`, so every `:`
 travels as `%3A` (and the `/` of a user URN as `%2F`).
@@ -29,25 +25,21 @@ travels as `%3A` (and the `/` of a user URN as `%2F`).
 
 from __future__ import annotations
 
-import copy
 import datetime
 import json
 import re
-import uuid
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from jsonschema import FormatChecker
-from openapi_schema_validator import OAS30Validator
 
 from conftest import ACCOUNT, create_project, create_rancher
+from convergent import conformance
 from convergent.auth import accounts
 from convergent.iam.policy import OVH_PERMISSIONS_GROUPS
 
 pytestmark = pytest.mark.anyio
 
 BRANCH = "/v2"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
 OTHER = "yy2222-ovh"
 ALICE_LOGIN = "alice"
@@ -98,82 +90,17 @@ RANCHER_EDIT = "publicCloudProject:apiovh:rancher/edit"
 # --- reading the reference -------------------------------------------------------------------
 
 
-def _operations(spec: dict) -> set[tuple[str, str]]:
-    return {(method.upper(), path) for path, item in spec["paths"].items() for method in item if method in HTTP_METHODS}
-
-
-def _relax_nullable(node):
-    """`{"allOf": [...], "nullable": true}` (no `type`) read as "that, or null"."""
-    if isinstance(node, list):
-        return [_relax_nullable(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _relax_nullable(v) for k, v in node.items()}
-    if out.get("nullable") is True and "type" not in out and any(k in out for k in ("allOf", "anyOf", "oneOf", "$ref")):
-        rest = {k: v for k, v in out.items() if k != "nullable"}
-        return {"anyOf": [{"enum": [None]}, rest]}
-    return out
-
-
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
-
-
-def _is_date_time(value) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not _DATE_TIME.fullmatch(value):
-        return False
-    datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))  # raises on a bad date
-    return True
-
-
-def _is_uuid(value) -> bool:
-    if not isinstance(value, str):
-        return True
-    return len(value) == 36 and str(uuid.UUID(value)) == value.lower()
-
-
-FORMATS = FormatChecker(())
-FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
-FORMATS.checks("uuid", raises=ValueError)(_is_uuid)
-
-
-class Reference:
-    """The iam reference: its operations, their response schemas, their validators."""
+class Reference(conformance.Reference):
+    """The iam reference, its answers checked as test failures."""
 
     def __init__(self, spec: dict):
-        self.spec = spec
-        self.operations = _operations(spec)
-        self.components = _relax_nullable(copy.deepcopy(spec["components"]))
-        self._validators: dict = {}
-
-    def op(self, method: str, path: str) -> dict:
-        return self.spec["paths"][path][method.lower()]
-
-    def response_schema(self, method: str, path: str) -> dict | None:
-        content = self.op(method, path)["responses"]["200"].get("content")
-        return None if content is None else content["application/json"]["schema"]
+        super().__init__("iam", spec)
 
     def iam_actions(self, method: str, path: str) -> list[str]:
         return [a["name"] for a in self.op(method, path).get("x-iam-actions", []) if a.get("required", True)]
 
-    def validator(self, schema: dict) -> OAS30Validator:
-        key = repr(schema)
-        if key not in self._validators:
-            root = {**_relax_nullable(copy.deepcopy(schema)), "components": self.components}
-            self._validators[key] = OAS30Validator(root, format_checker=FORMATS)
-        return self._validators[key]
-
-    def errors(self, schema: dict, instance) -> list[str]:
-        found = sorted(self.validator(schema).iter_errors(instance), key=lambda e: list(e.absolute_path))
-        return [f"at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in found]
-
     def check(self, method: str, path: str, body, what: str = "") -> None:
-        schema = self.response_schema(method, path)
-        if schema is None:
-            assert body is None, f"{method} {path} ({what}): the reference declares no body, got {body!r}"
-            return
-        problems = self.errors(schema, body)
+        problems = super().check(method, path, body)
         if problems:
             pytest.fail(
                 f"{method} {path}{f' ({what})' if what else ''}: the 200 body does not validate "

@@ -5,43 +5,28 @@ every 2xx body convergent answers, in every state a resource passes through (CRE
 RUNNING, READY, UPDATING, DELETING, ERROR), must validate against that operation's `200`
 response schema. Error answers must follow the reference's common error model.
 
-How the reference is read, and the few interpretations it needs:
-
-- Refs (`#/components/schemas/...`) resolve against a root made of the response schema plus the
-  reference's `components`, so they resolve as they would inside the document.
-- The export marks nullable enums and nullable objects as `{"allOf": [{"$ref": ...}],
-  "nullable": true}`. Read to the letter of OAS 3.0.3, `nullable` without a `type` in the same
-  object means nothing and `null` would fail the referenced enum; the export plainly means
-  "this value or null", so such nodes are read as `anyOf: [null, <the node>]`. Nothing else
-  about the schemas is relaxed.
-- Formats the reference uses are checked (openapi-schema-validator checks none of them by
-  default): `date-time` (RFC 3339), `uuid`, `ip-block` (CIDR, a bare address allowed, as the
-  reference's description of `cidrBlock` says).
-- Objects allow properties the reference does not declare (OpenAPI's default), so `checksum`
-  and the like validate. `test_no_undeclared_fields_beyond_known_extensions` lists each such
-  field convergent adds, so that a misspelt field name cannot hide behind that default.
+The reference is read by convergent.conformance (its schema module says how: refs resolved
+against the document's components, `{"allOf": [...], "nullable": true}` read as "that, or
+null", the formats of identifiers, times and addresses checked). Objects allow properties the
+reference does not declare (OpenAPI's default), so `checksum` and the like validate.
+`test_no_undeclared_fields_beyond_known_extensions` lists each such field convergent adds, so
+that a misspelt field name cannot hide behind that default.
 """
 
 from __future__ import annotations
 
-import copy
-import datetime
-import ipaddress
-import re
-import uuid
-
 import pytest
-from jsonschema import FormatChecker
-from openapi_schema_validator import OAS30Validator
 
 from conftest import create_project
+from convergent import conformance
+from convergent.conformance.reference import HTTP_METHODS
+from convergent.conformance.schema import undeclared
 from convergent.model.kind import StepFailed
 from convergent.sections.publiccloud import RANCHER
 
 pytestmark = pytest.mark.anyio
 
 BRANCH = "/v2"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
 PROJECT = "/publicCloud/project"
 PROJECT_ITEM = "/publicCloud/project/{projectId}"
@@ -65,85 +50,14 @@ MISSING_PROJECT = "0" * 32
 # --- reading the reference -------------------------------------------------------------------
 
 
-def _operations(spec: dict) -> set[tuple[str, str]]:
-    return {
-        (method.upper(), path)
-        for path, item in spec["paths"].items()
-        for method in item
-        if method in HTTP_METHODS
-    }
+class Reference(conformance.Reference):
+    """The publicCloud reference, its answers checked as test failures."""
 
-
-def _relax_nullable(node):
-    """`{"allOf": [...], "nullable": true}` (no `type`) read as "that, or null" (see module doc)."""
-    if isinstance(node, list):
-        return [_relax_nullable(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _relax_nullable(v) for k, v in node.items()}
-    if out.get("nullable") is True and "type" not in out and any(k in out for k in ("allOf", "anyOf", "oneOf", "$ref")):
-        rest = {k: v for k, v in out.items() if k != "nullable"}
-        return {"anyOf": [{"enum": [None]}, rest]}
-    return out
-
-
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
-
-
-def _is_date_time(value) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not _DATE_TIME.fullmatch(value):
-        return False
-    datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))  # raises on a bad date
-    return True
-
-
-def _is_uuid(value) -> bool:
-    if not isinstance(value, str):
-        return True
-    return len(value) == 36 and str(uuid.UUID(value)) == value.lower()
-
-
-def _is_ip_block(value) -> bool:
-    if not isinstance(value, str):
-        return True
-    ipaddress.ip_network(value, strict=False)
-    return True
-
-
-FORMATS = FormatChecker(())
-FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
-FORMATS.checks("uuid", raises=ValueError)(_is_uuid)
-FORMATS.checks("ip-block", raises=ValueError)(_is_ip_block)
-
-
-class Reference:
-    """The publicCloud reference: its operations, their response schemas, their validators."""
-
-    def __init__(self, spec: dict):
-        self.spec = spec
-        self.operations = _operations(spec)
-        self.components = _relax_nullable(copy.deepcopy(spec["components"]))
-        self._validators: dict = {}
-
-    def response_schema(self, method: str, path: str, status: str = "200") -> dict:
-        op = self.spec["paths"][path][method.lower()]
-        return op["responses"][status]["content"]["application/json"]["schema"]
-
-    def validator(self, schema: dict) -> OAS30Validator:
-        key = repr(schema)
-        if key not in self._validators:
-            root = {**_relax_nullable(copy.deepcopy(schema)), "components": self.components}
-            self._validators[key] = OAS30Validator(root, format_checker=FORMATS)
-        return self._validators[key]
-
-    def errors(self, schema: dict, instance) -> list[str]:
-        found = sorted(self.validator(schema).iter_errors(instance), key=lambda e: list(e.absolute_path))
-        return [f"at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in found]
+    def __init__(self, spec: dict, name: str = "publicCloud"):
+        super().__init__(name, spec)
 
     def check(self, method: str, path: str, body, what: str = "") -> None:
-        problems = self.errors(self.response_schema(method, path), body)
+        problems = super().check(method, path, body)
         if problems:
             pytest.fail(
                 f"{method} {path}{f' ({what})' if what else ''}: the 200 body does not validate "
@@ -542,29 +456,14 @@ KNOWN_EXTENSIONS = {
     ("publicCloud.project.ProjectAsync", "iam"),
     # A failed task's entry in currentTasks carries its errors.
     ("common.CurrentTask", "errors"),
+    # Schemas version 1.1 of convergent's publicCloud added when a rancher was deployed.
+    ("publicCloud.rancher.RancherCurrentState", "deployedAt"),
 }
 
 
 def _undeclared(ref: Reference, schema: dict, value, found: set) -> None:
     """Collect (schema name, field) for every field of `value` not declared where it sits."""
-    name = None
-    while True:
-        if "$ref" in schema:
-            name = schema["$ref"].rsplit("/", 1)[-1]
-            schema = ref.spec["components"]["schemas"][name]
-        elif "allOf" in schema and len(schema["allOf"]) == 1:
-            schema = schema["allOf"][0]
-        else:
-            break
-    if isinstance(value, list) and "items" in schema:
-        for item in value:
-            _undeclared(ref, schema["items"], item, found)
-    elif isinstance(value, dict) and "properties" in schema:
-        for key, item in value.items():
-            if key in schema["properties"]:
-                _undeclared(ref, schema["properties"][key], item, found)
-            else:
-                found.add((name or "<inline>", key))
+    undeclared(ref.schemas, schema, value, found)
 
 
 class _Recorder(Driver):

@@ -7,19 +7,16 @@ import contextlib
 import logging
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.requests import Request
 
+from ..admin.clock import sync_clock
+from ..admin.routes import add_admin
 from ..config import Config
-from ..errors import ApiError
+from ..console import console_app, is_console
 from ..model.section import Section
-from ..store import StoreUnavailable
 from .context import Context
 from .discovery import add_discovery
-from .queryid import QueryId
-from .responses import error_response
-from .routing import dispatcher, route_table
+from .guard import Guard
+from .routing import Dispatcher, route_table
 from .table import Table
 
 __all__ = ["create_app"]
@@ -27,27 +24,42 @@ __all__ = ["create_app"]
 log = logging.getLogger("convergent.api")
 
 
-async def _api_error(request: Request, error: ApiError):
-    return error_response(error)
+class _App(Starlette):
+    """Starlette with one middleware (Guard) in place of its default stack, and HTTP requests
+    handed straight to the dispatcher, or to the console's static files under /console (the
+    router keeps the lifespan)."""
+
+    def __init__(self, dispatcher: Dispatcher, lifespan):
+        super().__init__(routes=[dispatcher], lifespan=lifespan)
+        self.dispatcher = dispatcher
+
+    def build_middleware_stack(self):
+        router, dispatch, console = self.router, self.dispatcher.handle, console_app()
+
+        async def app(scope, receive, send):
+            if scope["type"] != "http":
+                await router(scope, receive, send)
+            elif is_console(scope["path"]):
+                await console(scope, receive, send)
+            else:
+                await dispatch(scope, receive, send)
+
+        return Guard(app)
 
 
-async def _http_error(request: Request, error: HTTPException):
-    if error.status_code == 404:
-        return error_response(ApiError.route_not_found(request.method, request.url.path))
-    if error.status_code == 405:
-        headers = dict(error.headers or {})
-        return error_response(ApiError.method_not_allowed(request.method, request.url.path), headers)
-    return error_response(ApiError(error.status_code, "Client::BadRequest", str(error.detail)))
-
-
-async def _unavailable(request: Request, error: StoreUnavailable):
-    log.warning("%s %s: %s", request.method, request.url.path, error)
-    return error_response(ApiError.unavailable(f"Service temporarily unavailable: {error}; retry shortly"), {"Retry-After": "1"})
-
-
-async def _unexpected(request: Request, error: Exception):
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-    return error_response(ApiError.internal())
+async def _housekeeping(ctx: Context, every: float = 1.0) -> None:
+    """Every second: follow clock changes made by other processes; every five, write the usage
+    counters (and once more at stop)."""
+    ticks = 0
+    while True:
+        await asyncio.sleep(every)
+        ticks += 1
+        try:
+            await sync_clock(ctx.store, ctx.clock)
+            if ticks % 5 == 0:
+                await ctx.versions.flush()
+        except Exception:
+            log.exception("housekeeping failed; retrying")
 
 
 def create_app(config: Config | None = None, sections: tuple[Section, ...] | None = None) -> Starlette:
@@ -62,34 +74,25 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await ctx.start()
-        runners = [
+        tasks = [asyncio.create_task(_housekeeping(ctx), name="convergent-housekeeping")]
+        tasks += [
             asyncio.create_task(engine.run(), name=f"convergent-engine {engine.owner}")
             for engine in ctx.engines[: config.workers]
         ]
         try:
             yield
         finally:
-            for runner in runners:
-                runner.cancel()
-            for runner in runners:
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await runner
+                    await task
             await ctx.stop()
 
     table = Table()
-    add_discovery(table, sections)
+    add_discovery(table, sections, ctx.versions)
     route_table(sections, ctx, table)
-    app = Starlette(
-        routes=[dispatcher(table)],
-        middleware=[Middleware(QueryId)],
-        exception_handlers={
-            ApiError: _api_error,
-            StoreUnavailable: _unavailable,
-            HTTPException: _http_error,
-            Exception: _unexpected,
-        },
-        lifespan=lifespan,
-    )
+    add_admin(table, ctx)
+    app = _App(Dispatcher(table), lifespan)
     app.state.ctx = ctx
     app.state.table = table
     return app

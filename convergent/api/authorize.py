@@ -3,7 +3,8 @@
 The account itself may do everything. Users and service accounts may do what the account's
 policies grant them (convergent.iam.policy decides); nothing else. An account's policies,
 permissions groups and resource groups are read once and kept while the store's items epoch
-stays the same: any change to any of them, in any process, applies to the very next call.
+stays the same: a change applies to this process's next call, and within the epoch's refresh
+time (store/base.py: EPOCH_TTL) to another process's.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..errors import ApiError
 from ..iam import PERMISSIONS_GROUP, POLICY, RESOURCE_GROUP
 from ..iam.policy import Decision, Subject, Target, decide
 from ..store import Store
+from ..store.cache import ItemsCache
 
 __all__ = ["Authorizer", "account_resource_urn"]
 _ALL = 100_000
@@ -29,17 +31,12 @@ def account_resource_urn(nic: str) -> str:
 class Authorizer:
     def __init__(self, store: Store):
         self.store = store
-        self._epoch: int | None = None
-        self._accounts: dict[str, tuple] = {}
+        self._accounts = ItemsCache(store)
 
     async def _rules(self, account: str) -> tuple:
         """(policies, permissions groups by URN, resource groups as (urn, member URNs))."""
-        epoch = await self.store.items_epoch()
-        if epoch != self._epoch:
-            self._accounts.clear()
-            self._epoch = epoch
-        rules = self._accounts.get(account)
-        if rules is None:
+
+        async def load() -> tuple:
             items = self.store.list_items
             policies = [item.body for item in await items(account, POLICY, None, _ALL)]
             groups = {item.body["urn"]: item.body["permissions"] for item in await items(account, PERMISSIONS_GROUP, None, _ALL)}
@@ -47,8 +44,9 @@ class Authorizer:
                 (item.body["urn"], frozenset(r.get("urn") for r in item.body.get("resources", [])))
                 for item in await items(account, RESOURCE_GROUP, None, _ALL)
             ]
-            rules = self._accounts[account] = (policies, groups, resource_groups)
-        return rules
+            return policies, groups, resource_groups
+
+        return await self._accounts.get(account, load)
 
     async def decide(self, caller: Caller, actions: Sequence[str], urn: str, tags: dict | None = None) -> Decision:
         if caller.owner:

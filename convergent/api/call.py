@@ -14,6 +14,7 @@ from ..errors import ApiError
 from ..model.envelope import urn
 from ..model.kind import Kind
 from ..model.records import Resource
+from ..model.versions import IDENTITY, Codec, Major
 from ..store import Page
 from .context import Context
 from .pagination import page_size
@@ -39,13 +40,21 @@ def _validation_error(error: msgspec.ValidationError) -> ApiError:
 
 
 class Call:
-    __slots__ = ("request", "params", "caller", "ctx")
+    """`major` is the schemas major serving a `/v2` call (None on the v1 branch); `sent` is the
+    body as the caller sent it, once a handler decoded it (usage counters read it)."""
 
-    def __init__(self, request: Request, params: dict[str, str], caller: Caller, ctx: Context):
+    __slots__ = ("request", "params", "caller", "ctx", "major", "sent")
+
+    def __init__(self, request: Request, params: dict[str, str], caller: Caller, ctx: Context, major: Major | None = None):
         self.request = request
         self.params = params
         self.caller = caller
         self.ctx = ctx
+        self.major = major
+        self.sent = None
+
+    def codec(self, kind: Kind) -> Codec:
+        return self.major.codec(kind.name) if self.major is not None else IDENTITY
 
     @property
     def account(self) -> str:
@@ -60,11 +69,13 @@ class Call:
         if len(raw) > MAX_BODY_BYTES:
             raise ApiError.payload_too_large(MAX_BODY_BYTES)
         try:
-            return msgspec.json.decode(raw, type=type)
+            decoded = msgspec.json.decode(raw, type=type)
         except msgspec.ValidationError as error:
             raise _validation_error(error) from None
         except msgspec.DecodeError:
             raise ApiError.invalid_json() from None
+        self.sent = msgspec.to_builtins(decoded)
+        return decoded
 
     def path_of(self, kind: Kind) -> str:
         return "/v2" + kind.item.format_map(self.params)

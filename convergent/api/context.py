@@ -8,10 +8,14 @@ from ..config import Config
 from ..engine import Changes, Clock, Engine
 from ..model.kind import Kind
 from ..model.section import Section
-from ..store import Store, open_store
+from ..admin.clock import sync_clock
+from ..admin.faults import Faults
+from ..admin.token import ensure_admin_token
 from ..auth.authenticate import Authenticator
+from ..store import Store, open_store
 from .authorize import Authorizer
 from .pagination import Cursors
+from .versions import Versions
 
 __all__ = ["Context"]
 
@@ -26,6 +30,8 @@ class Context:
     changes: Changes
     authenticator: Authenticator
     authorizer: Authorizer
+    versions: Versions
+    faults: Faults
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
 
@@ -47,25 +53,32 @@ class Context:
                 f"{config.workers} workers need PostgreSQL: on SQLite one process runs one engine (--workers 0 or 1)"
             )
         clock = Clock(config.effective_time_scale)
+        faults = Faults(store, set(), set(kinds))  # operations are known once routes are built
         # Each engine keeps up to half the process's connections busy with transitions in flight.
         parallel = max(1, config.pool_size // 2) if store.leases else 1
         engines = [
-            Engine(store, kinds, clock, poll=config.poll, lease=config.lease, parallel=parallel)
+            Engine(store, kinds, clock, poll=config.poll, lease=config.lease, parallel=parallel,
+                   faults=faults, before_pass=lambda: sync_clock(store, clock))
             for _ in range(max(1, config.workers))
-        ]
+        ]  # fmt: skip
 
         def wake() -> None:
             for engine in engines:
                 engine.wake()
 
-        changes = Changes(store, clock, wake)
+        changes = Changes(store, clock, wake, config.seed)
         return cls(
-            config, sections, store, clock, engines, changes, Authenticator(store), Authorizer(store), kinds
-        )
+            config, sections, store, clock, engines, changes, Authenticator(store), Authorizer(store),
+            Versions(store, clock), faults, kinds,
+        )  # fmt: skip
 
     async def start(self) -> None:
         await self.store.open()
         self.cursors = Cursors(await self.store.secret("cursor"))
+        await sync_clock(self.store, self.clock, starting=True)
+        if self.config.admin_token:
+            await ensure_admin_token(self.store, self.config.admin_token)
 
     async def stop(self) -> None:
+        await self.versions.flush()
         await self.store.close()

@@ -13,14 +13,13 @@ import logging
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, NoMatchFound
 
-from ..auth.authenticate import ANONYMOUS, granted
+from ..auth.authenticate import ANONYMOUS, granted, header_map
 from ..errors import ApiError
 from ..model.kind import Kind
 from ..model.operation import Operation
 from ..model.section import Section
-from ..store import StoreUnavailable
 from .authorize import account_resource_urn
 from .call import Call
 from .context import Context
@@ -28,7 +27,7 @@ from .responses import json_response
 from .standard import standard_operations
 from .table import Table
 
-__all__ = ["route_table", "dispatcher", "operations_of", "BRANCH_PREFIXES"]
+__all__ = ["route_table", "Dispatcher", "operations_of", "BRANCH_PREFIXES"]
 
 log = logging.getLogger("convergent.api")
 
@@ -51,12 +50,17 @@ def _scope(section: Section, op: Operation) -> Kind | None:
     return max(named, key=lambda k: len(k.item), default=None)
 
 
-def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep_prefix: bool):
+def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Context, prefix: str):
     checks = tuple(op.params.items())
     handler = op.handler
     actions = op.actions
     deprecation = {"Deprecation": "true"} if op.deprecated else None
-    cut = 0 if keep_prefix else len(prefix)
+    versioned = section.branch == "v2"
+    cut = 0 if versioned else len(prefix)
+    route = f"{op.method} {op.path}"
+    operation = f"{op.method} {'/v2' if versioned else '/1.0'}{op.path}"  # as fault rules name it
+    versions = ctx.versions
+    faults = ctx.faults
 
     async def endpoint(request: Request, params: dict[str, str]) -> Response:
         if op.public:
@@ -75,21 +79,24 @@ def _endpoint(op: Operation, scope: Kind | None, ctx: Context, prefix: str, keep
         for name, valid in checks:
             if not valid(params[name]):
                 raise ApiError.invalid_parameter(name, f"{params[name]!r} is not a valid {name}")
-        call = Call(request, params, caller, ctx)
+        major = None
+        if versioned and not op.public:
+            wanted = header_map(request.scope).get(b"x-schemas-version")
+            major = await versions.negotiate(section, caller.account, wanted and wanted.decode("latin-1"), caller.schemas)
+        call = Call(request, params, caller, ctx, major)
         if not op.public and not caller.owner and not op.iam_per_item:
             await _authorize(call, scope, actions)
-        try:
-            result = await handler(call)
-        except (ApiError, StoreUnavailable):
-            raise
-        except Exception:
-            log.exception("unexpected error on %s %s", request.method, request.url.path)
-            raise ApiError.internal() from None
-        if isinstance(result, Response):
-            if deprecation:
-                result.headers.update(deprecation)
-            return result
-        return json_response(result, headers=deprecation)
+        injected = await faults.take_operation(operation, None if op.public else ctx.authenticator.epoch)
+        if injected is not None:
+            raise injected
+        result = await handler(call)  # an unexpected exception becomes a logged 500 in the Guard
+        response = result if isinstance(result, Response) else json_response(result)
+        if deprecation:
+            response.headers.update(deprecation)
+        if major is not None:
+            response.headers.update(versions.headers(section, major))
+            versions.record(caller.account, section.name, major.number, route, call.sent)
+        return response
 
     return endpoint
 
@@ -105,28 +112,41 @@ async def _authorize(call: Call, scope: Kind | None, actions: tuple[str, ...]) -
 def route_table(sections: tuple[Section, ...], ctx: Context, table: Table) -> Table:
     """Every operation of every section, on each of its branch's prefixes."""
     for section in sections:
+        canonical = "/v2" if section.branch == "v2" else "/1.0"
+        ctx.faults.operations.update(f"{op.method} {canonical}{op.path}" for op in operations_of(section))
         for op in operations_of(section):
             scope = _scope(section, op)
             for prefix in BRANCH_PREFIXES[section.branch]:
-                endpoint = _endpoint(op, scope, ctx, prefix, keep_prefix=section.branch == "v2")
+                endpoint = _endpoint(op, section, scope, ctx, prefix)
                 table.add(op.method, prefix + op.path, endpoint)
     return table
 
 
-def dispatcher(table: Table) -> Route:
-    """One Starlette route that hands every request to the table."""
+class Dispatcher(BaseRoute):
+    """The one Starlette route: it takes every HTTP request and hands it to the table.
 
-    async def dispatch(request: Request) -> Response:
-        scope = request.scope
-        match = table.match((scope.get("raw_path") or scope["path"].encode()).decode("latin-1"))
+    It is a bare route rather than a Starlette `Route` with a catch-all path: the table does the
+    matching, so nothing is matched twice."""
+
+    def __init__(self, table: Table):
+        self.table = table
+
+    def matches(self, scope):
+        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
+
+    def url_path_for(self, name, /, **params):
+        raise NoMatchFound(name, params)
+
+    async def handle(self, scope, receive, send) -> None:
+        request = Request(scope, receive)
+        match = self.table.match((scope.get("raw_path") or scope["path"].encode()).decode("latin-1"))
+        method = scope["method"]
         if match is None:
-            raise ApiError.route_not_found(request.method, request.url.path)
-        method = request.method
+            raise ApiError.route_not_found(method, scope["path"])
         endpoint = match.methods.get("GET" if method == "HEAD" else method)
         if endpoint is None:
             allowed = ", ".join(sorted(match.methods))
-            error = ApiError.method_not_allowed(method, request.url.path)
+            error = ApiError.method_not_allowed(method, scope["path"])
             raise ApiError(error.status, error.cls, f"{error.message} (allowed: {allowed})")
-        return await endpoint(request, match.params)
-
-    return Route("/{path:path}", dispatch, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        response = await endpoint(request, match.params)
+        await response(scope, receive, send)

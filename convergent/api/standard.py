@@ -1,7 +1,8 @@
 """The standard operations of an as-code kind, generated from its declaration.
 
-list and create on the collection; get, update (PUT) and delete on the item; the item's
-tasks, one task, and events. Which of them a kind serves is in `Kind.operations`.
+list and create on the collection (a list of a kind with URNs of its own takes the `iamTags`
+filter); get, update (PUT) and delete on the item; the item's tasks, one task, and events.
+Which of them a kind serves is in `Kind.operations`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from ..errors import ApiError
+from ..iam.tags import tag_filter
 from ..model.checksum import is_checksum
 from ..model.envelope import envelope, event_body, task_body
 from ..model.kind import Kind, is_uuid
@@ -29,37 +31,48 @@ def standard_operations(kind: Kind) -> list[Operation]:
     per_item = kind.parent is None and kind.iam_type is not None
 
     async def list_(call: Call):
+        codec = call.codec(kind)
         await call.parent(kind)
         parent_id = call.params[kind.parent.id_param] if kind.parent else ""
+        by_tags = tag_filter(call.request.query_params.get("iamTags"), "iamTags") if per_item else None
+
+        async def keep(page):
+            shown = await call.visible(kind, page, kind.actions["list"])
+            return shown if by_tags is None else [r for r in shown if by_tags(r.tags)]
+
         return await call.paginate(
             lambda after, size: call.ctx.store.list_resources(call.account, kind.key, parent_id, after, size),
-            lambda r: envelope(kind, r),
-            (lambda page: call.visible(kind, page, kind.actions["list"])) if per_item else None,
+            lambda r: envelope(kind, r, codec),
+            keep if per_item else None,
         )
 
     async def create(call: Call):
-        body = await call.body(kind.create_body)
+        codec = call.codec(kind)
+        body = await call.body(kind.bodies(codec.spec_create, codec.spec_update)[0])
         parent = await call.parent(kind)
-        spec = msgspec.to_builtins(body.targetSpec)
+        spec = codec.spec_to_hub(msgspec.to_builtins(body.targetSpec), None)
         resource = await call.ctx.changes.create(kind, call.account, call.collection_of(kind), parent, spec)
-        return envelope(kind, resource)
+        return envelope(kind, resource, codec)
 
     async def get(call: Call):
-        return envelope(kind, await call.resource(kind))
+        return envelope(kind, await call.resource(kind), call.codec(kind))
 
     async def update(call: Call):
-        body = await call.body(kind.update_body)
+        codec = call.codec(kind)
+        body = await call.body(kind.bodies(codec.spec_create, codec.spec_update)[1])
         if body.checksum is not None and not is_checksum(body.checksum):
             raise ApiError.checksum_bad_format(body.checksum)
-        spec = msgspec.to_builtins(body.targetSpec)
+        sent = msgspec.to_builtins(body.targetSpec)
         id = call.params[kind.id_param]
-        resource = await call.ctx.changes.update(kind, call.account, call.path_of(kind), id, spec, body.checksum)
-        return envelope(kind, resource)
+        resource = await call.ctx.changes.update(
+            kind, call.account, call.path_of(kind), id, lambda previous: codec.spec_to_hub(sent, previous), body.checksum
+        )
+        return envelope(kind, resource, codec)
 
     async def delete(call: Call):
         id = call.params[kind.id_param]
         resource = await call.ctx.changes.delete(kind, call.account, call.path_of(kind), id)
-        return envelope(kind, resource)
+        return envelope(kind, resource, call.codec(kind))
 
     async def tasks(call: Call):
         resource = await call.resource(kind)
@@ -73,7 +86,7 @@ def standard_operations(kind: Kind) -> list[Operation]:
         task_id = call.params["taskId"]
         found = await call.ctx.store.get_task(kind.key, resource.id, task_id)
         if found is None:
-            raise ApiError.not_found("TaskNotFound", f"Task '{task_id}' does not exist")
+            raise kind.strategy.task_not_found(resource, task_id)
         return task_body(found)
 
     async def events(call: Call):

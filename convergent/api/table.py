@@ -57,6 +57,23 @@ class Table:
         """The methods served at this raw (percent-encoded) path and its parameters, or None."""
         segments = _segments(raw_path)
         params: dict[str, str] = {}
+        # Fast path: follow literals first, parameters otherwise, without turning back.
+        node: _Node | None = self.root
+        encoded = "%" in raw_path
+        for segment in segments:
+            if encoded:
+                segment = _decoded(segment)
+            child = node.literal.get(segment)
+            if child is None and node.param is not None and segment:
+                params[node.param_name] = segment
+                child = node.param
+            node = child
+            if node is None:
+                break
+        if node is not None and node.methods:
+            return Match(node.methods, params)
+        # Some routes need backtracking (a literal that leads nowhere where a parameter would).
+        params = {}
         node = _walk(self.root, segments, 0, params)
         return None if node is None else Match(node.methods, params)
 

@@ -141,10 +141,11 @@ async def create_user(store: Store, nic: str, login: str, password: str, now: fl
     return user
 
 
-async def create_application(store: Store, nic: str, name: str, description: str, now: float) -> Item:
+async def create_application(store: Store, nic: str, name: str, description: str, now: float,
+                             key: str | None = None, secret: str | None = None) -> Item:  # fmt: skip
     app = Item(
-        account=nic, kind=APPLICATION, id=_long_id(), key=_key(16), created_at=now, updated_at=now,
-        body={"name": name, "description": description, "status": "active", "secret": _key(32)},
+        account=nic, kind=APPLICATION, id=_long_id(), key=key or _key(16), created_at=now, updated_at=now,
+        body={"name": name, "description": description, "status": "active", "secret": secret or _key(32)},
     )  # fmt: skip
     app.body["applicationId"] = int(app.id)
     app.body["applicationKey"] = app.key
@@ -177,10 +178,11 @@ def _blocks(allowed) -> list[str] | None:
     return out
 
 
-async def request_credential(store: Store, app: Item, rules, redirection, allowed_ips, now: float) -> Item:
+async def request_credential(store: Store, app: Item, rules, redirection, allowed_ips, now: float,
+                             consumer_key: str | None = None) -> Item:  # fmt: skip
     """A new consumer key, pending validation by an account owner or user."""
     credential = Item(
-        account="", kind=CREDENTIAL, id=_long_id(), key=_key(32), created_at=now, updated_at=now,
+        account="", kind=CREDENTIAL, id=_long_id(), key=consumer_key or _key(32), created_at=now, updated_at=now,
         body={"applicationId": int(app.id), "rules": _rules(rules), "allowedIPs": _blocks(allowed_ips),
               "status": "pendingValidation", "creation": iso(now), "expiration": None, "lastUse": None,
               "ovhSupport": False, "redirection": redirection, "login": None,
@@ -222,12 +224,15 @@ async def validate_credential(store: Store, credential: Item, nic: str, login: s
     return current
 
 
-async def issue_credential(store: Store, nic: str, now: float, rules=None) -> Issued:
-    """An application and a validated consumer key for the account owner (created if missing)."""
+async def issue_credential(store: Store, nic: str, now: float, rules=None, keys: dict | None = None) -> Issued:
+    """An application and a validated consumer key for the account owner (created if missing).
+    `keys` may fix applicationKey, applicationSecret and consumerKey (fixtures)."""
+    keys = keys or {}
     await ensure_account(store, nic, now)
-    app = await create_application(store, nic, "convergent", "created by convergent", now)
+    app = await create_application(store, nic, "convergent", "created by convergent", now,
+                                   keys.get("applicationKey"), keys.get("applicationSecret"))  # fmt: skip
     every = rules or [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")]
-    pending = await request_credential(store, app, every, None, None, now)
+    pending = await request_credential(store, app, every, None, None, now, keys.get("consumerKey"))
     await validate_credential(store, pending, nic, None, None, now)
     return Issued(nic, app.key, app.body["secret"], pending.key)
 

@@ -21,10 +21,11 @@ from ..errors import ApiError
 from ..model.records import Item
 from ..model.times import iso
 from ..store import Store
+from ..store.cache import ItemsCache
 from . import accounts
 from .signature import signature_matches
 
-__all__ = ["Authenticator", "Caller", "WINDOW", "ANONYMOUS", "full_url", "granted"]
+__all__ = ["Authenticator", "Caller", "WINDOW", "ANONYMOUS", "full_url", "granted", "header_map"]
 
 WINDOW = 300  # seconds either side of the server's clock
 LAST_USE_EVERY = 60.0
@@ -41,6 +42,7 @@ class Caller:
     credential: Item | None = None
     ip: str = ""
     method: str = "signature"  # or "oauth2", "none"
+    schemas: dict | None = None  # the account's own default schemas major per section
 
 
 ANONYMOUS = Caller(account="", identity="", owner=False, method="none")
@@ -48,6 +50,14 @@ ANONYMOUS = Caller(account="", identity="", owner=False, method="none")
 
 def _invalid_credential() -> ApiError:
     return ApiError.authentication(403, "INVALID_CREDENTIAL", "This credential is not valid")
+
+
+def header_map(scope) -> dict[bytes, bytes]:
+    """The request's headers by lower-case name, made once per request and kept in its scope."""
+    headers = scope.get("convergent.headers")
+    if headers is None:
+        headers = scope["convergent.headers"] = dict(scope["headers"])
+    return headers
 
 
 def full_url(scope, headers: dict[bytes, bytes]) -> str:
@@ -71,20 +81,19 @@ def _ip_allowed(ip: str, blocks: list[str] | None) -> bool:
 
 class Authenticator:
     """Who is calling, with what it remembers between calls: the credentials it resolved
-    (valid while the store's items epoch stays the same, so a revocation anywhere applies to the
-    next call everywhere) and when each credential was last noted used.
+    (valid while the store's items epoch stays the same, so a revocation applies to this process's
+    next call, and another process's within the epoch's refresh time) and when each credential was last noted used.
 
     It reads wall-clock time, not the simulation clock: signatures are made with real time."""
 
     def __init__(self, store: Store):
         self.store = store
-        self._epoch: int | None = None
-        self._resolved: dict[tuple[str, str], tuple] = {}
+        self._resolved = ItemsCache(store)
         self._last_use: dict[str, float] = {}
 
     async def caller(self, request: Request) -> Caller:
         scope = request.scope
-        headers = {k: v for k, v in scope["headers"]}
+        headers = header_map(scope)
         ip = scope["client"][0] if scope.get("client") else ""
         authorization = headers.get(b"authorization", b"").decode("latin-1")
         if authorization[:7].lower() == "bearer ":
@@ -93,7 +102,7 @@ class Authenticator:
         if not app_key:
             raise ApiError.authentication(401, "NOT_AUTHENTICATED", "You must login first")
         consumer_key = headers.get(b"x-ovh-consumer", b"").decode("latin-1")
-        app, credential, user = await self._resolve(app_key, consumer_key)
+        app, credential, user, schemas = await self._resolve(app_key, consumer_key)
         if app is None or app.body["status"] != "active":
             raise ApiError.authentication(403, "INVALID_KEY", "This application key is invalid")
         if not consumer_key:
@@ -124,30 +133,30 @@ class Authenticator:
             raise ApiError.authentication(403, "FORBIDDEN", f"This credential may not be used from {ip}")
         await self._note_use(credential, now)
         if state["login"] is None:
-            return Caller(credential.account, accounts.account_urn(credential.account), True, (), credential, ip)
+            return Caller(credential.account, accounts.account_urn(credential.account), True, (), credential, ip, schemas=schemas)
         if user is None or user.body["status"] != "OK":
             raise _invalid_credential()
         groups = (accounts.group_urn(credential.account, user.body["group"]),)
-        return Caller(credential.account, user.body["urn"], False, groups, credential, ip)
+        return Caller(credential.account, user.body["urn"], False, groups, credential, ip, schemas=schemas)
 
     async def _resolve(self, app_key: str, consumer_key: str) -> tuple:
-        """(application, credential, user) for these keys, each None when unknown."""
-        epoch = await self.store.items_epoch()
-        if epoch != self._epoch:
-            self._resolved.clear()
-            self._epoch = epoch
-        found = self._resolved.get((app_key, consumer_key))
-        if found is None:
+        """(application, credential, user, the account's schemas defaults) for these keys."""
+
+        async def load() -> tuple:
             store = self.store
             app = await store.find_item(accounts.APPLICATION, app_key)
             credential = await store.find_item(accounts.CREDENTIAL, consumer_key) if consumer_key else None
             login = credential.body["login"] if credential else None
             user = await store.get_item(accounts.USER, f"{credential.account}/{login}") if login else None
-            found = (app, credential, user)
-            if len(self._resolved) > 10_000:
-                self._resolved.clear()
-            self._resolved[(app_key, consumer_key)] = found
-        return found
+            account = await store.get_item(accounts.ACCOUNT, credential.account) if credential and credential.account else None
+            return app, credential, user, dict(account.body.get("schemas", {})) if account else {}
+
+        return await self._resolved.get((app_key, consumer_key), load)
+
+    @property
+    def epoch(self) -> int | None:
+        """The items epoch read while resolving the latest credential (one read per call)."""
+        return self._resolved.epoch
 
     async def _bearer(self, token: str, ip: str) -> Caller:
         item = await self.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token))

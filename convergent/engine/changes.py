@@ -9,11 +9,13 @@ woken to run the task.
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections.abc import Callable
 
 from ..errors import ApiError
 from ..model.checksum import canonical, checksum
-from ..model.kind import Kind, Plan, uuid4
+from ..model.kind import Kind, Plan
 from ..model.records import Event, Resource, Task
 from ..model.status import Action, EventType, ResourceStatus, TaskStatus
 from ..store import Store
@@ -39,11 +41,34 @@ def task_ref(task: Task) -> dict:
     return ref
 
 
+class _AccountView:
+    """The account's resources as the write transaction sees them (model.kind.AccountView)."""
+
+    def __init__(self, tx, account: str):
+        self.tx = tx
+        self.account = account
+
+    async def resources(self, kind: Kind) -> list[Resource]:
+        return await self.tx.account_resources(self.account, kind.key)
+
+    async def resource(self, kind: Kind, id: str) -> Resource | None:
+        found = await self.tx.get_resource(kind.key, id)
+        return found if found is not None and found.account == self.account else None
+
+
 class Changes:
-    def __init__(self, store: Store, clock: Clock, wake: Callable[[], None]):
+    def __init__(self, store: Store, clock: Clock, wake: Callable[[], None], seed: int | None = None):
         self.store = store
         self.clock = clock
         self.wake = wake
+        self.reseed(seed)
+
+    def reseed(self, seed: int | None) -> None:
+        """Draw ids from a generator seeded with `seed` (deterministic ids), or from the system."""
+        self._ids = random.Random(seed) if seed is not None else random.SystemRandom()
+
+    def new_uuid(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     async def create(self, kind: Kind, account: str, collection_path: str, parent: Resource | None, spec: dict) -> Resource:
         spec = canonical(kind.strategy.prepare_create(spec, parent))
@@ -60,13 +85,13 @@ class Changes:
             checksum=checksum(spec),
             created_at=now,
             updated_at=now,
-            iam_id=uuid4() if kind.iam_type else "",
+            iam_id=self.new_uuid() if kind.iam_type else "",
         )
         async with self.store.write() as tx:
             # A collision of random ids is astronomically rare; a declared id scheme with a small
             # space would show up here as an endless loop rather than an overwrite.
             while True:
-                resource.id = kind.new_id()
+                resource.id = kind.new_id(self.new_uuid())
                 if await tx.get_resource(kind.key, resource.id) is None:
                     break
             resource.path = f"{collection_path}/{resource.id}"
@@ -78,13 +103,18 @@ class Changes:
         self.wake()
         return resource
 
-    async def update(self, kind: Kind, account: str, path: str, id: str, spec: dict, provided: str | None) -> Resource:
+    async def update(
+        self, kind: Kind, account: str, path: str, id: str, to_hub: Callable[[dict], dict], provided: str | None
+    ) -> Resource:
+        """`to_hub(stored spec)` is the new spec in hub form (a major's codec may keep from the
+        stored spec what its shape cannot express)."""
         async with self.store.write() as tx:
             resource = await self._load(tx, kind, account, path, id)
             if provided is not None and provided != resource.checksum:
                 raise ApiError.checksum_mismatch(provided, resource.checksum, path)
             self._check_idle(kind, resource)
-            spec = canonical(kind.strategy.prepare_update(resource, spec))
+            spec = canonical(kind.strategy.prepare_update(resource, to_hub(resource.target_spec)))
+            await kind.strategy.admit_update(_AccountView(tx, account), resource, spec)
             new_checksum = checksum(spec)
             if new_checksum == resource.checksum and resource.status == ResourceStatus.READY:
                 return resource  # the target is already what was asked: nothing to do
@@ -131,7 +161,7 @@ class Changes:
     def _task(self, kind: Kind, action: Action, resource: Resource, now: float) -> tuple[Task, Event]:
         plan: Plan = kind.reconciler.plan(action, resource)
         task = Task(
-            id=uuid4(),
+            id=self.new_uuid(),
             account=resource.account,
             kind=kind.key,
             resource_id=resource.id,

@@ -1,7 +1,8 @@
-"""The clock that drives simulated work: real time, with step durations scaled.
+"""The clock that drives simulated work.
 
-`scale` multiplies every simulated step duration: 1.0 is realistic, 0.0 is instant (tests and
-CI), 0.1 runs ten times faster.
+Real time by default, with step durations multiplied by `scale`: 1.0 is realistic, 0.0 is
+instant (tests and CI), 0.1 runs ten times faster. A frozen clock (manual time) stands still
+until it is advanced; steps then complete as time is advanced past their due times.
 """
 
 from __future__ import annotations
@@ -16,9 +17,26 @@ class Clock:
         if scale < 0:
             raise ValueError("time scale must be >= 0")
         self.scale = scale
+        self.frozen: float | None = None
+        self.rev = 0  # the revision of shared settings this clock follows (admin/clock.py)
 
     def now(self) -> float:
-        return time.time()
+        return time.time() if self.frozen is None else self.frozen
 
     def duration(self, seconds: float) -> float:
         return seconds * self.scale
+
+    @property
+    def mode(self) -> str:
+        if self.frozen is not None:
+            return "manual"
+        if self.scale == 0:
+            return "instant"
+        return "realistic" if self.scale == 1 else "scaled"
+
+    def settings(self) -> dict:
+        return {"mode": self.mode, "scale": self.scale, "frozenAt": self.frozen}
+
+    def apply(self, settings: dict) -> None:
+        self.scale = float(settings["scale"])
+        self.frozen = settings.get("frozenAt")

@@ -60,7 +60,11 @@ class Engine:
         lease: float = 30.0,
         owner: str | None = None,
         parallel: int | None = None,
+        faults=None,
+        before_pass=None,
     ):
+        """`faults.take_task(tx, kind, step)` may fail a step on purpose (admin/faults.py);
+        `before_pass()` runs before each pass (the clock's sync with other processes)."""
         self.store = store
         self.kinds = kinds
         self.clock = clock
@@ -71,6 +75,8 @@ class Engine:
         # Transitions of different tasks in flight at once: on PostgreSQL each waits mostly on
         # its COMMIT, on its own connection; SQLite has one writer, so one at a time.
         self.parallel = parallel or (8 if store.leases else 1)
+        self.faults = faults
+        self.before_pass = before_pass
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -84,6 +90,8 @@ class Engine:
             while True:
                 self._wake.clear()
                 try:
+                    if self.before_pass is not None:
+                        await self.before_pass()
                     if await self.run_due():
                         continue
                     due = await self.store.next_due()
@@ -101,6 +109,8 @@ class Engine:
                     log.warning("engine %s: the database is back", self.owner)
                     down = False
                 timeout = self.poll if due is None else min(self.poll, max(0.0, due - self.clock.now()))
+                if self.clock.frozen is not None:
+                    timeout = min(timeout, 1.0)  # manual time moves by request: look again soon
                 if timeout > 0:
                     try:
                         await asyncio.wait_for(self._wake.wait(), timeout)
@@ -186,6 +196,10 @@ class Engine:
                 if resource is None:
                     events += self._fail(task, None, now, "The resource no longer exists")
                     break
+                if outcome is None and self.faults is not None:
+                    injected = await self.faults.take_task(tx, task.kind, task.steps[task.step]["name"])
+                    if injected is not None:
+                        outcome = ("failed", injected)
                 if outcome is None:
                     if does_io:
                         break  # the next step does I/O: it runs outside a transaction, next pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .kind import Kind
 from .records import Event, Resource, Task
 from .times import iso
+from .versions import IDENTITY, Codec
 
 __all__ = ["envelope", "task_body", "event_body", "urn"]
 
@@ -13,16 +14,17 @@ def urn(resource_type: str, id: str, region: str = "eu") -> str:
     return f"urn:v1:{region}:resource:{resource_type}:{id}"
 
 
-def envelope(kind: Kind, r: Resource) -> dict:
-    """The as-code envelope, keys in alphabetical order as on OVHcloud's wire."""
+def envelope(kind: Kind, r: Resource, codec: Codec = IDENTITY) -> dict:
+    """The as-code envelope in a major's shape (the codec's), keys in alphabetical order as on
+    OVHcloud's wire. The checksum is the hub spec's: the same whichever major reads it."""
     out = {
         "checksum": r.checksum,
         "createdAt": iso(r.created_at),
-        "currentState": r.current_state,
+        "currentState": codec.state_from_hub(r.current_state),
         "currentTasks": r.current_tasks,
         "id": r.id,
         "resourceStatus": r.status,
-        "targetSpec": r.target_spec,
+        "targetSpec": codec.spec_from_hub(r.target_spec),
         "updatedAt": iso(r.updated_at),
     }
     if kind.iam_type:
@@ -35,6 +37,8 @@ def envelope(kind: Kind, r: Resource) -> dict:
     extra = kind.strategy.extra_fields(r)
     if extra:
         out.update(extra)
+    for name in kind.strategy.hidden:
+        out.pop(name, None)
     return dict(sorted(out.items()))
 
 

@@ -7,17 +7,21 @@ at a kind's name.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import msgspec
 
+from ..errors import ApiError
 from .records import Resource
 from .status import Action
 
 __all__ = [
+    "AccountView",
     "Kind",
     "Plan",
     "Reconciler",
@@ -27,6 +31,7 @@ __all__ = [
     "STANDARD_OPERATIONS",
     "standard_actions",
     "uuid4",
+    "same_uuid",
     "is_uuid",
 ]
 
@@ -38,12 +43,16 @@ def uuid4() -> str:
     return str(uuid.uuid4())
 
 
+def same_uuid(fresh: str) -> str:
+    """The default id scheme: the fresh UUID the framework draws."""
+    return fresh
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
+    return _UUID.fullmatch(value) is not None
 
 
 def any_id(value: str) -> bool:
@@ -89,15 +98,34 @@ class Reconciler(Protocol):
     def apply(self, step: str, resource: Resource) -> dict | Awaitable[dict]: ...
 
 
+class AccountView(Protocol):
+    """A read-only view of the calling account's resources, inside the write transaction."""
+
+    async def resources(self, kind: Kind) -> list[Resource]:
+        """Every resource of `kind` the account has, in creation order."""
+        ...
+
+    async def resource(self, kind: Kind, id: str) -> Resource | None:
+        """The account's resource of `kind` with this id, or None (also when another account has it)."""
+        ...
+
+
 class Strategy:
     """Per-kind rules of the generic write path, each with a harmless default.
 
     On create: the body is decoded and validated against the kind's spec type, then
     `prepare_create` may fill defaults and check cross-field rules (raise ApiError), then the
     checksum is computed on what it returns. On update: the same with `prepare_update`, which
-    also sees the stored resource. `extra_fields` adds top-level wire fields to the envelope;
-    `display_name` names the resource in its IAM metadata.
+    also sees the stored resource; then `admit_update` checks rules that involve the account's
+    other resources (it runs in the write transaction, so what it reads cannot change before
+    the new target is written). `extra_fields` adds top-level wire fields to the envelope;
+    `hidden` names envelope fields the kind's wire shape does not carry (a resource delivered
+    with no target spec shows neither `targetSpec` nor `checksum`); `display_name` names the
+    resource in its IAM metadata; `task_not_found` is the error for a task id the resource does
+    not have.
     """
+
+    hidden: frozenset[str] = frozenset()
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         return spec
@@ -105,11 +133,17 @@ class Strategy:
     def prepare_update(self, resource: Resource, spec: dict) -> dict:
         return spec
 
+    async def admit_update(self, view: AccountView, resource: Resource, spec: dict) -> None:
+        return None
+
     def extra_fields(self, resource: Resource) -> dict:
         return {}
 
     def display_name(self, resource: Resource) -> str | None:
         return None
+
+    def task_not_found(self, resource: Resource, task_id: str) -> ApiError:
+        return ApiError.not_found("TaskNotFound", f"Task '{task_id}' does not exist")
 
 
 def standard_actions(resource_type: str, prefix: str = "") -> dict[str, tuple[str, ...]]:
@@ -149,7 +183,7 @@ class Kind:
     strategy: Strategy = field(default_factory=Strategy)
     parent: Kind | None = None
     id_valid: Callable[[str], bool] = any_id
-    new_id: Callable[[], str] = uuid4
+    new_id: Callable[[str], str] = same_uuid  # from a fresh UUID (seeded when --seed is set)
     checksum_required: bool = False
     iam_type: str | None = None
     actions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -164,23 +198,24 @@ class Kind:
             raise ValueError(f"{self.key}: no IAM action declared for {sorted(missing)}")
         if self.parent is not None and f"{{{self.parent.id_param}}}" not in self.collection:
             raise ValueError(f"{self.key}: collection must carry the parent's {{{self.parent.id_param}}}")
-        checksum_field: tuple[Any, ...] = ("checksum", str) if self.checksum_required else ("checksum", str | None, None)
-        object.__setattr__(
-            self,
-            "create_body",
-            msgspec.defstruct(f"{self.label}Creation", [("targetSpec", self.spec_create)], forbid_unknown_fields=True),
-        )
-        object.__setattr__(
-            self,
-            "update_body",
-            msgspec.defstruct(
-                f"{self.label}Update",
-                [("targetSpec", self.spec_update), checksum_field],
-                forbid_unknown_fields=True,
-            ),
-        )
+        object.__setattr__(self, "_bodies", {})
 
-    @property
+    def bodies(self, spec_create: type | None = None, spec_update: type | None = None) -> tuple[type, type]:
+        """The request body types (create, update) around these target spec types (the kind's
+        own by default): `{"targetSpec"}` and `{"checksum", "targetSpec"}`, unknown fields refused."""
+        spec_create = spec_create or self.spec_create
+        spec_update = spec_update or self.spec_update
+        cached = self._bodies.get((spec_create, spec_update))
+        if cached is None:
+            checksum: tuple[Any, ...] = ("checksum", str) if self.checksum_required else ("checksum", str | None, None)
+            cached = (
+                msgspec.defstruct(f"{self.label}Creation", [("targetSpec", spec_create)], forbid_unknown_fields=True),
+                msgspec.defstruct(f"{self.label}Update", [("targetSpec", spec_update), checksum], forbid_unknown_fields=True),
+            )
+            self._bodies[(spec_create, spec_update)] = cached
+        return cached
+
+    @cached_property
     def key(self) -> str:
         return f"{self.section}.{self.name}"
 

@@ -22,7 +22,12 @@ class Operation:
     `actions` are the IAM actions the call needs, as the reference's `x-iam-actions` name them;
     they are checked on the URN of the resource the path names (the deepest kind of the section
     whose id parameter is in the path), or on the account's URN. A `public` operation needs no
-    authentication (`/auth/time`, `/auth/credential`).
+    authentication (`/auth/time`, `/auth/credential`). `errors` names the error classes the
+    handler itself may answer (`(423, "Client::Locked::RancherLocked")`), beyond those the
+    generic layers add (documents list both). A `beta` operation may still change. `declined`
+    says why a route of the reference is deliberately not implemented (its handler answers an
+    error, typically 501); `convergent conformance` reports it with that reason instead of
+    checking its answers.
     """
 
     method: str
@@ -35,3 +40,6 @@ class Operation:
     deprecated: bool = False
     public: bool = False
     iam_per_item: bool = False  # a list that shows each caller only what it may see
+    errors: tuple[tuple[int, str], ...] = ()
+    beta: bool = False
+    declined: str | None = None

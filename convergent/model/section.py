@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Any
 
 from .kind import Kind
 from .operation import Operation
+from .versions import Major, MajorStatus, Version
+
+_FIRST = date(2024, 1, 1)
 
 __all__ = ["Section"]
 
@@ -14,13 +21,62 @@ __all__ = ["Section"]
 class Section:
     """`kinds` get the standard as-code operations; `operations` are the section's own routes
     (references, capabilities, actions on a resource). `branch` is `v2` (served under `/v2`) or
-    `v1` (served under `/`, `/1.0` and `/v1` alike)."""
+    `v1` (served under `/`, `/1.0` and `/v1` alike).
+
+    `versions` is the changelog, oldest first; `majors` the majors served, each with its codecs;
+    `default_major` is the major an account created today starts on (`X-Schemas-Version` and the
+    account's own default choose otherwise). `provisioners` deliver, by product name, what the
+    real cloud sells through orders: each is `async def provision(order) -> None` and calls
+    `order.deliver(kind, spec, state, parent)` (convergent.engine.orders)."""
 
     name: str
     description: str
     branch: str = "v2"
     kinds: tuple[Kind, ...] = ()
     operations: tuple[Operation, ...] = field(default_factory=tuple)
+    versions: tuple[Version, ...] = (Version("1.0", _FIRST, "First version"),)
+    majors: tuple[Major, ...] = (Major(1, _FIRST),)
+    default_major: int = 1
+    provisioners: Mapping[str, Callable[[Any], Awaitable[None]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        numbers = [m.number for m in self.majors]
+        if numbers != sorted(set(numbers)):
+            raise ValueError(f"section {self.name}: majors must be distinct and in order")
+        for version in self.versions:
+            if version.major not in numbers:
+                raise ValueError(f"section {self.name}: version {version.version} has no major {version.major}")
+        if self.default_major not in numbers:
+            raise ValueError(f"section {self.name}: default major {self.default_major} is not served")
+        kinds = {k.name for k in self.kinds}
+        for major in self.majors:
+            unknown = set(major.codecs) - kinds
+            if unknown:
+                raise ValueError(f"section {self.name}: major {major.number} has codecs for unknown kinds {sorted(unknown)}")
+
+    def major(self, number: int) -> Major | None:
+        return next((m for m in self.majors if m.number == number), None)
+
+    def latest_version(self, major: int) -> str:
+        return self._latest[major]
+
+    @cached_property
+    def _latest(self) -> dict[int, str]:
+        out: dict[int, Version] = {}
+        for v in self.versions:
+            if v.major not in out or v.minor > out[v.major].minor:
+                out[v.major] = v
+        return {number: v.version for number, v in out.items()}
+
+    def status(self, major: Major, today: date) -> MajorStatus:
+        newest = max((m.number for m in self.majors if m.released <= today), default=major.number)
+        return major.status(today, newest)
+
+    def successor(self, major: Major, today: date) -> Major | None:
+        """The next major that is served today, if any."""
+        later = [m for m in self.majors if m.number > major.number and self.status(m, today) not in
+                 (MajorStatus.RETIRED, MajorStatus.ANNOUNCED)]  # fmt: skip
+        return later[0] if later else None
 
     def actions(self) -> dict[str, str]:
         """Every IAM action the section's routes check, with the resource type it applies to."""

@@ -14,8 +14,10 @@ def builtin_sections() -> tuple[Section, ...]:
     from .iam import SECTION as iam
     from .me import SECTION as me
     from .publiccloud import SECTION as public_cloud
+    from .vmwareclouddirector import SECTION as vmware_cloud_director
+    from .vrackservices import SECTION as vrack_services
 
-    return (auth, me, iam, public_cloud)
+    return (auth, me, iam, public_cloud, vrack_services, vmware_cloud_director)
 
 
 def load_sections(names: str) -> tuple[Section, ...]:

@@ -14,6 +14,7 @@ from ..model.operation import Operation
 from ..model.section import Section
 from ..model.times import iso
 from .auth import credential_body
+from .schemas_version import OPERATIONS as SCHEMAS_VERSION_OPERATIONS
 
 __all__ = ["SECTION"]
 
@@ -291,5 +292,6 @@ SECTION = Section(
         Operation("GET", "/me/api/oauth2/client/{clientId}", get_client, _action("api/oauth2/client/get")),
         Operation("PUT", "/me/api/oauth2/client/{clientId}", edit_client, _action("api/oauth2/client/edit")),
         Operation("DELETE", "/me/api/oauth2/client/{clientId}", delete_client, _action("api/oauth2/client/delete")),
+        *SCHEMAS_VERSION_OPERATIONS,
     ),
 )  # fmt: skip

@@ -26,6 +26,12 @@ class StoreUnavailable(Exception):
     """The database cannot be reached (or asked to retry): the call may succeed later."""
 
 
+# Seconds another process's change to plain objects may take to be seen (its own: at once).
+EPOCH_TTL = 0.05
+# The tables that hold an account's state (reset, snapshots); the server's own settings are in `meta`.
+STATE_TABLES = ("resources", "tasks", "events", "objects", "usage")
+
+
 class Page(list):
     """A list of records, and whether more remain after them."""
 
@@ -35,6 +41,10 @@ class Page(list):
 class Tx(ABC):
     @abstractmethod
     async def get_resource(self, kind: str, id: str) -> Resource | None: ...
+
+    @abstractmethod
+    async def account_resources(self, account: str, kind: str) -> list[Resource]:
+        """Every resource of this kind the account has, in creation order (for cross-resource rules)."""
 
     @abstractmethod
     async def insert_resource(self, resource: Resource) -> None: ...
@@ -155,6 +165,34 @@ class Store(ABC):
     @abstractmethod
     async def list_resources_of(self, account: str, kinds: list[str], after: int | None, limit: int) -> Page:
         """An account's resources of any of these kinds, in creation order."""
+
+    @abstractmethod
+    async def add_usage(self, rows: list[tuple[str, str, int, str, str, int, float]]) -> None:
+        """Add (account, section, major, route, field, count, last_seen) to the usage counters."""
+
+    @abstractmethod
+    async def usage(self, account: str, section: str, since: float) -> list[tuple[int, str, str, int, float]]:
+        """An account's (major, route, field, count, last_seen) in a section, seen since `since`."""
+
+    @abstractmethod
+    async def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+    @abstractmethod
+    async def reset(self, account: str | None) -> None:
+        """Delete everything an account has (resources, tasks, events, objects, usage), or
+        everything there is (account None); the server's own settings stay."""
+
+    @abstractmethod
+    async def dump(self) -> dict:
+        """The whole state (not the server's own secrets and settings) as JSON-able rows per
+        table, with the schema version it has."""
+
+    @abstractmethod
+    async def restore(self, dump: dict) -> None:
+        """Replace the whole state by a dump of the same schema version (else ValueError)."""
 
     @abstractmethod
     async def secret(self, name: str) -> bytes:

@@ -17,6 +17,7 @@ docs/scale-out.md); LISTEN/NOTIFY and the advisory lock are used only where the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -32,7 +33,7 @@ except ImportError as missing:  # pragma: no cover - depends on the installation
     ) from missing
 
 from ..model.records import Event, Item, Resource, Task
-from .base import Page, Store, StoreUnavailable, Tx, redact
+from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreUnavailable, Tx, redact
 from .migrate import pending
 
 __all__ = ["PostgresStore", "CHANNEL"]
@@ -54,6 +55,7 @@ _LOST = (
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.TooManyConnectionsError,
+    asyncpg.InternalClientError,  # a pooled connection an outage left mid-operation
 )
 _RETRY = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 _UNAVAILABLE = _LOST + _RETRY
@@ -134,9 +136,16 @@ _INSERT_TASK_NOTIFY = f"WITH t AS ({_INSERT_TASK}) SELECT seq, pg_notify('{CHANN
 
 
 class PostgresTx(Tx):
-    def __init__(self, conn, notify: bool):
+    def __init__(self, conn, notify: bool, store: "PostgresStore"):
         self.conn = conn
         self.notify = notify
+        self.store = store
+
+    async def account_resources(self, account: str, kind: str) -> list[Resource]:
+        rows = await self.conn.fetch(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = $2 ORDER BY seq", account, kind
+        )
+        return [_resource(row) for row in rows]
 
     async def get_resource(self, kind: str, id: str) -> Resource | None:
         row = await self.conn.fetchrow(
@@ -204,6 +213,7 @@ class PostgresTx(Tx):
         await self.conn.execute(
             "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'items_epoch'"
         )
+        self.store._epoch_read_at = float("-inf")  # this process sees its own writes at once
 
     async def insert_item(self, item: Item) -> None:
         # ON CONFLICT rather than catching the violation: a failed statement would abort the
@@ -238,6 +248,8 @@ class PostgresStore(Store):
         self.pool_size = pool_size
         self.timeout = timeout  # to connect, and to wait for a pooled connection
         self.pool: asyncpg.Pool | None = None
+        self._epoch = 0
+        self._epoch_read_at = float("-inf")
         self.notify = False  # whether the server has NOTIFY (CockroachDB, YugabyteDB do not)
 
     def __repr__(self) -> str:
@@ -325,22 +337,29 @@ class PostgresStore(Store):
                 return conn, transaction
             except _UNAVAILABLE as error:
                 if conn is not None:
-                    await self._release(conn)
+                    await self._release(conn, discard=True)
                 if attempt == 2:
                     raise _unavailable(error) from None
 
-    async def _release(self, conn) -> None:
+    async def _release(self, conn, discard: bool = False) -> None:
+        """Give a connection back; one the pool cannot take back (lost, or left mid-operation by
+        an outage), or a suspect one (`discard`), is closed instead and the pool opens a fresh
+        one. Never raises: it runs where it would hide the error that matters."""
+        if discard:
+            with contextlib.suppress(Exception):
+                conn.terminate()
         try:
             await self.pool.release(conn)
-        except _LOST:
-            conn.terminate()
+        except Exception:
+            with contextlib.suppress(Exception):
+                conn.terminate()
 
     @asynccontextmanager
     async def write(self):
         conn, transaction = await self._begin()
         try:
             try:
-                yield PostgresTx(conn, self.notify)
+                yield PostgresTx(conn, self.notify, self)
             except BaseException as error:
                 try:
                     await transaction.rollback()
@@ -398,8 +417,12 @@ class PostgresStore(Store):
         return _item(row) if row else None
 
     async def items_epoch(self) -> int:
-        row = await self._fetchrow("SELECT value FROM meta WHERE key = 'items_epoch'")
-        return int(row[0])
+        # As on SQLite: read at most every EPOCH_TTL seconds, at once after this process's writes.
+        now = time.monotonic()
+        if now - self._epoch_read_at > EPOCH_TTL:
+            row = await self._fetchrow("SELECT value FROM meta WHERE key = 'items_epoch'")
+            self._epoch, self._epoch_read_at = int(row[0]), now
+        return self._epoch
 
     async def any_item(self, kind: str) -> bool:
         return await self._fetchrow("SELECT 1 FROM objects WHERE kind = $1 LIMIT 1", kind) is not None
@@ -422,6 +445,80 @@ class PostgresStore(Store):
             account, list(kinds), after or 0, limit + 1,
         )  # fmt: skip
         return _page(rows, limit, _resource)
+
+    async def add_usage(self, rows) -> None:
+        async with self.write() as tx:
+            await tx.conn.executemany(
+                "INSERT INTO usage (account, section, major, route, field, count, last_seen) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account, section, major, route, field) "
+                "DO UPDATE SET count = usage.count + excluded.count, "
+                "last_seen = GREATEST(usage.last_seen, excluded.last_seen)",
+                rows,
+            )
+
+    async def usage(self, account, section, since):
+        rows = await self._fetchall(
+            "SELECT major, route, field, count, last_seen FROM usage WHERE account = $1 AND section = $2 "
+            "AND last_seen >= $3 ORDER BY route, field",
+            account, section, since,
+        )  # fmt: skip
+        return [tuple(row) for row in rows]
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._fetchrow("SELECT value FROM meta WHERE key = $1", key)
+        return row[0] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.write() as tx:
+            await tx.conn.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                key, value,
+            )  # fmt: skip
+
+    async def reset(self, account: str | None) -> None:
+        async with self.write() as tx:
+            for table in STATE_TABLES:
+                if account is None:
+                    await tx.conn.execute(f"DELETE FROM {table}")
+                else:
+                    await tx.conn.execute(f"DELETE FROM {table} WHERE account = $1", account)
+            await tx._bump()
+
+    async def _schema_version(self) -> int:
+        return (await self._fetchrow("SELECT max(version) FROM schema_migrations"))[0]
+
+    async def dump(self) -> dict:
+        tables = {}
+        for table in STATE_TABLES:
+            rows = await self._fetchall(f"SELECT * FROM {table} ORDER BY 1")
+            columns = list(rows[0].keys()) if rows else await self._columns(table)
+            tables[table] = {"columns": columns, "rows": [list(row.values()) for row in rows]}
+        return {"schema": await self._schema_version(), "tables": tables}
+
+    async def _columns(self, table: str) -> list[str]:
+        rows = await self._fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position", table
+        )
+        return [row[0] for row in rows]
+
+    async def restore(self, dump: dict) -> None:
+        schema = await self._schema_version()
+        if dump.get("schema") != schema:
+            raise ValueError(f"the snapshot has schema version {dump.get('schema')}, this database {schema}")
+        async with self.write() as tx:
+            for table in STATE_TABLES:
+                content = dump["tables"][table]
+                await tx.conn.execute(f"DELETE FROM {table}")
+                if content["rows"]:
+                    columns = ", ".join(content["columns"])
+                    marks = ", ".join(f"${i}" for i in range(1, len(content["columns"]) + 1))
+                    await tx.conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", content["rows"])
+                if "seq" in content["columns"]:
+                    # Keep the keyset sequence past the restored rows.
+                    await tx.conn.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'seq'), GREATEST((SELECT max(seq) FROM {table}), 1))"
+                    )
+            await tx._bump()
 
     async def secret(self, name: str) -> bytes:
         key = f"secret:{name}"

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 import msgspec
 
 from ..model.records import Event, Item, Resource, Task
-from .base import Page, Store, StoreUnavailable, Tx
+from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreUnavailable, Tx
 from .migrate import pending, statements
 
 __all__ = ["SqliteStore"]
@@ -82,14 +82,21 @@ def _page(rows, limit: int, convert) -> Page:
 
 
 class SqliteTx(Tx):
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, store: "SqliteStore"):
         self.db = db
+        self.store = store
 
     async def get_resource(self, kind: str, id: str) -> Resource | None:
         row = self.db.execute(
             f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE kind = ? AND id = ?", (kind, id)
         ).fetchone()
         return _resource(row) if row else None
+
+    async def account_resources(self, account: str, kind: str) -> list[Resource]:
+        rows = self.db.execute(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind = ? ORDER BY seq", (account, kind)
+        ).fetchall()
+        return [_resource(row) for row in rows]
 
     async def insert_resource(self, r: Resource) -> None:
         cur = self.db.execute(
@@ -151,6 +158,7 @@ class SqliteTx(Tx):
 
     def _bump(self) -> None:
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'items_epoch'")
+        self.store._epoch_read_at = float("-inf")  # this process sees its own writes at once
 
     async def insert_item(self, item: Item) -> None:
         try:
@@ -181,6 +189,8 @@ class SqliteStore(Store):
         self.url = f"sqlite:///{path}"
         self.db: sqlite3.Connection | None = None
         self._writer: asyncio.Lock | None = None
+        self._epoch = 0
+        self._epoch_read_at = float("-inf")
 
     async def open(self) -> None:
         directory = os.path.dirname(os.path.abspath(self.path))
@@ -223,7 +233,7 @@ class SqliteStore(Store):
             except sqlite3.OperationalError as error:  # another process held the file past busy_timeout
                 raise StoreUnavailable(f"database busy: {error}") from None
             try:
-                yield SqliteTx(self.db)
+                yield SqliteTx(self.db, self)
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
@@ -291,7 +301,13 @@ class SqliteStore(Store):
         return _item(row) if row else None
 
     async def items_epoch(self) -> int:
-        return int(self.db.execute("SELECT value FROM meta WHERE key = 'items_epoch'").fetchone()[0])
+        # Read at most every EPOCH_TTL seconds: this process's own writes reset the clock, so
+        # only another process's writes (a CLI, a second server on the file) wait that long.
+        now = time.monotonic()
+        if now - self._epoch_read_at > EPOCH_TTL:
+            self._epoch = int(self.db.execute("SELECT value FROM meta WHERE key = 'items_epoch'").fetchone()[0])
+            self._epoch_read_at = now
+        return self._epoch
 
     async def any_item(self, kind: str) -> bool:
         return self.db.execute("SELECT 1 FROM objects WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
@@ -315,6 +331,68 @@ class SqliteStore(Store):
             (account, *kinds, after or 0, limit + 1),
         ).fetchall()
         return _page(rows, limit, _resource)
+
+    async def add_usage(self, rows) -> None:
+        async with self.write():
+            self.db.executemany(
+                "INSERT INTO usage (account, section, major, route, field, count, last_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, section, major, route, field) "
+                "DO UPDATE SET count = count + excluded.count, last_seen = max(last_seen, excluded.last_seen)",
+                rows,
+            )
+
+    async def usage(self, account, section, since):
+        return self.db.execute(
+            "SELECT major, route, field, count, last_seen FROM usage WHERE account = ? AND section = ? "
+            "AND last_seen >= ? ORDER BY route, field",
+            (account, section, since),
+        ).fetchall()
+
+    async def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.write():
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    async def reset(self, account: str | None) -> None:
+        async with self.write() as tx:
+            for table in STATE_TABLES:
+                if account is None:
+                    self.db.execute(f"DELETE FROM {table}")
+                else:
+                    self.db.execute(f"DELETE FROM {table} WHERE account = ?", (account,))
+            tx._bump()
+
+    def _schema_version(self) -> int:
+        return self.db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+
+    async def dump(self) -> dict:
+        tables = {}
+        for table in STATE_TABLES:
+            cursor = self.db.execute(f"SELECT * FROM {table}")
+            columns = [c[0] for c in cursor.description]
+            tables[table] = {"columns": columns, "rows": [list(row) for row in cursor.fetchall()]}
+        return {"schema": self._schema_version(), "tables": tables}
+
+    async def restore(self, dump: dict) -> None:
+        if dump.get("schema") != self._schema_version():
+            raise ValueError(
+                f"the snapshot has schema version {dump.get('schema')}, this database {self._schema_version()}"
+            )
+        async with self.write() as tx:
+            for table in STATE_TABLES:
+                content = dump["tables"][table]
+                self.db.execute(f"DELETE FROM {table}")
+                marks = ", ".join("?" * len(content["columns"]))
+                self.db.executemany(
+                    f"INSERT INTO {table} ({', '.join(content['columns'])}) VALUES ({marks})", content["rows"]
+                )
+            tx._bump()
 
     async def secret(self, name: str) -> bytes:
         key = f"secret:{name}"

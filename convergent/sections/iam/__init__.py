@@ -12,6 +12,7 @@ import msgspec
 from ...errors import ApiError
 from ...iam import PERMISSIONS_GROUP, POLICY, RESOURCE_GROUP
 from ...iam.policy import OVH_PERMISSIONS_GROUPS, matches, timestamp
+from ...iam.tags import tag_filter
 from ...model.envelope import urn as resource_urn
 from ...model.operation import Operation
 from ...model.records import Item
@@ -94,40 +95,9 @@ async def _resource_by_urn(call, urn: str):
     return resource
 
 
-def _tag_filter(call):
-    raw = call.request.query_params.get("tags")
-    if not raw:
-        return None
-    try:
-        wanted = msgspec.json.decode(raw, type=dict[str, list[dict[str, str]]])
-    except msgspec.DecodeError:
-        raise ApiError.invalid_parameter("tags", 'a JSON map like {"env":[{"operator":"EQ","value":"prod"}]}') from None
-
-    def keep(tags: dict) -> bool:
-        for key, tests in wanted.items():
-            for test in tests:
-                op, value = test.get("operator", "EQ"), test.get("value", "")
-                have = tags.get(key)
-                ok = {
-                    "EQ": have == value,
-                    "NEQ": have != value,
-                    "EXISTS": have is not None,
-                    "NEXISTS": have is None,
-                    "LIKE": have is not None and matches(value.replace("%", "*"), have),
-                    "ILIKE": have is not None and matches(value.replace("%", "*").lower(), have.lower()),
-                }.get(op)
-                if ok is None:
-                    raise ApiError.invalid_parameter("tags", f"unknown operator {op!r}")
-                if not ok:
-                    return False
-        return True
-
-    return keep
-
-
 async def list_resources(call):
     query = call.request.query_params
-    by_tags = _tag_filter(call)
+    by_tags = tag_filter(query.get("tags"), "tags")
     types = _kinds_by_type(call)
     wanted_types = set(query.getlist("resourceType")) or set(types)
     names, urns = set(query.getlist("resourceName")), set(query.getlist("resourceURN"))
@@ -477,6 +447,16 @@ async def logs_not_available(call):
     raise ApiError(501, "Server::NotImplemented::LogsNotAvailable", "IAM logs are not available on convergent")
 
 
+_NO_LOGS = (
+    "convergent forwards no logs: the iam/log routes (log kinds, subscriptions to Logs Data Platform, "
+    "temporary log URLs) answer 501 Server::NotImplemented::LogsNotAvailable"
+)
+
+
+def _log(method: str, path: str, actions: tuple[str, ...]) -> Operation:
+    return Operation(method, path, logs_not_available, actions, declined=_NO_LOGS)
+
+
 _POLICY = {"policyId": _is_uuid}
 _GROUP = {"groupId": _is_uuid}
 
@@ -485,14 +465,13 @@ SECTION = Section(
     description="Identity and access management: policies, groups, resources and tags",
     operations=(
         Operation("POST", "/iam/authorization/check", check_batch, summary="Check authorizations on resources"),
-        Operation("GET", "/iam/log/kind", logs_not_available, _action("log/kind/get")),
-        Operation("GET", "/iam/log/kind/{name}", logs_not_available, _action("log/kind/get")),
-        Operation("GET", "/iam/log/subscription", logs_not_available, _action("log/subscription/get")),
-        Operation("POST", "/iam/log/subscription", logs_not_available,
-                  (*_action("log/subscription/create"), "ldp:apiovh:output/graylog/stream/forwardTo")),
-        Operation("DELETE", "/iam/log/subscription/{subscriptionId}", logs_not_available, _action("log/subscription/delete")),
-        Operation("GET", "/iam/log/subscription/{subscriptionId}", logs_not_available, _action("log/subscription/get")),
-        Operation("POST", "/iam/log/url", logs_not_available, _action("log/url/create")),
+        _log("GET", "/iam/log/kind", _action("log/kind/get")),
+        _log("GET", "/iam/log/kind/{name}", _action("log/kind/get")),
+        _log("GET", "/iam/log/subscription", _action("log/subscription/get")),
+        _log("POST", "/iam/log/subscription", (*_action("log/subscription/create"), "ldp:apiovh:output/graylog/stream/forwardTo")),
+        _log("DELETE", "/iam/log/subscription/{subscriptionId}", _action("log/subscription/delete")),
+        _log("GET", "/iam/log/subscription/{subscriptionId}", _action("log/subscription/get")),
+        _log("POST", "/iam/log/url", _action("log/url/create")),
         Operation("GET", "/iam/permissionsGroup", list_permissions_groups, _action("permissionsGroup/get")),
         Operation("POST", "/iam/permissionsGroup", create_permissions_group, _action("permissionsGroup/create")),
         Operation("DELETE", "/iam/permissionsGroup/{permissionsGroupURN}", delete_permissions_group, _action("permissionsGroup/delete")),

@@ -11,6 +11,7 @@ from . import catalog
 from .models import ProjectTargetSpec, RancherCreationTargetSpec, RancherTargetSpec
 from .project import ProjectReconciler, ProjectStrategy, is_project_id, new_project_id
 from .rancher import RancherReconciler, RancherStrategy, new_password
+from .versions import MAJORS, VERSIONS
 
 __all__ = ["SECTION", "PROJECT", "RANCHER"]
 
@@ -99,9 +100,13 @@ SECTION = Section(
     name="publicCloud",
     description="Public Cloud projects and managed Rancher services",
     kinds=(PROJECT, RANCHER),
+    versions=VERSIONS,
+    majors=MAJORS,
+    default_major=1,
     operations=(
         Operation("POST", f"{_RANCHER_PATH}/adminCredentials", reset_admin_credentials,
-                  _action("rancher/adminCredentials/reset"), _ON_RANCHER, "Reset the admin password"),
+                  _action("rancher/adminCredentials/reset"), _ON_RANCHER, "Reset the admin password",
+                  errors=((423, f"Client::Locked::{RANCHER.locked_class}"),)),
         Operation("GET", f"{_RANCHER_PATH}/capabilities/plan", plan_capabilities,
                   _action("rancher/capabilities/plan/get"), _ON_RANCHER,
                   "List available and current plans for the given managed Rancher service", paged=True),

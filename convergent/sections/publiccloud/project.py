@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from ...model.kind import Plan, Step, Strategy
 from ...model.records import Resource
 from ...model.status import Action
@@ -11,12 +9,12 @@ from ...model.status import Action
 __all__ = ["ProjectStrategy", "ProjectReconciler", "new_project_id", "is_project_id"]
 
 
-def new_project_id() -> str:
-    return uuid.uuid4().hex
+def new_project_id(fresh: str) -> str:
+    return fresh.replace("-", "")
 
 
 def is_project_id(value: str) -> bool:
-    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+    return len(value) == 32 and not value.strip("0123456789abcdef")
 
 
 class ProjectStrategy(Strategy):

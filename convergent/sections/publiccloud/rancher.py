@@ -101,6 +101,7 @@ class RancherReconciler:
             state["url"] = f"https://{resource.id.replace('-', '')[:12]}.rancher.ovh.net"
             state["bootstrapPassword"] = new_password()
             state["usage"] = {"datetime": iso(time.time()), "orchestratedVcpus": 0}
+            state["deployedAt"] = iso(time.time())  # since 1.1
         elif step == "Configure access":
             state["ipRestrictions"] = target.get("ipRestrictions", [])
         elif step in _UPDATE_STEPS:

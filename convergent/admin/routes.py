@@ -1,0 +1,175 @@
+"""The admin surface under `/admin`, for tests that drive the emulator. Every route needs the
+admin credential: `Authorization: Bearer <admin token>`.
+
+| route | what |
+|---|---|
+| `GET /admin/health` | effective configuration and capabilities |
+| `GET, PUT /admin/clock` | the clock: `{"mode": realistic|scaled|instant|manual, "scale"}` |
+| `POST /admin/clock/advance` | `{"seconds": N}`: manual time moves on |
+| `GET, POST, DELETE /admin/fault`, `DELETE /admin/fault/{id}` | injected faults (admin/faults.py) |
+| `POST /admin/reset` | `{"account": NIC}`, or `{}` for everything |
+| `PUT /admin/seed` | `{"seed": N}`: ids drawn from a seeded generator from now on (null: random) |
+| `POST /admin/provision/{product}` | `{"account": NIC}`: deliver an order, READY |
+| `GET, PUT /admin/snapshot` | the whole state, as JSON (download and load) |
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .. import __version__
+from ..api.provisioning import products, provision
+from ..api.responses import json_response
+from ..api.table import Table
+from ..errors import ApiError
+from . import clock as clock_admin
+from . import snapshot
+from .faults import FaultRule
+from .token import admin_token_matches
+
+__all__ = ["add_admin"]
+
+_CAPABILITIES = [
+    "ovhSignatures", "oauth2ClientCredentials", "iamPolicies", "schemasVersions", "cursorPagination",
+    "manualClock", "faultInjection", "reset", "seededIds", "fixtures", "snapshots", "orders",
+]  # fmt: skip
+
+
+class ClockChange(msgspec.Struct, forbid_unknown_fields=True):
+    mode: str
+    scale: float | None = None
+
+
+class Advance(msgspec.Struct, forbid_unknown_fields=True):
+    seconds: float
+
+
+class AccountRef(msgspec.Struct, forbid_unknown_fields=True):
+    account: str | None = None
+
+
+class Seed(msgspec.Struct, forbid_unknown_fields=True):
+    seed: int | None
+
+
+async def _body(request: Request, type_):
+    raw = await request.body()
+    try:
+        return msgspec.json.decode(raw or b"{}", type=type_)
+    except msgspec.ValidationError as error:
+        raise ApiError.invalid_field("body", str(error)) from None
+    except msgspec.DecodeError:
+        raise ApiError.invalid_json() from None
+
+
+def add_admin(table: Table, ctx) -> None:
+    store, clock = ctx.store, ctx.clock
+
+    def guarded(handler):
+        async def endpoint(request: Request, params: dict[str, str]) -> Response:
+            authorization = request.headers.get("authorization", "")
+            if authorization[:7].lower() != "bearer ":
+                raise ApiError(401, "Client::Unauthorized::AdminCredentialRequired", "The admin surface needs the admin credential")
+            if not await admin_token_matches(store, authorization[7:].strip()):
+                raise ApiError(403, "Client::Forbidden::InvalidAdminCredential", "This admin credential is not valid")
+            result = await handler(request, params)
+            return result if isinstance(result, Response) else json_response(result)
+
+        return endpoint
+
+    async def health(request, params):
+        config = asdict(ctx.config)
+        config["admin_token"] = "***" if config["admin_token"] else ""
+        return {
+            "version": __version__,
+            "database": store.url.split("://", 1)[0],
+            "config": config,
+            "clock": clock.settings(),
+            "sections": [
+                {"name": s.name, "branch": s.branch, "kinds": [k.key for k in s.kinds],
+                 "versions": ctx.versions.offered(s) if s.branch == "v2" else []}
+                for s in ctx.sections
+            ],  # fmt: skip
+            "products": sorted(products(ctx)),
+            "faults": len(await ctx.faults.rules()),
+            "capabilities": _CAPABILITIES,
+        }
+
+    async def get_clock(request, params):
+        return clock.settings()
+
+    async def put_clock(request, params):
+        change = await _body(request, ClockChange)
+        settings = await clock_admin.set_clock(store, clock, change.mode, change.scale)
+        ctx.engine.wake()
+        return settings
+
+    async def advance(request, params):
+        settings = await clock_admin.advance(store, clock, (await _body(request, Advance)).seconds)
+        ctx.engine.wake()
+        return settings
+
+    async def list_faults(request, params):
+        return [ctx.faults.view(item) for item in await ctx.faults.rules()]
+
+    async def add_fault(request, params):
+        return await ctx.faults.add(await _body(request, FaultRule))
+
+    async def clear_faults(request, params):
+        await ctx.faults.clear()
+
+    async def remove_fault(request, params):
+        await ctx.faults.remove(params["faultId"])
+
+    async def reset(request, params):
+        ref = await _body(request, AccountRef)
+        await store.reset(ref.account)
+        return {"reset": ref.account or "everything"}
+
+    async def seed(request, params):
+        ctx.changes.reseed((await _body(request, Seed)).seed)
+        return {"seeded": True}
+
+    async def order(request, params):
+        ref = await _body(request, AccountRef)
+        if not ref.account:
+            raise ApiError.invalid_field("account", "the account (nic) to deliver to")
+        try:
+            return await provision(ctx, params["product"], ref.account)
+        except LookupError as error:
+            raise ApiError.not_found("ProductNotFound", str(error)) from None
+
+    async def download(request, params):
+        return await snapshot.save(store)
+
+    async def upload(request, params):
+        raw = await request.body()
+        try:
+            content = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            raise ApiError.invalid_json() from None
+        await snapshot.load(store, content)
+        ctx.engine.wake()
+        return {"loaded": True}
+
+    routes = [
+        ("GET", "/admin/health", health),
+        ("GET", "/admin/clock", get_clock),
+        ("PUT", "/admin/clock", put_clock),
+        ("POST", "/admin/clock/advance", advance),
+        ("GET", "/admin/fault", list_faults),
+        ("POST", "/admin/fault", add_fault),
+        ("DELETE", "/admin/fault", clear_faults),
+        ("DELETE", "/admin/fault/{faultId}", remove_fault),
+        ("POST", "/admin/reset", reset),
+        ("PUT", "/admin/seed", seed),
+        ("POST", "/admin/provision/{product}", order),
+        ("GET", "/admin/snapshot", download),
+        ("PUT", "/admin/snapshot", upload),
+    ]
+    for method, path, handler in routes:
+        table.add(method, path, guarded(handler))
