@@ -213,10 +213,15 @@ def credential_create(
         Optional[list[str]],
         typer.Option("--rule", help="Access rule 'METHOD /path' ('*' for any rest); repeat; default: all routes"),
     ] = None,
+    oauth2: Annotated[
+        bool,
+        typer.Option("--oauth2", help="A service account instead (client id and secret for Bearer tokens), with a policy granting ovh-admin on every resource of ACCOUNT"),
+    ] = False,
     database: DatabaseOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
-    """Create an application and a validated consumer key for ACCOUNT, and print them."""
+    """Create an application and a validated consumer key for ACCOUNT (or, with --oauth2, a
+    service account), and print them."""
     import json
     import time
 
@@ -230,10 +235,14 @@ def credential_create(
     config = _config(database=database)
 
     try:
-        issued = _run_with_store(config, lambda store: accounts.issue_credential(store, account, time.time(), parsed or None))
+        if oauth2:
+            out = _run_with_store(config, lambda store: accounts.issue_service_account(store, account, time.time()))
+            out["tokenUrl"] = f"{_endpoint(config)}/auth/oauth2/token"
+        else:
+            issued = _run_with_store(config, lambda store: accounts.issue_credential(store, account, time.time(), parsed or None))
+            out = issued.as_json(_endpoint(config))
     except ApiError as error:
         raise typer.BadParameter(error.message) from None
-    out = issued.as_json(_endpoint(config))
     if json_output:
         typer.echo(json.dumps(out))
     else:

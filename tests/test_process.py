@@ -112,3 +112,41 @@ def test_fixtures_admin_token_and_snapshots_from_the_command_line(tmp_path, serv
     again = servers(other, "--instant")
     with httpx.Client(base_url=again.url, auth=OvhSignature("ak-ci", "as-ci", "ck-ci")) as c:
         assert [p["targetSpec"]["name"] for p in c.get("/v2/publicCloud/project").json()] == ["demo"]
+
+
+def test_the_readme_walk_with_plain_http_and_a_bearer_token(tmp_path, servers):
+    """What the README's curl walk does: a service account, a token, then unsigned calls."""
+    db = tmp_path / "c.db"
+    out = subprocess.run(
+        [sys.executable, "-m", "convergent", "credential", "create", "--account", "xx1111-ovh", "--oauth2",
+         "--database", str(db), "--json"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    service = json.loads(out)
+    server = servers(db, "--instant")
+    token = httpx.post(f"{server.url}/auth/oauth2/token", data={"grant_type": "client_credentials"},
+                       auth=(service["clientId"], service["clientSecret"])).json()["access_token"]  # fmt: skip
+    with httpx.Client(base_url=f"{server.url}/v2/publicCloud", headers={"Authorization": f"Bearer {token}"}) as c:
+        project = c.post("/project", json={"targetSpec": {"name": "demo", "mode": "CLASSIC"}}).json()["id"]
+        wait_for(lambda: c.get(f"/project/{project}").json()["resourceStatus"] == "READY")
+        for i in range(120):
+            assert c.post(f"/project/{project}/rancher", json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}}).status_code == 200
+        rancher = c.get(f"/project/{project}/rancher").json()[0]
+        url = f"/project/{project}/rancher/{rancher['id']}"
+        ready = wait_for(lambda: (r := c.get(url).json())["resourceStatus"] == "READY" and r)
+        spec = {**ready["targetSpec"], "plan": "OVHCLOUD_EDITION"}
+        assert c.put(url, json={"checksum": ready["checksum"], "targetSpec": spec}).json()["resourceStatus"] == "UPDATING"
+        assert c.put(url, json={"checksum": ready["checksum"], "targetSpec": spec}).status_code == 412
+        wait_for(lambda: c.get(url).json()["resourceStatus"] == "READY")
+        assert [t["type"] for t in c.get(f"{url}/task").json()] == ["RANCHER_UPDATE", "RANCHER_CREATE"]
+        assert c.get(f"{url}/event").json()[0]["type"] == "TASK_SUCCESS"
+        pages, cursor = [], None
+        while True:
+            r = c.get(f"/project/{project}/rancher", headers={"X-Pagination-Size": "50", **({"X-Pagination-Cursor": cursor} if cursor else {})})
+            pages.append(len(r.json()))
+            cursor = r.headers.get("X-Pagination-Cursor-Next")
+            if not cursor:
+                break
+        assert pages == [50, 50, 20]
+        assert c.delete(url).json()["resourceStatus"] == "DELETING"
+        wait_for(lambda: c.get(url).status_code == 404)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 
 from starlette.applications import Starlette
@@ -74,6 +75,7 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await ctx.start()
+        gc.freeze()  # what start-up built lives as long as the process: keep it out of every collection
         tasks = [asyncio.create_task(_housekeeping(ctx), name="convergent-housekeeping")]
         tasks += [
             asyncio.create_task(engine.run(), name=f"convergent-engine {engine.owner}")

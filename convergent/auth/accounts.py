@@ -13,6 +13,7 @@ import ipaddress
 import re
 import secrets
 import string
+import uuid
 from dataclasses import dataclass
 
 from ..errors import ApiError
@@ -26,7 +27,7 @@ __all__ = [
     "ACCOUNT", "USER", "APPLICATION", "CREDENTIAL", "OAUTH2_CLIENT", "OAUTH2_TOKEN",
     "Issued", "account_urn", "user_urn", "service_urn", "new_nic",
     "ensure_account", "create_user", "create_application", "request_credential",
-    "validate_credential", "issue_credential", "create_oauth2_client", "issue_token", "check_login",
+    "validate_credential", "issue_credential", "issue_service_account", "create_oauth2_client", "issue_token", "check_login",
     "rule_matches",
 ]  # fmt: skip
 
@@ -272,3 +273,22 @@ def rule_matches(rule: dict, method: str, path: str) -> bool:
 
 def token_id(token: str) -> str:
     return _sha256(token)
+
+
+async def issue_service_account(store: Store, nic: str, now: float, group: str = "urn:v1:eu:permissionsGroup:ovh-admin") -> dict:
+    """An OAuth2 service account of the account (created if missing) and an IAM policy giving it
+    `group` on every resource of the account; its client id and secret (shown once)."""
+    from ..iam import POLICY
+
+    await ensure_account(store, nic, now)
+    client, secret = await create_oauth2_client(store, nic, "convergent", "created by convergent", now)
+    policy = Item(
+        account=nic, kind=POLICY, id=str(uuid.uuid4()), created_at=now, updated_at=now,
+        body={"conditions": None, "description": "created by convergent credential create --oauth2",
+              "expiredAt": None, "identities": [client.body["identity"]], "name": f"service account {client.id}",
+              "permissions": {"allow": [], "except": [], "deny": []}, "permissionsGroups": [{"urn": group}],
+              "resources": [{"urn": "urn:v1:eu:resource:*"}]},
+    )  # fmt: skip
+    async with store.write() as tx:
+        await tx.insert_item(policy)
+    return {"account": nic, "clientId": client.id, "clientSecret": secret, "identity": client.body["identity"]}
