@@ -89,7 +89,9 @@ def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Context,
         injected = await faults.take_operation(operation, None if op.public else ctx.authenticator.epoch)
         if injected is not None:
             raise injected
-        result = await handler(call)  # an unexpected exception becomes a logged 500 in the Guard
+        # A JSON-able value, bytes of encoded JSON, or a Response; an unexpected exception
+        # becomes a logged 500 in the Guard.
+        result = await handler(call)
         response = result if isinstance(result, Response) else json_response(result)
         if deprecation:
             response.headers.update(deprecation)

@@ -16,6 +16,7 @@ from ..model.envelope import envelope, event_body, task_body
 from ..model.kind import Kind, is_uuid
 from ..model.operation import Operation
 from .call import Call
+from .responses import encode
 
 __all__ = ["standard_operations"]
 
@@ -55,7 +56,16 @@ def standard_operations(kind: Kind) -> list[Operation]:
         return envelope(kind, resource, codec)
 
     async def get(call: Call):
-        return envelope(kind, await call.resource(kind), call.codec(kind))
+        # The hottest read: a record from the store's cache is rendered once per codec.
+        resource = await call.resource(kind)
+        codec = call.codec(kind)
+        rendered = resource.rendered
+        if rendered is None:
+            rendered = resource.rendered = {}
+        body = rendered.get(codec)
+        if body is None:
+            body = rendered[codec] = encode(envelope(kind, resource, codec))
+        return body
 
     async def update(call: Call):
         codec = call.codec(kind)

@@ -31,6 +31,9 @@ class Resource:
     tags: dict = field(default_factory=dict)
     current_tasks: list = field(default_factory=list)
     seq: int = 0
+    # Answers already encoded from this very record, by codec (a record read from the store's
+    # cache is never changed: a write replaces it, so what was rendered from it stays true).
+    rendered: dict | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)

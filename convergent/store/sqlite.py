@@ -42,6 +42,9 @@ _EVENT_COLUMNS = "seq, account, kind, resource_id, type, name, message, link, cr
 _ITEM_COLUMNS = "seq, account, kind, id, key, body, created_at, updated_at"
 
 
+_CACHED_RESOURCES = 10_000  # resources a process keeps decoded (SQLite only)
+
+
 def _resource(row) -> Resource:
     return Resource(
         seq=row[0], account=row[1], kind=row[2], id=row[3], parent_id=row[4], path=row[5],
@@ -99,6 +102,7 @@ class SqliteTx(Tx):
         return [_resource(row) for row in rows]
 
     async def insert_resource(self, r: Resource) -> None:
+        self.store._forget(r.kind, r.id)
         cur = self.db.execute(
             "INSERT INTO resources (account, kind, id, parent_id, path, status, target_spec, "
             "current_state, checksum, current_tasks, iam_id, tags, created_at, updated_at) "
@@ -110,6 +114,7 @@ class SqliteTx(Tx):
         r.seq = cur.lastrowid
 
     async def update_resource(self, r: Resource) -> None:
+        self.store._forget(r.kind, r.id)
         self.db.execute(
             "UPDATE resources SET status = ?, target_spec = ?, current_state = ?, checksum = ?, "
             "current_tasks = ?, tags = ?, updated_at = ? WHERE seq = ?",
@@ -118,6 +123,7 @@ class SqliteTx(Tx):
         )  # fmt: skip
 
     async def delete_resource(self, r: Resource) -> None:
+        self.store._forget(r.kind, r.id)
         self.db.execute("DELETE FROM resources WHERE seq = ?", (r.seq,))
 
     async def get_task(self, id: str) -> Task | None:
@@ -191,6 +197,9 @@ class SqliteStore(Store):
         self._writer: asyncio.Lock | None = None
         self._epoch = 0
         self._epoch_read_at = float("-inf")
+        self._resources: dict[tuple[str, str], Resource] = {}
+        self._data_version = None
+        self._version_read_at = float("-inf")
 
     async def open(self) -> None:
         directory = os.path.dirname(os.path.abspath(self.path))
@@ -240,10 +249,33 @@ class SqliteStore(Store):
             self.db.execute("COMMIT")
 
     async def get_resource(self, kind: str, id: str) -> Resource | None:
+        """A resource, from the read cache when this process has it: SQLite has one writer per
+        file, this process's writes drop what they change at once, and another connection's
+        commits (a CLI, a second server on the file) empty the cache within EPOCH_TTL. The record
+        is shared: callers must not change it (writes read their own through a transaction)."""
+        now = time.monotonic()
+        if now - self._version_read_at > EPOCH_TTL:
+            version = self.db.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:
+                self._resources.clear()
+                self._data_version = version
+            self._version_read_at = now
+        key = (kind, id)
+        cached = self._resources.get(key)
+        if cached is not None:
+            return cached
         row = self.db.execute(
             f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE kind = ? AND id = ?", (kind, id)
         ).fetchone()
-        return _resource(row) if row else None
+        if row is None:
+            return None
+        if len(self._resources) >= _CACHED_RESOURCES:
+            self._resources.clear()
+        resource = self._resources[key] = _resource(row)
+        return resource
+
+    def _forget(self, kind: str, id: str) -> None:
+        self._resources.pop((kind, id), None)
 
     async def list_resources(self, account, kind, parent_id, after, limit) -> Page:
         rows = self.db.execute(
@@ -360,6 +392,7 @@ class SqliteStore(Store):
             )
 
     async def reset(self, account: str | None) -> None:
+        self._resources.clear()
         async with self.write() as tx:
             for table in STATE_TABLES:
                 if account is None:
@@ -380,6 +413,7 @@ class SqliteStore(Store):
         return {"schema": self._schema_version(), "tables": tables}
 
     async def restore(self, dump: dict) -> None:
+        self._resources.clear()
         if dump.get("schema") != self._schema_version():
             raise ValueError(
                 f"the snapshot has schema version {dump.get('schema')}, this database {self._schema_version()}"
