@@ -1,6 +1,7 @@
 """The storage interface every engine implements, and how a database URL picks one.
 
-Reads are plain calls. Writes happen in `async with store.write() as tx:`, one transaction:
+Reads are plain calls; what they return may be shared with other readers (the SQLite store
+caches decoded resources): treat it as read-only. Writes happen in `async with store.write() as tx:`, one transaction:
 everything done through `tx` commits together or not at all, and a resource, task or item read
 through `tx` stays locked against other writers until the end of the block. Do no network I/O
 inside a write block: it holds a lock (SQLite: the single writer; PostgreSQL: the rows read).
