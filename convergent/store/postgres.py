@@ -23,7 +23,6 @@ import os
 import time
 from contextlib import asynccontextmanager
 
-import msgspec
 
 try:
     import asyncpg
@@ -34,6 +33,10 @@ except ImportError as missing:  # pragma: no cover - depends on the installation
 
 from ..model.records import Event, Item, Resource, Task
 from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreUnavailable, Tx, redact
+from .rows import (
+    EVENT_COLUMNS, ITEM_COLUMNS, RESOURCE_COLUMNS, TASK_COLUMNS,
+    to_event, to_item, to_json, to_page, to_resource, to_task,
+)  # fmt: skip
 from .migrate import pending
 
 __all__ = ["PostgresStore", "CHANNEL"]
@@ -42,9 +45,6 @@ log = logging.getLogger("convergent.store")
 
 CHANNEL = "convergent_tasks"
 _MIGRATION_LOCK = 0x636F6E76  # "conv": the advisory lock key migrations are applied under
-
-_encode = msgspec.json.Encoder(order="sorted").encode
-_decode = msgspec.json.decode
 
 # What says "the database is not there right now", as opposed to a bug in a query.
 _LOST = (
@@ -61,10 +61,6 @@ _RETRY = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 _UNAVAILABLE = _LOST + _RETRY
 
 
-def _json(value) -> str:
-    return _encode(value).decode()
-
-
 def _unavailable(error: BaseException) -> StoreUnavailable:
     if isinstance(error, _RETRY):
         return StoreUnavailable(f"the database asked for the transaction to be retried ({error})")
@@ -72,57 +68,6 @@ def _unavailable(error: BaseException) -> StoreUnavailable:
         return StoreUnavailable("no database connection could be had in time (the database is down or every connection is busy)")
     reason = str(error) or type(error).__name__
     return StoreUnavailable(f"the database cannot be reached ({reason})")
-
-
-_RESOURCE_COLUMNS = (
-    "seq, account, kind, id, parent_id, path, status, target_spec, current_state, checksum, "
-    "current_tasks, iam_id, tags, created_at, updated_at"
-)
-_TASK_COLUMNS = (
-    "seq, id, account, kind, resource_id, action, type, status, message, link, steps, progress, "
-    "step, due_at, errors, attempts, created_at, updated_at, started_at, finished_at, lease_owner, lease_until"
-)
-_EVENT_COLUMNS = "seq, account, kind, resource_id, type, name, message, link, created_at"
-_ITEM_COLUMNS = "seq, account, kind, id, key, body, created_at, updated_at"
-
-
-def _resource(row) -> Resource:
-    return Resource(
-        seq=row[0], account=row[1], kind=row[2], id=row[3], parent_id=row[4], path=row[5],
-        status=row[6], target_spec=_decode(row[7]), current_state=_decode(row[8]), checksum=row[9],
-        current_tasks=_decode(row[10]), iam_id=row[11], tags=_decode(row[12]),
-        created_at=row[13], updated_at=row[14],
-    )  # fmt: skip
-
-
-def _task(row) -> Task:
-    return Task(
-        seq=row[0], id=row[1], account=row[2], kind=row[3], resource_id=row[4], action=row[5],
-        type=row[6], status=row[7], message=row[8], link=row[9], steps=_decode(row[10]),
-        progress=_decode(row[11]), step=row[12], due_at=row[13], errors=_decode(row[14]),
-        attempts=row[15], created_at=row[16], updated_at=row[17], started_at=row[18],
-        finished_at=row[19], lease_owner=row[20], lease_until=row[21],
-    )  # fmt: skip
-
-
-def _event(row) -> Event:
-    return Event(
-        seq=row[0], account=row[1], kind=row[2], resource_id=row[3], type=row[4], name=row[5],
-        message=row[6], link=row[7], created_at=row[8],
-    )  # fmt: skip
-
-
-def _item(row) -> Item:
-    return Item(
-        seq=row[0], account=row[1], kind=row[2], id=row[3], key=row[4], body=_decode(row[5]),
-        created_at=row[6], updated_at=row[7],
-    )  # fmt: skip
-
-
-def _page(rows, limit: int, convert) -> Page:
-    page = Page(convert(row) for row in rows[:limit])
-    page.more = len(rows) > limit
-    return page
 
 
 _INSERT_TASK = (
@@ -143,23 +88,23 @@ class PostgresTx(Tx):
 
     async def account_resources(self, account: str, kind: str) -> list[Resource]:
         rows = await self.conn.fetch(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = $2 ORDER BY seq", account, kind
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = $2 ORDER BY seq", account, kind
         )
-        return [_resource(row) for row in rows]
+        return [to_resource(row) for row in rows]
 
     async def get_resource(self, kind: str, id: str) -> Resource | None:
         row = await self.conn.fetchrow(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE kind = $1 AND id = $2 FOR UPDATE", kind, id
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = $1 AND id = $2 FOR UPDATE", kind, id
         )
-        return _resource(row) if row else None
+        return to_resource(row) if row else None
 
     async def insert_resource(self, r: Resource) -> None:
         r.seq = await self.conn.fetchval(
             "INSERT INTO resources (account, kind, id, parent_id, path, status, target_spec, "
             "current_state, checksum, current_tasks, iam_id, tags, created_at, updated_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq",
-            r.account, r.kind, r.id, r.parent_id, r.path, r.status, _json(r.target_spec),
-            _json(r.current_state), r.checksum, _json(r.current_tasks), r.iam_id, _json(r.tags),
+            r.account, r.kind, r.id, r.parent_id, r.path, r.status, to_json(r.target_spec),
+            to_json(r.current_state), r.checksum, to_json(r.current_tasks), r.iam_id, to_json(r.tags),
             r.created_at, r.updated_at,
         )  # fmt: skip
 
@@ -167,22 +112,22 @@ class PostgresTx(Tx):
         await self.conn.execute(
             "UPDATE resources SET status = $1, target_spec = $2, current_state = $3, checksum = $4, "
             "current_tasks = $5, tags = $6, updated_at = $7 WHERE seq = $8",
-            r.status, _json(r.target_spec), _json(r.current_state), r.checksum,
-            _json(r.current_tasks), _json(r.tags), r.updated_at, r.seq,
+            r.status, to_json(r.target_spec), to_json(r.current_state), r.checksum,
+            to_json(r.current_tasks), to_json(r.tags), r.updated_at, r.seq,
         )  # fmt: skip
 
     async def delete_resource(self, r: Resource) -> None:
         await self.conn.execute("DELETE FROM resources WHERE seq = $1", r.seq)
 
     async def get_task(self, id: str) -> Task | None:
-        row = await self.conn.fetchrow(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = $1 FOR UPDATE", id)
-        return _task(row) if row else None
+        row = await self.conn.fetchrow(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1 FOR UPDATE", id)
+        return to_task(row) if row else None
 
     async def insert_task(self, t: Task) -> None:
         row = await self.conn.fetchrow(
             _INSERT_TASK_NOTIFY if self.notify else _INSERT_TASK,
             t.id, t.account, t.kind, t.resource_id, t.action, t.type, t.status, t.message, t.link,
-            _json(t.steps), _json(t.progress), t.step, t.due_at, _json(t.errors), t.attempts,
+            to_json(t.steps), to_json(t.progress), t.step, t.due_at, to_json(t.errors), t.attempts,
             t.created_at, t.updated_at, t.started_at, t.finished_at,
         )  # fmt: skip
         t.seq = row[0]
@@ -192,7 +137,7 @@ class PostgresTx(Tx):
             "UPDATE tasks SET status = $1, message = $2, progress = $3, step = $4, due_at = $5, errors = $6, "
             "attempts = $7, updated_at = $8, started_at = $9, finished_at = $10, lease_owner = $11, "
             "lease_until = $12 WHERE id = $13",
-            t.status, t.message, _json(t.progress), t.step, t.due_at, _json(t.errors), t.attempts,
+            t.status, t.message, to_json(t.progress), t.step, t.due_at, to_json(t.errors), t.attempts,
             t.updated_at, t.started_at, t.finished_at, t.lease_owner, t.lease_until, t.id,
         )  # fmt: skip
 
@@ -205,9 +150,9 @@ class PostgresTx(Tx):
 
     async def get_item(self, kind: str, id: str) -> Item | None:
         row = await self.conn.fetchrow(
-            f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = $1 AND id = $2 FOR UPDATE", kind, id
+            f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = $1 AND id = $2 FOR UPDATE", kind, id
         )
-        return _item(row) if row else None
+        return to_item(row) if row else None
 
     async def _bump(self) -> None:
         await self.conn.execute(
@@ -221,7 +166,7 @@ class PostgresTx(Tx):
         seq = await self.conn.fetchval(
             "INSERT INTO objects (account, kind, id, key, body, created_at, updated_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING seq",
-            item.account, item.kind, item.id, item.key, _json(item.body), item.created_at, item.updated_at,
+            item.account, item.kind, item.id, item.key, to_json(item.body), item.created_at, item.updated_at,
         )  # fmt: skip
         if seq is None:
             raise KeyError(f"{item.kind} {item.id} already exists")
@@ -231,7 +176,7 @@ class PostgresTx(Tx):
     async def update_item(self, item: Item) -> None:
         await self.conn.execute(
             "UPDATE objects SET account = $1, key = $2, body = $3, updated_at = $4 WHERE seq = $5",
-            item.account, item.key, _json(item.body), item.updated_at, item.seq,
+            item.account, item.key, to_json(item.body), item.updated_at, item.seq,
         )  # fmt: skip
         await self._bump()
 
@@ -378,43 +323,43 @@ class PostgresStore(Store):
     # ------------------------------------------------------------------ reads
 
     async def get_resource(self, kind: str, id: str) -> Resource | None:
-        row = await self._fetchrow(f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE kind = $1 AND id = $2", kind, id)
-        return _resource(row) if row else None
+        row = await self._fetchrow(f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = $1 AND id = $2", kind, id)
+        return to_resource(row) if row else None
 
     async def list_resources(self, account, kind, parent_id, after, limit) -> Page:
         rows = await self._fetchall(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = $2 AND parent_id = $3 "
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = $2 AND parent_id = $3 "
             "AND seq > $4 ORDER BY seq LIMIT $5",
             account, kind, parent_id, after or 0, limit + 1,
         )  # fmt: skip
-        return _page(rows, limit, _resource)
+        return to_page(rows, limit, to_resource)
 
     async def get_task(self, kind, resource_id, task_id) -> Task | None:
         row = await self._fetchrow(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = $1 AND kind = $2 AND resource_id = $3",
+            f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1 AND kind = $2 AND resource_id = $3",
             task_id, kind, resource_id,
         )  # fmt: skip
-        return _task(row) if row else None
+        return to_task(row) if row else None
 
     async def list_tasks(self, kind, resource_id, before, limit) -> Page:
         rows = await self._fetchall(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE kind = $1 AND resource_id = $2 AND seq < $3 "
+            f"SELECT {TASK_COLUMNS} FROM tasks WHERE kind = $1 AND resource_id = $2 AND seq < $3 "
             "ORDER BY seq DESC LIMIT $4",
             kind, resource_id, before or 2**62, limit + 1,
         )  # fmt: skip
-        return _page(rows, limit, _task)
+        return to_page(rows, limit, to_task)
 
     async def list_events(self, kind, resource_id, before, limit) -> Page:
         rows = await self._fetchall(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE kind = $1 AND resource_id = $2 AND seq < $3 "
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE kind = $1 AND resource_id = $2 AND seq < $3 "
             "ORDER BY seq DESC LIMIT $4",
             kind, resource_id, before or 2**62, limit + 1,
         )  # fmt: skip
-        return _page(rows, limit, _event)
+        return to_page(rows, limit, to_event)
 
     async def get_item(self, kind: str, id: str) -> Item | None:
-        row = await self._fetchrow(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = $1 AND id = $2", kind, id)
-        return _item(row) if row else None
+        row = await self._fetchrow(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = $1 AND id = $2", kind, id)
+        return to_item(row) if row else None
 
     async def items_epoch(self) -> int:
         # As on SQLite: read at most every EPOCH_TTL seconds, at once after this process's writes.
@@ -428,23 +373,23 @@ class PostgresStore(Store):
         return await self._fetchrow("SELECT 1 FROM objects WHERE kind = $1 LIMIT 1", kind) is not None
 
     async def find_item(self, kind: str, key: str) -> Item | None:
-        row = await self._fetchrow(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = $1 AND key = $2", kind, key)
-        return _item(row) if row else None
+        row = await self._fetchrow(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = $1 AND key = $2", kind, key)
+        return to_item(row) if row else None
 
     async def list_items(self, account, kind, after, limit) -> Page:
         rows = await self._fetchall(
-            f"SELECT {_ITEM_COLUMNS} FROM objects WHERE account = $1 AND kind = $2 AND seq > $3 ORDER BY seq LIMIT $4",
+            f"SELECT {ITEM_COLUMNS} FROM objects WHERE account = $1 AND kind = $2 AND seq > $3 ORDER BY seq LIMIT $4",
             account, kind, after or 0, limit + 1,
         )  # fmt: skip
-        return _page(rows, limit, _item)
+        return to_page(rows, limit, to_item)
 
     async def list_resources_of(self, account, kinds, after, limit) -> Page:
         rows = await self._fetchall(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = ANY($2::TEXT[]) AND seq > $3 "
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = ANY($2::TEXT[]) AND seq > $3 "
             "ORDER BY seq LIMIT $4",
             account, list(kinds), after or 0, limit + 1,
         )  # fmt: skip
-        return _page(rows, limit, _resource)
+        return to_page(rows, limit, to_resource)
 
     async def add_usage(self, rows) -> None:
         async with self.write() as tx:
@@ -534,10 +479,10 @@ class PostgresStore(Store):
 
     async def due_tasks(self, now: float, limit: int) -> list[Task]:
         rows = await self._fetchall(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT $2",
+            f"SELECT {TASK_COLUMNS} FROM tasks WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT $2",
             now, limit,
         )  # fmt: skip
-        return [_task(row) for row in rows]
+        return [to_task(row) for row in rows]
 
     async def claim_tasks(self, owner: str, now: float, until: float, limit: int) -> list[Task]:
         # Rows another engine is claiming or advancing right now are locked: skipped, not waited for.
@@ -545,10 +490,10 @@ class PostgresStore(Store):
             f"UPDATE tasks SET lease_owner = $1, lease_until = $2 WHERE id IN ("
             "SELECT id FROM tasks WHERE due_at IS NOT NULL AND due_at <= $3 "
             "AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) "
-            f"ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {_TASK_COLUMNS}",
+            f"ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {TASK_COLUMNS}",
             owner, until, now, limit,
         )  # fmt: skip
-        return sorted((_task(row) for row in rows), key=lambda t: t.due_at)
+        return sorted((to_task(row) for row in rows), key=lambda t: t.due_at)
 
     async def renew_leases(self, owner: str, ids: list[str], until: float) -> None:
         await self._fetchall(

@@ -14,74 +14,18 @@ import sqlite3
 import time
 from contextlib import asynccontextmanager
 
-import msgspec
 
 from ..model.records import Event, Item, Resource, Task
 from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreUnavailable, Tx
+from .rows import (
+    EVENT_COLUMNS, ITEM_COLUMNS, RESOURCE_COLUMNS, TASK_COLUMNS,
+    to_event, to_item, to_json, to_page, to_resource, to_task,
+)  # fmt: skip
 from .migrate import pending, statements
 
 __all__ = ["SqliteStore"]
 
-_encode = msgspec.json.Encoder(order="sorted").encode
-_decode = msgspec.json.decode
-
-
-def _json(value) -> str:
-    return _encode(value).decode()
-
-
-_RESOURCE_COLUMNS = (
-    "seq, account, kind, id, parent_id, path, status, target_spec, current_state, checksum, "
-    "current_tasks, iam_id, tags, created_at, updated_at"
-)
-_TASK_COLUMNS = (
-    "seq, id, account, kind, resource_id, action, type, status, message, link, steps, progress, "
-    "step, due_at, errors, attempts, created_at, updated_at, started_at, finished_at, lease_owner, lease_until"
-)
-_EVENT_COLUMNS = "seq, account, kind, resource_id, type, name, message, link, created_at"
-_ITEM_COLUMNS = "seq, account, kind, id, key, body, created_at, updated_at"
-
-
 _CACHED_RESOURCES = 10_000  # resources a process keeps decoded (SQLite only)
-
-
-def _resource(row) -> Resource:
-    return Resource(
-        seq=row[0], account=row[1], kind=row[2], id=row[3], parent_id=row[4], path=row[5],
-        status=row[6], target_spec=_decode(row[7]), current_state=_decode(row[8]), checksum=row[9],
-        current_tasks=_decode(row[10]), iam_id=row[11], tags=_decode(row[12]),
-        created_at=row[13], updated_at=row[14],
-    )  # fmt: skip
-
-
-def _task(row) -> Task:
-    return Task(
-        seq=row[0], id=row[1], account=row[2], kind=row[3], resource_id=row[4], action=row[5],
-        type=row[6], status=row[7], message=row[8], link=row[9], steps=_decode(row[10]),
-        progress=_decode(row[11]), step=row[12], due_at=row[13], errors=_decode(row[14]),
-        attempts=row[15], created_at=row[16], updated_at=row[17], started_at=row[18],
-        finished_at=row[19], lease_owner=row[20], lease_until=row[21],
-    )  # fmt: skip
-
-
-def _event(row) -> Event:
-    return Event(
-        seq=row[0], account=row[1], kind=row[2], resource_id=row[3], type=row[4], name=row[5],
-        message=row[6], link=row[7], created_at=row[8],
-    )  # fmt: skip
-
-
-def _item(row) -> Item:
-    return Item(
-        seq=row[0], account=row[1], kind=row[2], id=row[3], key=row[4], body=_decode(row[5]),
-        created_at=row[6], updated_at=row[7],
-    )  # fmt: skip
-
-
-def _page(rows, limit: int, convert) -> Page:
-    page = Page(convert(row) for row in rows[:limit])
-    page.more = len(rows) > limit
-    return page
 
 
 class SqliteTx(Tx):
@@ -91,15 +35,15 @@ class SqliteTx(Tx):
 
     async def get_resource(self, kind: str, id: str) -> Resource | None:
         row = self.db.execute(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE kind = ? AND id = ?", (kind, id)
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = ? AND id = ?", (kind, id)
         ).fetchone()
-        return _resource(row) if row else None
+        return to_resource(row) if row else None
 
     async def account_resources(self, account: str, kind: str) -> list[Resource]:
         rows = self.db.execute(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind = ? ORDER BY seq", (account, kind)
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind = ? ORDER BY seq", (account, kind)
         ).fetchall()
-        return [_resource(row) for row in rows]
+        return [to_resource(row) for row in rows]
 
     async def insert_resource(self, r: Resource) -> None:
         self.store._forget(r.kind, r.id)
@@ -107,8 +51,8 @@ class SqliteTx(Tx):
             "INSERT INTO resources (account, kind, id, parent_id, path, status, target_spec, "
             "current_state, checksum, current_tasks, iam_id, tags, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (r.account, r.kind, r.id, r.parent_id, r.path, r.status, _json(r.target_spec),
-             _json(r.current_state), r.checksum, _json(r.current_tasks), r.iam_id, _json(r.tags),
+            (r.account, r.kind, r.id, r.parent_id, r.path, r.status, to_json(r.target_spec),
+             to_json(r.current_state), r.checksum, to_json(r.current_tasks), r.iam_id, to_json(r.tags),
              r.created_at, r.updated_at),
         )  # fmt: skip
         r.seq = cur.lastrowid
@@ -118,8 +62,8 @@ class SqliteTx(Tx):
         self.db.execute(
             "UPDATE resources SET status = ?, target_spec = ?, current_state = ?, checksum = ?, "
             "current_tasks = ?, tags = ?, updated_at = ? WHERE seq = ?",
-            (r.status, _json(r.target_spec), _json(r.current_state), r.checksum,
-             _json(r.current_tasks), _json(r.tags), r.updated_at, r.seq),
+            (r.status, to_json(r.target_spec), to_json(r.current_state), r.checksum,
+             to_json(r.current_tasks), to_json(r.tags), r.updated_at, r.seq),
         )  # fmt: skip
 
     async def delete_resource(self, r: Resource) -> None:
@@ -127,8 +71,8 @@ class SqliteTx(Tx):
         self.db.execute("DELETE FROM resources WHERE seq = ?", (r.seq,))
 
     async def get_task(self, id: str) -> Task | None:
-        row = self.db.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = ?", (id,)).fetchone()
-        return _task(row) if row else None
+        row = self.db.execute(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?", (id,)).fetchone()
+        return to_task(row) if row else None
 
     async def insert_task(self, t: Task) -> None:
         cur = self.db.execute(
@@ -136,7 +80,7 @@ class SqliteTx(Tx):
             "steps, progress, step, due_at, errors, attempts, created_at, updated_at, started_at, "
             "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (t.id, t.account, t.kind, t.resource_id, t.action, t.type, t.status, t.message, t.link,
-             _json(t.steps), _json(t.progress), t.step, t.due_at, _json(t.errors), t.attempts,
+             to_json(t.steps), to_json(t.progress), t.step, t.due_at, to_json(t.errors), t.attempts,
              t.created_at, t.updated_at, t.started_at, t.finished_at),
         )  # fmt: skip
         t.seq = cur.lastrowid
@@ -146,7 +90,7 @@ class SqliteTx(Tx):
             "UPDATE tasks SET status = ?, message = ?, progress = ?, step = ?, due_at = ?, errors = ?, "
             "attempts = ?, updated_at = ?, started_at = ?, finished_at = ?, lease_owner = ?, lease_until = ? "
             "WHERE id = ?",
-            (t.status, t.message, _json(t.progress), t.step, t.due_at, _json(t.errors), t.attempts,
+            (t.status, t.message, to_json(t.progress), t.step, t.due_at, to_json(t.errors), t.attempts,
              t.updated_at, t.started_at, t.finished_at, t.lease_owner, t.lease_until, t.id),
         )  # fmt: skip
 
@@ -159,8 +103,8 @@ class SqliteTx(Tx):
         e.seq = cur.lastrowid
 
     async def get_item(self, kind: str, id: str) -> Item | None:
-        row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
-        return _item(row) if row else None
+        row = self.db.execute(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
+        return to_item(row) if row else None
 
     def _bump(self) -> None:
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'items_epoch'")
@@ -170,7 +114,7 @@ class SqliteTx(Tx):
         try:
             cur = self.db.execute(
                 "INSERT INTO objects (account, kind, id, key, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (item.account, item.kind, item.id, item.key, _json(item.body), item.created_at, item.updated_at),
+                (item.account, item.kind, item.id, item.key, to_json(item.body), item.created_at, item.updated_at),
             )
         except sqlite3.IntegrityError:
             raise KeyError(f"{item.kind} {item.id} already exists") from None
@@ -180,7 +124,7 @@ class SqliteTx(Tx):
     async def update_item(self, item: Item) -> None:
         self.db.execute(
             "UPDATE objects SET account = ?, key = ?, body = ?, updated_at = ? WHERE seq = ?",
-            (item.account, item.key, _json(item.body), item.updated_at, item.seq),
+            (item.account, item.key, to_json(item.body), item.updated_at, item.seq),
         )
         self._bump()
 
@@ -265,13 +209,13 @@ class SqliteStore(Store):
         if cached is not None:
             return cached
         row = self.db.execute(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE kind = ? AND id = ?", (kind, id)
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = ? AND id = ?", (kind, id)
         ).fetchone()
         if row is None:
             return None
         if len(self._resources) >= _CACHED_RESOURCES:
             self._resources.clear()
-        resource = self._resources[key] = _resource(row)
+        resource = self._resources[key] = to_resource(row)
         return resource
 
     def _forget(self, kind: str, id: str) -> None:
@@ -279,42 +223,42 @@ class SqliteStore(Store):
 
     async def list_resources(self, account, kind, parent_id, after, limit) -> Page:
         rows = self.db.execute(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind = ? AND parent_id = ? "
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind = ? AND parent_id = ? "
             "AND seq > ? ORDER BY seq LIMIT ?",
             (account, kind, parent_id, after or 0, limit + 1),
         ).fetchall()
-        return _page(rows, limit, _resource)
+        return to_page(rows, limit, to_resource)
 
     async def get_task(self, kind, resource_id, task_id) -> Task | None:
         row = self.db.execute(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = ? AND kind = ? AND resource_id = ?",
+            f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ? AND kind = ? AND resource_id = ?",
             (task_id, kind, resource_id),
         ).fetchone()
-        return _task(row) if row else None
+        return to_task(row) if row else None
 
     async def list_tasks(self, kind, resource_id, before, limit) -> Page:
         rows = self.db.execute(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE kind = ? AND resource_id = ? AND seq < ? "
+            f"SELECT {TASK_COLUMNS} FROM tasks WHERE kind = ? AND resource_id = ? AND seq < ? "
             "ORDER BY seq DESC LIMIT ?",
             (kind, resource_id, before or 2**62, limit + 1),
         ).fetchall()
-        return _page(rows, limit, _task)
+        return to_page(rows, limit, to_task)
 
     async def list_events(self, kind, resource_id, before, limit) -> Page:
         rows = self.db.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE kind = ? AND resource_id = ? AND seq < ? "
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE kind = ? AND resource_id = ? AND seq < ? "
             "ORDER BY seq DESC LIMIT ?",
             (kind, resource_id, before or 2**62, limit + 1),
         ).fetchall()
-        return _page(rows, limit, _event)
+        return to_page(rows, limit, to_event)
 
     async def due_tasks(self, now: float, limit: int) -> list[Task]:
         rows = self.db.execute(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE due_at IS NOT NULL AND due_at <= ? "
+            f"SELECT {TASK_COLUMNS} FROM tasks WHERE due_at IS NOT NULL AND due_at <= ? "
             "ORDER BY due_at LIMIT ?",
             (now, limit),
         ).fetchall()
-        return [_task(row) for row in rows]
+        return [to_task(row) for row in rows]
 
     async def claim_tasks(self, owner: str, now: float, until: float, limit: int) -> list[Task]:
         return await self.due_tasks(now, limit)
@@ -329,8 +273,8 @@ class SqliteStore(Store):
         return self.db.execute("SELECT min(due_at) FROM tasks WHERE due_at IS NOT NULL").fetchone()[0]
 
     async def get_item(self, kind: str, id: str) -> Item | None:
-        row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
-        return _item(row) if row else None
+        row = self.db.execute(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
+        return to_item(row) if row else None
 
     async def items_epoch(self) -> int:
         # Read at most every EPOCH_TTL seconds: this process's own writes reset the clock, so
@@ -345,24 +289,24 @@ class SqliteStore(Store):
         return self.db.execute("SELECT 1 FROM objects WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
 
     async def find_item(self, kind: str, key: str) -> Item | None:
-        row = self.db.execute(f"SELECT {_ITEM_COLUMNS} FROM objects WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-        return _item(row) if row else None
+        row = self.db.execute(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return to_item(row) if row else None
 
     async def list_items(self, account, kind, after, limit) -> Page:
         rows = self.db.execute(
-            f"SELECT {_ITEM_COLUMNS} FROM objects WHERE account = ? AND kind = ? AND seq > ? ORDER BY seq LIMIT ?",
+            f"SELECT {ITEM_COLUMNS} FROM objects WHERE account = ? AND kind = ? AND seq > ? ORDER BY seq LIMIT ?",
             (account, kind, after or 0, limit + 1),
         ).fetchall()
-        return _page(rows, limit, _item)
+        return to_page(rows, limit, to_item)
 
     async def list_resources_of(self, account, kinds, after, limit) -> Page:
         marks = ", ".join("?" * len(kinds))
         rows = self.db.execute(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind IN ({marks}) AND seq > ? "
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind IN ({marks}) AND seq > ? "
             "ORDER BY seq LIMIT ?",
             (account, *kinds, after or 0, limit + 1),
         ).fetchall()
-        return _page(rows, limit, _resource)
+        return to_page(rows, limit, to_resource)
 
     async def add_usage(self, rows) -> None:
         async with self.write():
