@@ -40,8 +40,14 @@ class Server:
         self.proc.kill()
         self.proc.wait()
         self.log.close()
-        with open(self.log.name) as log:
-            raise RuntimeError(f"server did not start: {log.read()}")
+        raise RuntimeError(f"server did not start: {self.read_log()}")
+
+    def read_log(self) -> str:
+        """What the server printed so far (its first start announces credentials there)."""
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log.name, encoding="utf-8", errors="replace") as log:
+            return log.read()
 
     def stop(self, sig=signal.SIGINT) -> int:
         self.proc.send_signal(sig)
@@ -68,11 +74,12 @@ def signed(database) -> OvhSignature:
     return OvhSignature(issued["applicationKey"], issued["applicationSecret"], issued["consumerKey"])
 
 
-def wait_for(predicate, timeout=20.0):
+def wait_for(predicate, timeout=20.0, what="condition"):
+    """The first true value `predicate()` gives within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
+    raise AssertionError(f"{what} not reached in {timeout} s")

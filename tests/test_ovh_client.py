@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +24,9 @@ import ovh.client
 import ovh.exceptions
 import pytest
 
+import processes
 from convergent.auth.signature import sign
+from processes import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -38,39 +38,13 @@ EVERYTHING = [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELET
 # --- the server ------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A `convergent serve --instant` process and what its first start announced."""
+class Server(processes.Server):
+    """A `convergent serve --instant` process on a new database, and what its first start
+    announced: the owner's password and a validated credential."""
 
     def __init__(self, database):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(database, "--instant")
         self.database = str(database)
-        self.log_path = f"{database}.log"
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "convergent", "serve", "--instant", "--port", str(self.port), "--database", str(database)],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{self.url}/auth/time", timeout=0.5)
-                break
-            except httpx.TransportError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        else:
-            self.stop()
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"server did not start: {self.read_log()}")
         announced = self.read_log()
 
         def field(label: str) -> str:
@@ -83,19 +57,9 @@ class Server:
         self.application_secret = field("application secret")
         self.consumer_key = field("consumer key")
 
-    def read_log(self) -> str:
-        self.log.flush()
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            super().stop()
         self.log.close()
 
 
@@ -136,16 +100,6 @@ def project(owner) -> dict:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def app_client(server, consumer_key=None) -> ovh.Client:
