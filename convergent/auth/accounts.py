@@ -28,7 +28,7 @@ __all__ = [
     "Issued", "account_urn", "user_urn", "service_urn", "new_nic",
     "ensure_account", "create_user", "create_application", "request_credential",
     "validate_credential", "issue_credential", "issue_service_account", "create_oauth2_client", "issue_token", "check_login",
-    "rule_matches",
+    "rule_matches", "allowed_blocks",
 ]  # fmt: skip
 
 ACCOUNT = "account"
@@ -167,7 +167,8 @@ def _rules(rules) -> list[dict]:
     return out
 
 
-def _blocks(allowed) -> list[str] | None:
+def allowed_blocks(allowed) -> list[str] | None:
+    """A key's allowedIPs as CIDR blocks (an address is its /32 or /128); None: anywhere."""
     if allowed is None:
         return None
     out = []
@@ -184,7 +185,7 @@ async def request_credential(store: Store, app: Item, rules, redirection, allowe
     """A new consumer key, pending validation by an account owner or user."""
     credential = Item(
         account="", kind=CREDENTIAL, id=_long_id(), key=consumer_key or _key(32), created_at=now, updated_at=now,
-        body={"applicationId": int(app.id), "rules": _rules(rules), "allowedIPs": _blocks(allowed_ips),
+        body={"applicationId": int(app.id), "rules": _rules(rules), "allowedIPs": allowed_blocks(allowed_ips),
               "status": "pendingValidation", "creation": iso(now), "expiration": None, "lastUse": None,
               "ovhSupport": False, "redirection": redirection, "login": None,
               "validationToken": _key(24), "expiresAt": None},

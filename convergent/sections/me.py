@@ -3,7 +3,6 @@ as the real `/1.0/me` section shapes them. Served under `/`, `/1.0` and `/v1`.""
 
 from __future__ import annotations
 
-import ipaddress
 import time
 
 import msgspec
@@ -122,13 +121,7 @@ async def edit_credential(call):
     update = await call.body(CredentialUpdate)
     if update.allowedIPs is msgspec.UNSET:
         return
-    blocks = None
-    if update.allowedIPs is not None:
-        try:
-            blocks = [ipaddress.ip_network(b, strict=False).with_prefixlen for b in update.allowedIPs]
-        except ValueError:
-            raise ApiError.invalid_field("allowedIPs", "IP addresses or CIDR blocks") from None
-    item.body["allowedIPs"] = blocks
+    item.body["allowedIPs"] = accounts.allowed_blocks(update.allowedIPs)
     await _save(call, item)
 
 
