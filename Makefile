@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REFERENCE ?= ../shared/reference
 
-.PHONY: serve test conformance bench setup
+.PHONY: serve test lint conformance bench setup
 
 $(BIN)/convergent: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ setup: $(BIN)/convergent
 serve: setup
 	$(BIN)/convergent serve $(ARGS)
 
-test: setup
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
 	$(BIN)/pytest $(ARGS)
 
 # Compare what convergent serves with OVHcloud's OpenAPI exports (skipped where REFERENCE is absent).

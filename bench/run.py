@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -87,9 +87,14 @@ class Server:
 
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                self.argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=self.env, start_new_session=True,  # a Ctrl-C reaches us, and we stop it in order
-            )  # fmt: skip
+                self.argv,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                start_new_session=True,  # a Ctrl-C reaches us, and we stop it in order
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -128,16 +133,41 @@ class Server:
 
 def convergent_server(db: Path, log: Path) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "convergent", "serve", "--instant", "--database", str(db),
-            "--host", HOST, "--port", str(port)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "convergent",
+        "serve",
+        "--instant",
+        "--database",
+        str(db),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
     return Server("convergent", argv, port, log, "/v2")
 
 
 def baseline_server(sample: Path, log: Path) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "baseline_app:app", "--app-dir", str(BENCH),
-            "--host", HOST, "--port", str(port), "--workers", "1",
-            "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "baseline_app:app",
+        "--app-dir",
+        str(BENCH),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     env = {**os.environ, "BENCH_SAMPLE": str(sample)}
     return Server("baseline", argv, port, log, "/v2/publicCloud/project/p/rancher", env)
 
@@ -149,7 +179,11 @@ class Signer:
     """One consumer key: signs requests as OVHcloud's clients do (convergent.auth.signature)."""
 
     def __init__(self, application_key: str, application_secret: str, consumer_key: str):
-        self.application_key, self.application_secret, self.consumer_key = application_key, application_secret, consumer_key
+        self.application_key, self.application_secret, self.consumer_key = (
+            application_key,
+            application_secret,
+            consumer_key,
+        )
 
     def auth(self):
         """The same signature as an httpx.Auth, for the seeding and the checks."""
@@ -173,11 +207,23 @@ class Signer:
 def owner_credential(db: Path) -> Signer:
     """Creates the account and an application + validated consumer key for its owner (all routes),
     with the CLI, before the server first starts on `db`."""
-    argv = [sys.executable, "-m", "convergent", "credential", "create", "--account", ACCOUNT,
-            "--database", str(db), "--json"]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "convergent",
+        "credential",
+        "create",
+        "--account",
+        ACCOUNT,
+        "--database",
+        str(db),
+        "--json",
+    ]
     out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
     if out.returncode != 0:
-        raise RuntimeError(f"convergent credential create failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+        raise RuntimeError(
+            f"convergent credential create failed ({out.returncode}):\n{out.stdout}\n{out.stderr}"
+        )
     made = json.loads(out.stdout.strip().splitlines()[-1])
     return Signer(made["applicationKey"], made["applicationSecret"], made["consumerKey"])
 
@@ -187,36 +233,85 @@ def policy_identities(client, owner: Signer, project_urn: str) -> tuple[Signer, 
     policy of its own (and nothing else): the user's consumer key (same application as the
     owner's, validated by the user through the validation form) and the service account's token.
     `client` is an httpx client on convergent, signed as the owner."""
-    import httpx
     from urllib.parse import parse_qs, urlsplit
+
+    import httpx
 
     base = str(client.base_url).rstrip("/")
     password = "bench-" + uuid.uuid4().hex
-    client.post("/1.0/me/identity/user", json={
-        "login": USER_LOGIN, "email": f"{USER_LOGIN}@example.invalid", "password": password,
-    }).raise_for_status()  # fmt: skip
+    client.post(
+        "/1.0/me/identity/user",
+        json={
+            "login": USER_LOGIN,
+            "email": f"{USER_LOGIN}@example.invalid",
+            "password": password,
+        },
+    ).raise_for_status()
     rules = [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")]
-    asked = httpx.post(base + "/1.0/auth/credential", headers={"X-Ovh-Application": owner.application_key},
-                       json={"accessRules": rules}, timeout=30).raise_for_status().json()  # fmt: skip
+    asked = (
+        httpx.post(
+            base + "/1.0/auth/credential",
+            headers={"X-Ovh-Application": owner.application_key},
+            json={"accessRules": rules},
+            timeout=30,
+        )
+        .raise_for_status()
+        .json()
+    )
     query = parse_qs(urlsplit(asked["validationUrl"]).query)
-    httpx.post(base + "/auth/validate", timeout=30, data={
-        "credentialId": query["credentialId"][0], "token": query["token"][0],
-        "login": f"{ACCOUNT}/{USER_LOGIN}", "password": password, "duration": "unlimited", "decision": "grant",
-    }).raise_for_status()  # fmt: skip
+    httpx.post(
+        base + "/auth/validate",
+        timeout=30,
+        data={
+            "credentialId": query["credentialId"][0],
+            "token": query["token"][0],
+            "login": f"{ACCOUNT}/{USER_LOGIN}",
+            "password": password,
+            "duration": "unlimited",
+            "decision": "grant",
+        },
+    ).raise_for_status()
     user = Signer(owner.application_key, owner.application_secret, asked["consumerKey"])
 
-    made = client.post("/1.0/me/api/oauth2/client", json={
-        "name": "bench", "description": "bench service account", "flow": "CLIENT_CREDENTIALS",
-    }).raise_for_status().json()  # fmt: skip
-    token = httpx.post(base + "/auth/oauth2/token", data={"grant_type": "client_credentials"},
-                       auth=(made["clientId"], made["clientSecret"]), timeout=30).raise_for_status().json()  # fmt: skip
-    service = client.get(f"/1.0/me/api/oauth2/client/{made['clientId']}").raise_for_status().json()["identity"]
+    made = (
+        client.post(
+            "/1.0/me/api/oauth2/client",
+            json={
+                "name": "bench",
+                "description": "bench service account",
+                "flow": "CLIENT_CREDENTIALS",
+            },
+        )
+        .raise_for_status()
+        .json()
+    )
+    token = (
+        httpx.post(
+            base + "/auth/oauth2/token",
+            data={"grant_type": "client_credentials"},
+            auth=(made["clientId"], made["clientSecret"]),
+            timeout=30,
+        )
+        .raise_for_status()
+        .json()
+    )
+    service = (
+        client.get(f"/1.0/me/api/oauth2/client/{made['clientId']}").raise_for_status().json()["identity"]
+    )
 
-    for name, identity in (("bench", f"urn:v1:eu:identity:user:{ACCOUNT}/{USER_LOGIN}"), ("bench-oauth2", service)):
-        client.post("/v2/iam/policy", json={
-            "name": name, "identities": [identity], "resources": [{"urn": project_urn}],
-            "permissions": {"allow": [{"action": "publicCloudProject:apiovh:rancher/get"}]},
-        }).raise_for_status()  # fmt: skip
+    for name, identity in (
+        ("bench", f"urn:v1:eu:identity:user:{ACCOUNT}/{USER_LOGIN}"),
+        ("bench-oauth2", service),
+    ):
+        client.post(
+            "/v2/iam/policy",
+            json={
+                "name": name,
+                "identities": [identity],
+                "resources": [{"urn": project_urn}],
+                "permissions": {"allow": [{"action": "publicCloudProject:apiovh:rancher/get"}]},
+            },
+        ).raise_for_status()
     return user, token["access_token"]
 
 
@@ -242,11 +337,14 @@ function bench_report(summary, latency, statuses, extra)
 end
 """
 
-_GET_LUA = _REPORT_LUA + r"""
+_GET_LUA = (
+    _REPORT_LUA
+    + r"""
 function done(summary, latency, requests)
   bench_report(summary, latency, nil)
 end
 """
+)
 
 # PUT targetSpec from a pool of requests signed beforehand (PutPool below): every body differs, so
 # every request needs its own signature, and wrk cannot compute SHA-1. Thread <tid> reads the
@@ -318,15 +416,33 @@ class PutPool:
     answered faster, so a later run does not run short.
     """
 
-    def __init__(self, workdir: Path, name: str, signer: Signer, base: str, prefix: str, ids: list[str],
-                 plan: str, version: str, threads: int, rate: float, grow: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        workdir: Path,
+        name: str,
+        signer: Signer,
+        base: str,
+        prefix: str,
+        ids: list[str],
+        plan: str,
+        version: str,
+        threads: int,
+        rate: float,
+        grow: bool = True,
+    ):
         self.workdir, self.name, self.signer, self.base, self.prefix = workdir, name, signer, base, prefix
         self.ids, self.plan, self.version, self.threads, self.rate = ids, plan, version, threads, rate
         self.grow = grow
         self.script = workdir / f"{name}.lua"
-        self.script.write_text(_REPORT_LUA + _PUT_LUA % {
-            "pool": str(workdir / f"{name}-pool-"), "app": signer.application_key, "consumer": signer.consumer_key,
-        })  # fmt: skip
+        self.script.write_text(
+            _REPORT_LUA
+            + _PUT_LUA
+            % {
+                "pool": str(workdir / f"{name}-pool-"),
+                "app": signer.application_key,
+                "consumer": signer.consumer_key,
+            }
+        )
 
     def __call__(self, duration: float) -> Path:
         from convergent.auth.signature import sign
@@ -340,8 +456,10 @@ class PutPool:
             lines = []
             for n in range(1, per_thread + 1):
                 path = self.prefix + mine[(n - 1) % len(mine)]
-                body = (f'{{"targetSpec":{{"name":"{run}-{t}-{n}","plan":"{self.plan}",'
-                        f'"version":"{self.version}","ipRestrictions":[]}}}}')  # fmt: skip
+                body = (
+                    f'{{"targetSpec":{{"name":"{run}-{t}-{n}","plan":"{self.plan}",'
+                    f'"version":"{self.version}","ipRestrictions":[]}}}}'
+                )
                 signature = sign(secret, consumer, "PUT", self.base + path, body.encode(), stamp)
                 lines.append(f"{path}\t{stamp}\t{signature}\t{body}\n")
             (self.workdir / f"{self.name}-pool-{t}").write_text("".join(lines))
@@ -360,11 +478,26 @@ class Wrk:
         self.get_script = workdir / "get.lua"
         self.get_script.write_text(_GET_LUA)
 
-    def run(self, url: str, duration: float, headers: dict[str, str] | None = None, script: Path | None = None,
-            threads: int | None = None, connections: int | None = None) -> dict:
+    def run(
+        self,
+        url: str,
+        duration: float,
+        headers: dict[str, str] | None = None,
+        script: Path | None = None,
+        threads: int | None = None,
+        connections: int | None = None,
+    ) -> dict:
         threads, connections = threads or self.threads, connections or self.connections
-        argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s",
-                "-s", str(script or self.get_script)]  # fmt: skip
+        argv = [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration:g}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script or self.get_script),
+        ]
         for k, v in (headers or {}).items():
             argv += ["-H", f"{k}: {v}"]
         argv += [url, "--", uuid.uuid4().hex[:8]]  # the run's nonce, for scripts that want one
@@ -385,7 +518,9 @@ class Wrk:
             non2xx_share=result["non2xx"] / result["requests"] if result["requests"] else 0.0,
             bytes_per_request=result["bytes"] / result["requests"] if result["requests"] else 0.0,
         )
-        socket_errors = result["connect_errors"] + result["read_errors"] + result["write_errors"] + result["timeouts"]
+        socket_errors = (
+            result["connect_errors"] + result["read_errors"] + result["write_errors"] + result["timeouts"]
+        )
         if socket_errors:
             say(f"    note: wrk socket errors on {url}: {socket_errors}")
         return result
@@ -396,7 +531,9 @@ def _prepared(value, duration: float):
     return value(duration) if callable(value) else value
 
 
-def measure(wrk: Wrk, label: str, targets: list[tuple], duration: float, repeat: int, before=None, **load) -> dict:
+def measure(
+    wrk: Wrk, label: str, targets: list[tuple], duration: float, repeat: int, before=None, **load
+) -> dict:
     """Interleaved runs (A, B, A, B, ...) after a 1 s warm-up of each; medians per target.
 
     `targets` holds (name, server, url, headers, script); headers and script may be callables
@@ -431,9 +568,11 @@ def measure(wrk: Wrk, label: str, targets: list[tuple], duration: float, repeat:
             extra = f", non-2xx {result['non2xx_share']:.1%} {result['statuses']}" if result["non2xx"] else ""
             if "reused" in result and getattr(script, "grow", False):  # the baseline's pool may wrap freely
                 extra += f", pool {result['pool']:,}, reused {result['reused']:,}"
-            say(f"    run {r + 1}/{repeat} {name:<10} {result['rps']:>9,.0f} req/s (2xx), "
+            say(
+                f"    run {r + 1}/{repeat} {name:<10} {result['rps']:>9,.0f} req/s (2xx), "
                 f"{result['server_cpu_us_per_ok']:,.0f} us server CPU/req, "
-                f"p50 {result['latency_p50_us'] / 1000:.2f} ms{extra}")  # fmt: skip
+                f"p50 {result['latency_p50_us'] / 1000:.2f} ms{extra}"
+            )
     out = {}
     for name, results in runs.items():
         out[name] = {
@@ -511,16 +650,42 @@ def bulk_ranchers(db_path: Path, project: str, count: int) -> float:
         ).fetchone()
         if model is None:
             raise RuntimeError(f"project {project} has no rancher to copy")
-        (account, kind, parent_id, status, target_spec, current_state, checksum, current_tasks,
-         iam_id, tags, created_at, updated_at) = model  # fmt: skip
+        (
+            account,
+            kind,
+            parent_id,
+            status,
+            target_spec,
+            current_state,
+            checksum,
+            current_tasks,
+            iam_id,
+            tags,
+            created_at,
+            updated_at,
+        ) = model
         prefix = f"/v2/publicCloud/project/{project}/rancher/"
 
         def rows():
             for i in range(count):
                 rid = str(uuid.uuid4())
                 t = created_at + i * 1e-3
-                yield (account, kind, rid, parent_id, prefix + rid, status, target_spec, current_state,
-                       checksum, current_tasks, iam_id, tags, t, t)  # fmt: skip
+                yield (
+                    account,
+                    kind,
+                    rid,
+                    parent_id,
+                    prefix + rid,
+                    status,
+                    target_spec,
+                    current_state,
+                    checksum,
+                    current_tasks,
+                    iam_id,
+                    tags,
+                    t,
+                    t,
+                )
 
         started = time.perf_counter()
         db.execute("BEGIN IMMEDIATE")
@@ -614,43 +779,64 @@ def machine() -> dict:
 def print_table(results: dict) -> None:
     rows = results["measurements"]
     say("")
-    say(f"{'measurement':<40} {'convergent':>10} {'baseline':>10} {'ratio':>6} {'conv CPU':>9} {'base CPU':>9} {'ratio':>6}")
+    say(
+        f"{'measurement':<40} {'convergent':>10} {'baseline':>10} {'ratio':>6} {'conv CPU':>9} {'base CPU':>9} {'ratio':>6}"
+    )
     say(f"{'':<40} {'req/s':>10} {'req/s':>10} {'':>6} {'us/req':>9} {'us/req':>9} {'by CPU':>6}")
-    for key, label in (("get_one", "GET one rancher, signed as owner"),
-                       ("get_one_iam_user", "GET one rancher, IAM user (policy)"),
-                       ("get_one_oauth2", "GET one rancher, OAuth2 bearer (policy)"),
-                       ("get_page", f"GET page of {PAGE} (owner)"),
-                       ("put_target", "PUT targetSpec (owner, 2xx only)"),
-                       ("put_target_1conn", "PUT targetSpec, 1 connection")):  # fmt: skip
+    for key, label in (
+        ("get_one", "GET one rancher, signed as owner"),
+        ("get_one_iam_user", "GET one rancher, IAM user (policy)"),
+        ("get_one_oauth2", "GET one rancher, OAuth2 bearer (policy)"),
+        ("get_page", f"GET page of {PAGE} (owner)"),
+        ("put_target", "PUT targetSpec (owner, 2xx only)"),
+        ("put_target_1conn", "PUT targetSpec, 1 connection"),
+    ):
         m = rows.get(key)
         if not m:
             continue
         c, b = m["convergent"], m["baseline"]
-        say(f"{label:<40} {c['rps']:>10,.0f} {b['rps']:>10,.0f} {m['ratio']:>6.2f} "
-            f"{c['server_cpu_us']:>9,.0f} {b['server_cpu_us']:>9,.0f} {m['cpu_ratio']:>6.2f}")  # fmt: skip
+        say(
+            f"{label:<40} {c['rps']:>10,.0f} {b['rps']:>10,.0f} {m['ratio']:>6.2f} "
+            f"{c['server_cpu_us']:>9,.0f} {b['server_cpu_us']:>9,.0f} {m['cpu_ratio']:>6.2f}"
+        )
         if "vs_owner" in m:
             say(f"{'':<40} vs signed as owner: {m['vs_owner']:.2f} by req/s, {m['vs_owner_cpu']:.2f} by CPU")
         if key.startswith("put"):
-            say(f"{'':<40} convergent: non-2xx {c['non2xx_share']:.1%} (median), all answers "
-                f"{c['rps_any_status']:,.0f} req/s at {c['server_cpu_us_any_status']:,.0f} us CPU each;")
-            say(f"{'':<40} statuses over all runs {m['convergent_statuses']}; "
-                f"tasks created per 2xx: {m['tasks_per_2xx']:.3f}")  # fmt: skip
-            say(f"{'':<40} signed requests sent again after the pool ran out: {c['reused']:,} "
-                f"(pool of {c['pool']:,} over all runs)" + (": no-op PUTs, the 2xx figure is inflated" if c["reused"] else ""))
+            say(
+                f"{'':<40} convergent: non-2xx {c['non2xx_share']:.1%} (median), all answers "
+                f"{c['rps_any_status']:,.0f} req/s at {c['server_cpu_us_any_status']:,.0f} us CPU each;"
+            )
+            say(
+                f"{'':<40} statuses over all runs {m['convergent_statuses']}; "
+                f"tasks created per 2xx: {m['tasks_per_2xx']:.3f}"
+            )
+            say(
+                f"{'':<40} signed requests sent again after the pool ran out: {c['reused']:,} "
+                f"(pool of {c['pool']:,} over all runs)"
+                + (": no-op PUTs, the 2xx figure is inflated" if c["reused"] else "")
+            )
     depth = results.get("depth")
     if depth:
         p1, deep = depth["page1"], depth["deep"]
         say("")
-        say(f"{'list of ' + format(depth['rows'], ',') + ' ranchers':<30} {'req/s':>12} {'p50 ms':>12} {'CPU/req us':>13}")
+        say(
+            f"{'list of ' + format(depth['rows'], ',') + ' ranchers':<30} {'req/s':>12} {'p50 ms':>12} {'CPU/req us':>13}"
+        )
         say(f"{'page 1':<30} {p1['rps']:>12,.0f} {p1['latency_p50_ms']:>12.2f} {p1['server_cpu_us']:>13,.0f}")
-        say(f"{'page at depth ' + format(depth['depth'], ','):<30} {deep['rps']:>12,.0f} "
-            f"{deep['latency_p50_ms']:>12.2f} {deep['server_cpu_us']:>13,.0f}")  # fmt: skip
-        say(f"time ratio depth / page 1: {depth['time_ratio']:.2f} (by req/s), "
-            f"{depth['cpu_ratio']:.2f} (by server CPU/req)")  # fmt: skip
+        say(
+            f"{'page at depth ' + format(depth['depth'], ','):<30} {deep['rps']:>12,.0f} "
+            f"{deep['latency_p50_ms']:>12.2f} {deep['server_cpu_us']:>13,.0f}"
+        )
+        say(
+            f"time ratio depth / page 1: {depth['time_ratio']:.2f} (by req/s), "
+            f"{depth['cpu_ratio']:.2f} (by server CPU/req)"
+        )
     say("")
     for name, t in results["targets"].items():
         by_cpu = f" (by server CPU/req: {t['value_by_cpu']:.2f})" if "value_by_cpu" in t else ""
-        say(f"target {name}: {t['value']:.2f} {t['op']} {t['target']} -> {'MET' if t['met'] else 'MISSED'}{by_cpu}")
+        say(
+            f"target {name}: {t['value']:.2f} {t['op']} {t['target']} -> {'MET' if t['met'] else 'MISSED'}{by_cpu}"
+        )
 
 
 # --------------------------------------------------------------------------- main
@@ -662,11 +848,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, help="seconds per wrk run (default 5, --quick 3)")
     p.add_argument("--repeat", type=int, help="wrk runs per measurement, median taken (default 3, --quick 1)")
     p.add_argument("--depth", type=int, help="depth of the deep page (default 1,000,000, --quick 200,000)")
-    p.add_argument("--ranchers", type=int, default=1000, help="ranchers seeded through the API (default 1000)")
+    p.add_argument(
+        "--ranchers", type=int, default=1000, help="ranchers seeded through the API (default 1000)"
+    )
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     p.add_argument("--skip-depth", action="store_true", help="leave out the depth test")
-    p.add_argument("--output", type=Path, default=BENCH / "results" / "latest.json", help="where the JSON goes")
+    p.add_argument(
+        "--output", type=Path, default=BENCH / "results" / "latest.json", help="where the JSON goes"
+    )
     args = p.parse_args(argv)
     args.duration = args.duration or (3.0 if args.quick else 5.0)
     args.repeat = args.repeat or (1 if args.quick else 3)
@@ -711,18 +901,23 @@ def run(args, tmp: Path, servers: list[Server]) -> int:
     db = tmp / "bench.db"
     wrk = Wrk(args.threads, args.connections, tmp)
     results: dict = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "settings": {
             "wrk": f"-t{args.threads} -c{args.connections} -d{args.duration:g}s",
-            "repeat": args.repeat, "duration_s": args.duration, "ranchers": args.ranchers,
-            "depth": None if args.skip_depth else args.depth, "quick": args.quick,
+            "repeat": args.repeat,
+            "duration_s": args.duration,
+            "ranchers": args.ranchers,
+            "depth": None if args.skip_depth else args.depth,
+            "quick": args.quick,
             "servers": "uvicorn, 1 worker, no access log, log level warning, loopback",
-        },  # fmt: skip
+        },
         "measurements": {},
     }
-    say(f"convergent bench: wrk {results['settings']['wrk']}, {args.repeat} run(s) per measurement, "
-        f"{results['machine']['cpus']} CPUs; temp dir {tmp}")  # fmt: skip
+    say(
+        f"convergent bench: wrk {results['settings']['wrk']}, {args.repeat} run(s) per measurement, "
+        f"{results['machine']['cpus']} CPUs; temp dir {tmp}"
+    )
 
     # The account and the owner's credential exist before the server first starts on the file.
     owner = owner_credential(db)
@@ -743,8 +938,10 @@ def run(args, tmp: Path, servers: list[Server]) -> int:
         project_urn = client.get(f"/v2/publicCloud/project/{project}").raise_for_status().json()["iam"]["urn"]
         user, token = policy_identities(client, owner, project_urn)
     results["seed_api_seconds"] = round(time.perf_counter() - started, 1)
-    say(f"  done in {results['seed_api_seconds']} s; one rancher envelope is {len(sample.content)} bytes; "
-        f"IAM user {ACCOUNT}/{USER_LOGIN} and an OAuth2 service account allowed rancher/get on the project")  # fmt: skip
+    say(
+        f"  done in {results['seed_api_seconds']} s; one rancher envelope is {len(sample.content)} bytes; "
+        f"IAM user {ACCOUNT}/{USER_LOGIN} and an OAuth2 service account allowed rancher/get on the project"
+    )
     (tmp / "sample.json").write_bytes(sample.content)
     spec = sample.json()["targetSpec"]
 
@@ -761,7 +958,11 @@ def run(args, tmp: Path, servers: list[Server]) -> int:
         return lambda duration: {**(extra or {}), **signer.headers("GET", url)}
 
     bearer = {"Authorization": f"Bearer {token}"}
-    get_one_as = {"owner": signed(owner, one_full), "iam-user": signed(user, one_full), "oauth2": lambda d: bearer}
+    get_one_as = {
+        "owner": signed(owner, one_full),
+        "iam-user": signed(user, one_full),
+        "oauth2": lambda d: bearer,
+    }
 
     # Before timing anything: each way of calling passes with exactly the headers wrk will send, an
     # unsigned call is refused, and the user's access does come from the policy (rancher/get only).
@@ -775,27 +976,43 @@ def run(args, tmp: Path, servers: list[Server]) -> int:
         project_full = conv.base + f"/v2/publicCloud/project/{project}"
         for who, headers in (("iam-user", signed(user, project_full)(0)), ("oauth2", bearer)):
             if (status := client.get(project_full, headers=headers).status_code) != 403:
-                raise RuntimeError(f"GET the project as {who} (no policy allows it) answered {status}, not 403")
+                raise RuntimeError(
+                    f"GET the project as {who} (no policy allows it) answered {status}, not 403"
+                )
         for server, headers in ((conv, signed(owner, list_full, page_headers)(0)), (base, page_headers)):
             got = client.get(server.base + list_path, headers=headers).raise_for_status().json()
             assert len(got) == PAGE, (server.name, len(got))
-    say("  checked: signed (owner, IAM user) and bearer GETs answer 200 with wrk's exact URL and Host; "
-        "unsigned 401; the user and the service account get 403 on the project itself")  # fmt: skip
+    say(
+        "  checked: signed (owner, IAM user) and bearer GETs answer 200 with wrk's exact URL and Host; "
+        "unsigned 401; the user and the service account get 403 on the project itself"
+    )
 
     say("measuring (convergent and baseline runs interleaved):")
     m = results["measurements"]
-    got = measure(wrk, "GET one rancher: signed as the owner, signed as an IAM user, OAuth2 bearer; baseline", [
-        ("owner", conv, one_full, get_one_as["owner"], None),
-        ("iam-user", conv, one_full, get_one_as["iam-user"], None),
-        ("oauth2", conv, one_full, get_one_as["oauth2"], None),
-        ("baseline", base, base.base + one_url, None, None),
-    ], args.duration, args.repeat)  # fmt: skip
+    got = measure(
+        wrk,
+        "GET one rancher: signed as the owner, signed as an IAM user, OAuth2 bearer; baseline",
+        [
+            ("owner", conv, one_full, get_one_as["owner"], None),
+            ("iam-user", conv, one_full, get_one_as["iam-user"], None),
+            ("oauth2", conv, one_full, get_one_as["oauth2"], None),
+            ("baseline", base, base.base + one_url, None, None),
+        ],
+        args.duration,
+        args.repeat,
+    )
     for key, who in (("get_one", "owner"), ("get_one_iam_user", "iam-user"), ("get_one_oauth2", "oauth2")):
         m[key] = {"convergent": got[who], "baseline": got["baseline"]}
-    m["get_page"] = measure(wrk, f"GET a page of {PAGE} ranchers (signed as the owner)", [
-        ("convergent", conv, list_full, signed(owner, list_full, page_headers), None),
-        ("baseline", base, base.base + list_path, page_headers, None),
-    ], args.duration, args.repeat)  # fmt: skip
+    m["get_page"] = measure(
+        wrk,
+        f"GET a page of {PAGE} ranchers (signed as the owner)",
+        [
+            ("convergent", conv, list_full, signed(owner, list_full, page_headers), None),
+            ("baseline", base, base.base + list_path, page_headers, None),
+        ],
+        args.duration,
+        args.repeat,
+    )
 
     tasks_before: dict[str, int] = {}
 
@@ -812,23 +1029,50 @@ def run(args, tmp: Path, servers: list[Server]) -> int:
         """Signed PUTs for convergent; the baseline gets the same requests (it checks no signature,
         so its pool, as large as convergent's, may wrap around freely)."""
         return tuple(
-            PutPool(tmp, f"{key}-{server.name}", owner, server.base, list_path + "/", ids, spec["plan"],
-                    spec["version"], threads, PUT_RATE_GUESS[key], grow=server is conv)
+            PutPool(
+                tmp,
+                f"{key}-{server.name}",
+                owner,
+                server.base,
+                list_path + "/",
+                ids,
+                spec["plan"],
+                spec["version"],
+                threads,
+                PUT_RATE_GUESS[key],
+                grow=server is conv,
+            )
             for server in (conv, base)
-        )  # fmt: skip
+        )
 
     conv_pool, base_pool = pools("put_target", args.threads)
-    m["put_target"] = measure(wrk, f"PUT targetSpec, cycling through {len(ids)} ranchers (signed as the owner)", [
-        ("convergent", conv, list_full, None, conv_pool),
-        ("baseline", base, base.base + list_path, None, base_pool),
-    ], args.duration, args.repeat, before=before_put)  # fmt: skip
+    m["put_target"] = measure(
+        wrk,
+        f"PUT targetSpec, cycling through {len(ids)} ranchers (signed as the owner)",
+        [
+            ("convergent", conv, list_full, None, conv_pool),
+            ("baseline", base, base.base + list_path, None, base_pool),
+        ],
+        args.duration,
+        args.repeat,
+        before=before_put,
+    )
     # Supplementary: the same PUTs from one connection, one at a time. Under -c32 most PUTs find
     # their rancher still busy (423); one at a time, the engine finishes each task between them.
     conv_pool, base_pool = pools("put_target_1conn", 1)
-    m["put_target_1conn"] = measure(wrk, "PUT targetSpec, one connection (wrk -t1 -c1)", [
-        ("convergent", conv, list_full, None, conv_pool),
-        ("baseline", base, base.base + list_path, None, base_pool),
-    ], args.duration, args.repeat, before=before_put, threads=1, connections=1)  # fmt: skip
+    m["put_target_1conn"] = measure(
+        wrk,
+        "PUT targetSpec, one connection (wrk -t1 -c1)",
+        [
+            ("convergent", conv, list_full, None, conv_pool),
+            ("baseline", base, base.base + list_path, None, base_pool),
+        ],
+        args.duration,
+        args.repeat,
+        before=before_put,
+        threads=1,
+        connections=1,
+    )
     for key in ("put_target", "put_target_1conn"):
         put = m[key]
         statuses: dict[str, int] = {}
@@ -841,7 +1085,14 @@ def run(args, tmp: Path, servers: list[Server]) -> int:
         put["tasks_per_2xx"] = sum(r["tasks_created"] for r in put["convergent"]["runs"]) / max(
             sum(r["ok"] for r in put["convergent"]["runs"]), 1
         )
-    for key in ("get_one", "get_one_iam_user", "get_one_oauth2", "get_page", "put_target", "put_target_1conn"):
+    for key in (
+        "get_one",
+        "get_one_iam_user",
+        "get_one_oauth2",
+        "get_page",
+        "put_target",
+        "put_target_1conn",
+    ):
         c, b = m[key]["convergent"], m[key]["baseline"]
         m[key]["ratio"] = c["rps"] / b["rps"]
         # The same ratio from server CPU per 2xx answer: what the throughput ratio would be with
@@ -849,17 +1100,23 @@ def run(args, tmp: Path, servers: list[Server]) -> int:
         m[key]["cpu_ratio"] = b["server_cpu_us"] / c["server_cpu_us"]
     for key in ("get_one_iam_user", "get_one_oauth2"):  # against the owner's signed GET
         m[key]["vs_owner"] = m[key]["convergent"]["rps"] / m["get_one"]["convergent"]["rps"]
-        m[key]["vs_owner_cpu"] = m["get_one"]["convergent"]["server_cpu_us"] / m[key]["convergent"]["server_cpu_us"]
+        m[key]["vs_owner_cpu"] = (
+            m["get_one"]["convergent"]["server_cpu_us"] / m[key]["convergent"]["server_cpu_us"]
+        )
 
     base.stop()
 
     if deep_project:
         total = args.depth + 1000
-        say(f"depth: stopping convergent, inserting {total - 1:,} ranchers into one project in one transaction...")
+        say(
+            f"depth: stopping convergent, inserting {total - 1:,} ranchers into one project in one transaction..."
+        )
         conv.stop()
         seconds = bulk_ranchers(db, deep_project, total - 1)
-        say(f"  inserted in {seconds:.1f} s ({(total - 1) / seconds:,.0f} rows/s); "
-            f"database {db.stat().st_size / 2**20:,.0f} MiB")  # fmt: skip
+        say(
+            f"  inserted in {seconds:.1f} s ({(total - 1) / seconds:,.0f} rows/s); "
+            f"database {db.stat().st_size / 2**20:,.0f} MiB"
+        )
         conv.port = free_port()
         conv.argv[-1] = str(conv.port)
         conv.start()
@@ -872,17 +1129,27 @@ def run(args, tmp: Path, servers: list[Server]) -> int:
             check = client.get(deep_list, headers=deep_headers)
             items = check.json() if check.status_code == 200 else None
             if check.status_code != 200 or len(items) != PAGE or items[0]["id"] != first_id:
-                raise RuntimeError(f"the minted cursor does not give the expected page: {check.status_code} "
-                                   f"{check.text[:300]}")  # fmt: skip
+                raise RuntimeError(
+                    f"the minted cursor does not give the expected page: {check.status_code} "
+                    f"{check.text[:300]}"
+                )
             if "X-Pagination-Cursor-Next" not in check.headers:
                 raise RuntimeError("the deep page has no next cursor")
             first = client.get(deep_list, headers=page_headers).raise_for_status()
             assert len(first.json()) == PAGE
-        say(f"  minted cursor for position {args.depth:,} checked: 200, {PAGE} items, starts at row {args.depth + 1:,}")
-        timed = measure(wrk, f"GET page 1 vs page at depth {args.depth:,} (convergent only, signed as the owner)", [
-            ("page1", conv, deep_list, signed(owner, deep_list, page_headers), None),
-            ("deep", conv, deep_list, signed(owner, deep_list, deep_headers), None),
-        ], args.duration, args.repeat)  # fmt: skip
+        say(
+            f"  minted cursor for position {args.depth:,} checked: 200, {PAGE} items, starts at row {args.depth + 1:,}"
+        )
+        timed = measure(
+            wrk,
+            f"GET page 1 vs page at depth {args.depth:,} (convergent only, signed as the owner)",
+            [
+                ("page1", conv, deep_list, signed(owner, deep_list, page_headers), None),
+                ("deep", conv, deep_list, signed(owner, deep_list, deep_headers), None),
+            ],
+            args.duration,
+            args.repeat,
+        )
         results["depth"] = {
             "rows": total,
             "depth": args.depth,
@@ -897,26 +1164,35 @@ def run(args, tmp: Path, servers: list[Server]) -> int:
     get_one = m["get_one"]
     results["targets"] = {
         "get_one_signed_vs_starlette": {
-            "value": get_one["ratio"], "op": ">=", "target": TARGET_GET_RATIO,
-            "met": get_one["ratio"] >= TARGET_GET_RATIO, "value_by_cpu": get_one["cpu_ratio"],
+            "value": get_one["ratio"],
+            "op": ">=",
+            "target": TARGET_GET_RATIO,
+            "met": get_one["ratio"] >= TARGET_GET_RATIO,
+            "value_by_cpu": get_one["cpu_ratio"],
         },
         # The signed GET's ratio as a share of the ratio recorded without authentication.
         "auth_cost_share_of_unauthenticated_ratio": {
-            "value": get_one["ratio"] / UNAUTHENTICATED_RATIO, "op": ">=", "target": TARGET_AUTH_SHARE,
+            "value": get_one["ratio"] / UNAUTHENTICATED_RATIO,
+            "op": ">=",
+            "target": TARGET_AUTH_SHARE,
             "met": get_one["ratio"] / UNAUTHENTICATED_RATIO >= TARGET_AUTH_SHARE,
             "value_by_cpu": get_one["cpu_ratio"] / UNAUTHENTICATED_CPU_RATIO,
         },
-    }  # fmt: skip
+    }
     if "depth" in results:
         ratio = results["depth"]["time_ratio"]
         results["targets"][f"depth_{args.depth}_vs_page1"] = {
-            "value": ratio, "op": "<=", "target": TARGET_DEPTH_RATIO, "met": ratio <= TARGET_DEPTH_RATIO,
-        }  # fmt: skip
+            "value": ratio,
+            "op": "<=",
+            "target": TARGET_DEPTH_RATIO,
+            "met": ratio <= TARGET_DEPTH_RATIO,
+        }
     print_table(results)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     say(f"\nresults written to {args.output}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -67,8 +67,14 @@ class Proc:
         self.port = port
         self.log = log
         with open(log, "ab") as out:
-            self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -109,23 +115,59 @@ class Bed:
         else:
             self.database = str(tmp / "bench.db")
         self.procs: list[Proc] = []
-        out = subprocess.run([sys.executable, "-m", "convergent", "credential", "create", "--account", ACCOUNT,
-                              "--database", self.database, "--json"],
-                             check=True, capture_output=True, text=True, cwd=ROOT).stdout  # fmt: skip
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "convergent",
+                "credential",
+                "create",
+                "--account",
+                ACCOUNT,
+                "--database",
+                self.database,
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout
         issued = json.loads(out)
         self.keys = (issued["applicationKey"], issued["applicationSecret"], issued["consumerKey"])
         self.auth = OvhSignature(*self.keys)
 
     def api(self) -> Proc:
         port = free_port()
-        argv = [sys.executable, "-m", "convergent", "serve", "--database", self.database, "--port", str(port),
-                "--workers", "0", "--instant"]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "convergent",
+            "serve",
+            "--database",
+            self.database,
+            "--port",
+            str(port),
+            "--workers",
+            "0",
+            "--instant",
+        ]
         proc = Proc(argv, self.tmp / f"api-{port}.log", port)
         self.procs.append(proc)
         return proc
 
     def worker(self) -> Proc:
-        argv = [sys.executable, "-m", "convergent", "worker", "--database", self.database, "--instant", "--poll", "0.2"]
+        argv = [
+            sys.executable,
+            "-m",
+            "convergent",
+            "worker",
+            "--database",
+            self.database,
+            "--instant",
+            "--poll",
+            "0.2",
+        ]
         proc = Proc(argv, self.tmp / f"worker-{len(self.procs)}.log")
         self.procs.append(proc)
         return proc
@@ -146,7 +188,9 @@ class Bed:
         if self.engine == "sqlite":
             db = sqlite3.connect(self.database)
             try:
-                return db.execute(sql.replace("$1", "?").replace("$2", "?").replace("$3", "?"), args).fetchall()
+                return db.execute(
+                    sql.replace("$1", "?").replace("$2", "?").replace("$3", "?"), args
+                ).fetchall()
             finally:
                 db.close()
         import asyncpg
@@ -162,17 +206,30 @@ class Bed:
 
     def bulk_ranchers(self, project: str, count: int) -> float:
         """Insert `count` ranchers into `project`, shaped like its first real one; seconds taken."""
-        cols = ("account, kind, id, parent_id, path, status, target_spec, current_state, checksum, "
-                "current_tasks, iam_id, tags, created_at, updated_at")  # fmt: skip
+        cols = (
+            "account, kind, id, parent_id, path, status, target_spec, current_state, checksum, "
+            "current_tasks, iam_id, tags, created_at, updated_at"
+        )
         model = self.query(
-            f"SELECT {cols} FROM resources WHERE kind = $1 AND parent_id = $2 ORDER BY seq LIMIT 1", RANCHER, project
+            f"SELECT {cols} FROM resources WHERE kind = $1 AND parent_id = $2 ORDER BY seq LIMIT 1",
+            RANCHER,
+            project,
         )[0]
         prefix = f"/v2/publicCloud/project/{project}/rancher/"
 
         def rows():
             for i in range(count):
                 rid = str(uuid.uuid4())
-                yield (model[0], model[1], rid, model[3], prefix + rid, *model[5:12], model[12] + i * 1e-3, model[13])
+                yield (
+                    model[0],
+                    model[1],
+                    rid,
+                    model[3],
+                    prefix + rid,
+                    *model[5:12],
+                    model[12] + i * 1e-3,
+                    model[13],
+                )
 
         started = time.perf_counter()
         if self.engine == "sqlite":
@@ -188,7 +245,9 @@ class Bed:
             async def run():
                 conn = await asyncpg.connect(self.database)
                 try:
-                    await conn.copy_records_to_table("resources", records=rows(), columns=[c.strip() for c in cols.split(",")])
+                    await conn.copy_records_to_table(
+                        "resources", records=rows(), columns=[c.strip() for c in cols.split(",")]
+                    )
                     await conn.execute("ANALYZE resources")
                 finally:
                     await conn.close()
@@ -202,8 +261,10 @@ class Bed:
         rows = self.query(
             "SELECT seq, id FROM resources WHERE account = $1 AND kind = $2 AND parent_id = $3 ORDER BY seq "
             f"LIMIT 2 OFFSET {depth - 1}",
-            ACCOUNT, RANCHER, project,
-        )  # fmt: skip
+            ACCOUNT,
+            RANCHER,
+            project,
+        )
         (position, _), (_, first) = rows
         scope = f"{ACCOUNT}\n/v2/publicCloud/project/{project}/rancher\n"
         return Cursors(secret).sign(scope, position), first
@@ -216,8 +277,14 @@ def signed_headers(keys, method: str, url: str, body: bytes = b"") -> dict[str, 
     ak, secret, ck = keys
     stamp = str(int(time.time()))
     host = url.split("/")[2]
-    return {"Host": host, "X-Ovh-Application": ak, "X-Ovh-Consumer": ck, "X-Ovh-Timestamp": stamp,
-            "X-Ovh-Signature": sign(secret, ck, method, url, body, stamp), "Content-Type": "application/json"}  # fmt: skip
+    return {
+        "Host": host,
+        "X-Ovh-Application": ak,
+        "X-Ovh-Consumer": ck,
+        "X-Ovh-Timestamp": stamp,
+        "X-Ovh-Signature": sign(secret, ck, method, url, body, stamp),
+        "Content-Type": "application/json",
+    }
 
 
 _LUA = r"""
@@ -252,7 +319,9 @@ def wrk_script(path: Path, requests: list[tuple[str, str, dict, str]], threads: 
     entries = []
     for method, target, headers, body in requests:
         hdrs = "{" + ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items()) + "}"
-        entries.append(f"wrk.format({lua_string(method)}, {lua_string(target)}, {hdrs}, {lua_string(body) if body else 'nil'})")
+        entries.append(
+            f"wrk.format({lua_string(method)}, {lua_string(target)}, {hdrs}, {lua_string(body) if body else 'nil'})"
+        )
     path.write_text(_LUA % {"reqs": ",\n".join(entries), "nthreads": threads})
     return path
 
@@ -262,8 +331,22 @@ def run_wrk(apis: list[Proc], scripts: list[Path], duration: float) -> dict:
     per = CONNECTIONS // len(apis)
     threads = 2 if len(apis) == 1 else 1
     procs = [
-        subprocess.Popen(["wrk", f"-t{threads}", f"-c{per}", f"-d{duration:g}s", "--timeout", "10s", "-s", str(script),
-                          f"http://{HOST}:{api.port}/"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{per}",
+                f"-d{duration:g}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                f"http://{HOST}:{api.port}/",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for api, script in zip(apis, scripts)
     ]
     ok = total = 0
@@ -280,7 +363,13 @@ def run_wrk(apis: list[Proc], scripts: list[Path], duration: float) -> dict:
         for k, v in summary["statuses"].items():
             statuses[k] = statuses.get(k, 0) + v
         seconds = max(seconds, summary["duration_us"] / 1e6)
-    return {"ok_per_s": ok / seconds, "answers_per_s": total / seconds, "ok": ok, "answers": total, "statuses": statuses}
+    return {
+        "ok_per_s": ok / seconds,
+        "answers_per_s": total / seconds,
+        "ok": ok,
+        "answers": total,
+        "statuses": statuses,
+    }
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -291,15 +380,24 @@ def median_of(runs: list[dict]) -> dict:
 def seed(bed: Bed, api: Proc, ranchers: int) -> tuple[str, list[str]]:
     async def run():
         async with httpx.AsyncClient(base_url=f"http://{HOST}:{api.port}", auth=bed.auth, timeout=30) as c:
-            project = (await c.post("/v2/publicCloud/project", json={"targetSpec": {"name": "bench", "mode": "CLASSIC"}})).json()["id"]
+            project = (
+                await c.post(
+                    "/v2/publicCloud/project", json={"targetSpec": {"name": "bench", "mode": "CLASSIC"}}
+                )
+            ).json()["id"]
             while (await c.get(f"/v2/publicCloud/project/{project}")).json()["resourceStatus"] != "READY":
                 await asyncio.sleep(0.05)
             ids: list[str] = []
             for start in range(0, ranchers, 50):
-                answers = await asyncio.gather(*(
-                    c.post(f"/v2/publicCloud/project/{project}/rancher", json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}})
-                    for i in range(start, min(ranchers, start + 50))
-                ))  # fmt: skip
+                answers = await asyncio.gather(
+                    *(
+                        c.post(
+                            f"/v2/publicCloud/project/{project}/rancher",
+                            json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}},
+                        )
+                        for i in range(start, min(ranchers, start + 50))
+                    )
+                )
                 ids += [a.json()["id"] for a in answers]
             return project, ids
 
@@ -328,7 +426,13 @@ def http_throughput(bed: Bed, project: str, ids: list[str], n_api: int, args) ->
         gets, puts = [], []
         for api in apis:
             url = f"http://{HOST}:{api.port}{one}"
-            gets.append(wrk_script(bed.tmp / f"get-{api.port}.lua", [("GET", one, signed_headers(bed.keys, "GET", url), "")], 2))
+            gets.append(
+                wrk_script(
+                    bed.tmp / f"get-{api.port}.lua",
+                    [("GET", one, signed_headers(bed.keys, "GET", url), "")],
+                    2,
+                )
+            )
         # PUTs: a new name each (so every accepted PUT changes the target), cycling through the ranchers.
         count = args.put_requests
         spec = httpx.get(f"http://{HOST}:{apis[0].port}{one}", auth=bed.auth).json()["targetSpec"]
@@ -338,13 +442,23 @@ def http_throughput(bed: Bed, project: str, ids: list[str], n_api: int, args) ->
                 rid = ids[n % len(ids)]
                 target = f"/v2/publicCloud/project/{project}/rancher/{rid}"
                 body = json.dumps({"targetSpec": {**spec, "name": f"p{api.port}-{n}"}}, separators=(",", ":"))
-                reqs.append(("PUT", target, signed_headers(bed.keys, "PUT", f"http://{HOST}:{api.port}{target}", body.encode()), body))
+                reqs.append(
+                    (
+                        "PUT",
+                        target,
+                        signed_headers(bed.keys, "PUT", f"http://{HOST}:{api.port}{target}", body.encode()),
+                        body,
+                    )
+                )
             puts.append(wrk_script(bed.tmp / f"put-{api.port}.lua", reqs, 2 if n_api == 1 else 1))
             # Check before timing: the signed requests are accepted as they are.
             method, target, headers, body = reqs[-1]
             check = httpx.request(method, f"http://{HOST}:{api.port}{target}", headers=headers, content=body)
             assert check.status_code == 200, check.text
-            got = httpx.get(f"http://{HOST}:{api.port}{one}", headers=signed_headers(bed.keys, "GET", f"http://{HOST}:{api.port}{one}"))
+            got = httpx.get(
+                f"http://{HOST}:{api.port}{one}",
+                headers=signed_headers(bed.keys, "GET", f"http://{HOST}:{api.port}{one}"),
+            )
             assert got.status_code == 200, got.text
         wait_idle(bed)
         run_wrk(apis, gets, 1)  # warm-up
@@ -362,13 +476,21 @@ def http_throughput(bed: Bed, project: str, ids: list[str], n_api: int, args) ->
 def task_throughput(bed: Bed, n_workers: int, tasks: int) -> dict:
     api = bed.api()
     try:
+
         async def create():
-            async with httpx.AsyncClient(base_url=f"http://{HOST}:{api.port}", auth=bed.auth, timeout=30) as c:
+            async with httpx.AsyncClient(
+                base_url=f"http://{HOST}:{api.port}", auth=bed.auth, timeout=30
+            ) as c:
                 for start in range(0, tasks, 50):
-                    await asyncio.gather(*(
-                        c.post("/v2/publicCloud/project", json={"targetSpec": {"name": f"t{i}", "mode": "CLASSIC"}})
-                        for i in range(start, min(tasks, start + 50))
-                    ))  # fmt: skip
+                    await asyncio.gather(
+                        *(
+                            c.post(
+                                "/v2/publicCloud/project",
+                                json={"targetSpec": {"name": f"t{i}", "mode": "CLASSIC"}},
+                            )
+                            for i in range(start, min(tasks, start + 50))
+                        )
+                    )
 
         mark = time.time()
         asyncio.run(create())
@@ -376,7 +498,8 @@ def task_throughput(bed: Bed, n_workers: int, tasks: int) -> dict:
             bed.worker()
         wait_idle(bed)
         first, last, done = bed.query(
-            "SELECT min(finished_at), max(finished_at), count(*) FROM tasks WHERE created_at >= $1 AND status = 'DONE'", mark
+            "SELECT min(finished_at), max(finished_at), count(*) FROM tasks WHERE created_at >= $1 AND status = 'DONE'",
+            mark,
         )[0]
         # From the first task finished to the last: worker start-up is not counted.
         return {"tasks": done, "seconds": last - first, "tasks_per_s": (done - 1) / (last - first)}
@@ -386,7 +509,9 @@ def task_throughput(bed: Bed, n_workers: int, tasks: int) -> dict:
 
 def page_costs(bed: Bed, project: str, depths: list[int], samples: int) -> list[dict]:
     rows = []
-    have = bed.query("SELECT count(*) FROM resources WHERE kind = $1 AND parent_id = $2", RANCHER, project)[0][0]
+    have = bed.query("SELECT count(*) FROM resources WHERE kind = $1 AND parent_id = $2", RANCHER, project)[
+        0
+    ][0]
     for depth in depths:
         need = depth + PAGE + 1 - have
         inserted = bed.bulk_ranchers(project, need) if need > 0 else 0.0
@@ -396,9 +521,15 @@ def page_costs(bed: Bed, project: str, depths: list[int], samples: int) -> list[
             cursor, first = bed.cursor_at(project, depth)
             base = f"http://{HOST}:{api.port}"
             collection = f"/v2/publicCloud/project/{project}/rancher"
-            one = bed.query("SELECT id FROM resources WHERE kind = $1 AND parent_id = $2 ORDER BY seq DESC LIMIT 1", RANCHER, project)[0][0]
+            one = bed.query(
+                "SELECT id FROM resources WHERE kind = $1 AND parent_id = $2 ORDER BY seq DESC LIMIT 1",
+                RANCHER,
+                project,
+            )[0][0]
             with httpx.Client(base_url=base, auth=bed.auth, timeout=30) as c:
-                check = c.get(collection, headers={"X-Pagination-Size": str(PAGE), "X-Pagination-Cursor": cursor})
+                check = c.get(
+                    collection, headers={"X-Pagination-Size": str(PAGE), "X-Pagination-Cursor": cursor}
+                )
                 assert check.status_code == 200 and check.json()[0]["id"] == first, check.text[:300]
 
                 def timed(path, headers=None):
@@ -412,14 +543,18 @@ def page_costs(bed: Bed, project: str, depths: list[int], samples: int) -> list[
                         assert r.status_code == 200
                     return statistics.median(times) * 1000
 
-                rows.append({
-                    "rows": have,
-                    "insert_s": round(inserted, 1),
-                    "get_one_ms": timed(f"{collection}/{one}"),
-                    "page_1_ms": timed(collection, {"X-Pagination-Size": str(PAGE)}),
-                    "page_at_depth_ms": timed(collection, {"X-Pagination-Size": str(PAGE), "X-Pagination-Cursor": cursor}),
-                    "depth": depth,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "rows": have,
+                        "insert_s": round(inserted, 1),
+                        "get_one_ms": timed(f"{collection}/{one}"),
+                        "page_1_ms": timed(collection, {"X-Pagination-Size": str(PAGE)}),
+                        "page_at_depth_ms": timed(
+                            collection, {"X-Pagination-Size": str(PAGE), "X-Pagination-Cursor": cursor}
+                        ),
+                        "depth": depth,
+                    }
+                )
         finally:
             bed.stop_all()
     return rows
@@ -431,13 +566,18 @@ def page_costs(bed: Bed, project: str, depths: list[int], samples: int) -> list[
 def machine() -> dict:
     from convergent.store.pgcluster import bindir
 
-    pg = subprocess.run([os.path.join(bindir() or "", "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
+    pg = subprocess.run(
+        [os.path.join(bindir() or "", "postgres"), "--version"], capture_output=True, text=True
+    ).stdout.strip()
     return {
-        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "postgres": pg,
-        "cpus": os.cpu_count(), "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgres": pg,
+        "cpus": os.cpu_count(),
+        "kernel": platform.release(),
         "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].strip(),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-    }  # fmt: skip
+    }
 
 
 def main(argv=None) -> int:
@@ -506,15 +646,28 @@ def report(results: dict) -> None:
         say(f"| {label} | " + " | ".join(cells) + " |")
 
     for n in (1, 2):
-        row(f"GET one rancher, {n} API process(es), req/s", lambda e, n=n: f"{e[f'http_{n}_api']['get_one']['ok_per_s']:,.0f}")
+        row(
+            f"GET one rancher, {n} API process(es), req/s",
+            lambda e, n=n: f"{e[f'http_{n}_api']['get_one']['ok_per_s']:,.0f}",
+        )
     for n in (1, 2):
-        row(f"PUT targetSpec, {n} API process(es), 2xx/s", lambda e, n=n: f"{e[f'http_{n}_api']['put_target']['ok_per_s']:,.0f}")
+        row(
+            f"PUT targetSpec, {n} API process(es), 2xx/s",
+            lambda e, n=n: f"{e[f'http_{n}_api']['put_target']['ok_per_s']:,.0f}",
+        )
     for n in (1, 2):
-        row(f"tasks completed/s, {n} worker(s)", lambda e, n=n: f"{e[f'tasks_{n}_workers']['tasks_per_s']:,.0f}")
+        row(
+            f"tasks completed/s, {n} worker(s)",
+            lambda e, n=n: f"{e[f'tasks_{n}_workers']['tasks_per_s']:,.0f}",
+        )
     depths = [p["depth"] for p in next(iter(engines.values()))["pages"]]
     for i, depth in enumerate(depths):
-        row(f"rows {depth:,}+: GET one / page 1 / page at depth {depth:,}, ms",
-            lambda e, i=i: "{get_one_ms:.2f} / {page_1_ms:.2f} / {page_at_depth_ms:.2f}".format(**e["pages"][i]))
+        row(
+            f"rows {depth:,}+: GET one / page 1 / page at depth {depth:,}, ms",
+            lambda e, i=i: "{get_one_ms:.2f} / {page_1_ms:.2f} / {page_at_depth_ms:.2f}".format(
+                **e["pages"][i]
+            ),
+        )
 
 
 if __name__ == "__main__":

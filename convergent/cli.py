@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ app = typer.Typer(
 )
 
 DatabaseOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--database",
         help="SQLite file (created on first start) or postgresql://user:password@host:port/dbname "
@@ -24,28 +24,41 @@ DatabaseOption = Annotated[
     ),
 ]
 InstantOption = Annotated[
-    Optional[bool],
-    typer.Option("--instant/--realistic", help="Simulated provisioning steps take no time [env: CONVERGENT_INSTANT]"),
+    bool | None,
+    typer.Option(
+        "--instant/--realistic", help="Simulated provisioning steps take no time [env: CONVERGENT_INSTANT]"
+    ),
 ]
 TimeScaleOption = Annotated[
-    Optional[float],
-    typer.Option(help="Multiply simulated step durations (1 realistic, 0.1 ten times faster) [env: CONVERGENT_TIME_SCALE]"),
+    float | None,
+    typer.Option(
+        help="Multiply simulated step durations (1 realistic, 0.1 ten times faster) [env: CONVERGENT_TIME_SCALE]"
+    ),
 ]
 LeaseOption = Annotated[
-    Optional[float],
-    typer.Option(help="Seconds a claim on a task lasts unless renewed (a dead worker's tasks wait this long) [env: CONVERGENT_LEASE; default 30]"),
+    float | None,
+    typer.Option(
+        help="Seconds a claim on a task lasts unless renewed (a dead worker's tasks wait this long) [env: CONVERGENT_LEASE; default 30]"
+    ),
 ]
 PollOption = Annotated[
-    Optional[float],
-    typer.Option(help="Seconds an idle engine waits at most before looking for due tasks [env: CONVERGENT_POLL; default 1]"),
+    float | None,
+    typer.Option(
+        help="Seconds an idle engine waits at most before looking for due tasks [env: CONVERGENT_POLL; default 1]"
+    ),
 ]
 PoolOption = Annotated[
-    Optional[int],
-    typer.Option(help="PostgreSQL connections this process keeps at most [env: CONVERGENT_POOL_SIZE; default 10]"),
+    int | None,
+    typer.Option(
+        help="PostgreSQL connections this process keeps at most [env: CONVERGENT_POOL_SIZE; default 10]"
+    ),
 ]
 SectionOption = Annotated[
-    Optional[list[str]],
-    typer.Option("--section", help="Also serve this section, module:attribute of a Section; repeat [env: CONVERGENT_SECTIONS, comma-separated]"),
+    list[str] | None,
+    typer.Option(
+        "--section",
+        help="Also serve this section, module:attribute of a Section; repeat [env: CONVERGENT_SECTIONS, comma-separated]",
+    ),
 ]
 
 
@@ -62,25 +75,35 @@ def _config(**overrides) -> Config:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to listen on [env: CONVERGENT_HOST; default 127.0.0.1]")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port to listen on [env: CONVERGENT_PORT; default 8080]")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [env: CONVERGENT_HOST; default 127.0.0.1]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on [env: CONVERGENT_PORT; default 8080]")
+    ] = None,
     database: DatabaseOption = None,
     instant: InstantOption = None,
     time_scale: TimeScaleOption = None,
     workers: Annotated[
-        Optional[int],
-        typer.Option(help="Task engines in this process: 0 serves the API only (run `convergent worker`s); more than 1 needs PostgreSQL [env: CONVERGENT_WORKERS; default 1]"),
+        int | None,
+        typer.Option(
+            help="Task engines in this process: 0 serves the API only (run `convergent worker`s); more than 1 needs PostgreSQL [env: CONVERGENT_WORKERS; default 1]"
+        ),
     ] = None,
     lease: LeaseOption = None,
     poll: PollOption = None,
     pool_size: PoolOption = None,
     section: SectionOption = None,
-    seed: Annotated[Optional[int], typer.Option(help="Draw ids from a generator with this seed [env: CONVERGENT_SEED]")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Draw ids from a generator with this seed [env: CONVERGENT_SEED]")
+    ] = None,
     fixtures: Annotated[
-        Optional[str], typer.Option(help="YAML or JSON file loaded into a new database [env: CONVERGENT_FIXTURES]")
+        str | None,
+        typer.Option(help="YAML or JSON file loaded into a new database [env: CONVERGENT_FIXTURES]"),
     ] = None,
     admin_token: Annotated[
-        Optional[str], typer.Option(help="The admin credential (else made once) [env: CONVERGENT_ADMIN_TOKEN]")
+        str | None,
+        typer.Option(help="The admin credential (else made once) [env: CONVERGENT_ADMIN_TOKEN]"),
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request")] = False,
 ) -> None:
@@ -93,9 +116,21 @@ def serve(
     from .api import create_app
     from .store import redact
 
-    config = _config(host=host, port=port, database=database, instant=instant, time_scale=time_scale,
-                     workers=workers, lease=lease, poll=poll, pool_size=pool_size, sections=_sections(section),
-                     seed=seed, fixtures=fixtures, admin_token=admin_token)  # fmt: skip
+    config = _config(
+        host=host,
+        port=port,
+        database=database,
+        instant=instant,
+        time_scale=time_scale,
+        workers=workers,
+        lease=lease,
+        poll=poll,
+        pool_size=pool_size,
+        sections=_sections(section),
+        seed=seed,
+        fixtures=fixtures,
+        admin_token=admin_token,
+    )
     _announce_first_start(config)
     engines = f"{config.workers} task engine(s)" if config.workers else "no task engine"
     typer.echo(
@@ -183,7 +218,10 @@ def _announce_first_start(config: Config) -> None:
     if token:
         typer.echo(f"Admin credential (shown once, keep it): Authorization: Bearer {token}", err=True)
     if config.fixtures:
-        typer.echo(f"Fixtures {config.fixtures}: {'loaded' if fresh else 'skipped: the database is not new'}", err=True)
+        typer.echo(
+            f"Fixtures {config.fixtures}: {'loaded' if fresh else 'skipped: the database is not new'}",
+            err=True,
+        )
     if created is None:
         return
     issued, password = created
@@ -210,12 +248,17 @@ app.add_typer(credential_app, name="credential")
 def credential_create(
     account: Annotated[str, typer.Option(help="Account (nic) the credential acts as; created when missing")],
     rules: Annotated[
-        Optional[list[str]],
-        typer.Option("--rule", help="Access rule 'METHOD /path' ('*' for any rest); repeat; default: all routes"),
+        list[str] | None,
+        typer.Option(
+            "--rule", help="Access rule 'METHOD /path' ('*' for any rest); repeat; default: all routes"
+        ),
     ] = None,
     oauth2: Annotated[
         bool,
-        typer.Option("--oauth2", help="A service account instead (client id and secret for Bearer tokens), with a policy granting ovh-admin on every resource of ACCOUNT"),
+        typer.Option(
+            "--oauth2",
+            help="A service account instead (client id and secret for Bearer tokens), with a policy granting ovh-admin on every resource of ACCOUNT",
+        ),
     ] = False,
     database: DatabaseOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
@@ -236,10 +279,14 @@ def credential_create(
 
     try:
         if oauth2:
-            out = _run_with_store(config, lambda store: accounts.issue_service_account(store, account, time.time()))
+            out = _run_with_store(
+                config, lambda store: accounts.issue_service_account(store, account, time.time())
+            )
             out["tokenUrl"] = f"{_endpoint(config)}/auth/oauth2/token"
         else:
-            issued = _run_with_store(config, lambda store: accounts.issue_credential(store, account, time.time(), parsed or None))
+            issued = _run_with_store(
+                config, lambda store: accounts.issue_credential(store, account, time.time(), parsed or None)
+            )
             out = issued.as_json(_endpoint(config))
     except ApiError as error:
         raise typer.BadParameter(error.message) from None
@@ -270,8 +317,16 @@ def worker(
     from .store import StoreUnavailable, redact
     from .worker import run_worker
 
-    config = _config(database=database, instant=instant, time_scale=time_scale, lease=lease, poll=poll,
-                     pool_size=pool_size, sections=_sections(section), workers=1)  # fmt: skip
+    config = _config(
+        database=database,
+        instant=instant,
+        time_scale=time_scale,
+        lease=lease,
+        poll=poll,
+        pool_size=pool_size,
+        sections=_sections(section),
+        workers=1,
+    )
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     typer.echo(
         f"convergent worker on {redact(config.database)} (step time x{config.effective_time_scale:g}, "
@@ -313,7 +368,9 @@ app.add_typer(snapshot_app, name="snapshot")
 
 
 @snapshot_app.command("save")
-def snapshot_save(file: Annotated[str, typer.Argument(help="Where to write the snapshot")], database: DatabaseOption = None) -> None:
+def snapshot_save(
+    file: Annotated[str, typer.Argument(help="Where to write the snapshot")], database: DatabaseOption = None
+) -> None:
     """Write the whole state (accounts, resources, tasks, events, objects) to FILE."""
     from .admin import snapshot
 
@@ -322,7 +379,10 @@ def snapshot_save(file: Annotated[str, typer.Argument(help="Where to write the s
 
 
 @snapshot_app.command("load")
-def snapshot_load(file: Annotated[str, typer.Argument(help="A snapshot written by convergent")], database: DatabaseOption = None) -> None:
+def snapshot_load(
+    file: Annotated[str, typer.Argument(help="A snapshot written by convergent")],
+    database: DatabaseOption = None,
+) -> None:
     """Replace the whole state by FILE's; refused if it comes from an incompatible version."""
     from .admin import snapshot
     from .errors import ApiError
@@ -345,12 +405,17 @@ def admin_token_command(database: DatabaseOption = None) -> None:
 @app.command()
 def conformance(
     reference: Annotated[
-        str, typer.Option(help="Folder of OVHcloud's OpenAPI exports: every *.json of DIR/ovh-v2-schemas, or of DIR")
+        str,
+        typer.Option(
+            help="Folder of OVHcloud's OpenAPI exports: every *.json of DIR/ovh-v2-schemas, or of DIR"
+        ),
     ],
     sections: Annotated[
-        Optional[list[str]], typer.Option("--section", help="Only this reference section (e.g. iam); repeat")
+        list[str] | None, typer.Option("--section", help="Only this reference section (e.g. iam); repeat")
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON for machines")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON for machines")
+    ] = False,
 ) -> None:
     """Compare what convergent serves with the reference: every operation served, declined (with
     its reason) or missing, and every served one called and its answers validated. Exit 1 when an
@@ -412,7 +477,9 @@ app.add_typer(terraform_app, name="terraform")
 
 @terraform_app.command("install")
 def terraform_install(
-    mirror: Annotated[str, typer.Option(help="Folder to use as Terraform's filesystem mirror")] = "~/.terraform.d/convergent-mirror",
+    mirror: Annotated[
+        str, typer.Option(help="Folder to use as Terraform's filesystem mirror")
+    ] = "~/.terraform.d/convergent-mirror",
 ) -> None:
     """Lay the provider out in MIRROR and print the Terraform CLI configuration that uses it."""
     import os

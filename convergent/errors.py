@@ -78,7 +78,9 @@ class ApiError(Exception):
 
     @classmethod
     def checksum_required(cls) -> ApiError:
-        return cls.bad_request("ChecksumRequired", "A checksum is required to update this resource", field="checksum")
+        return cls.bad_request(
+            "ChecksumRequired", "A checksum is required to update this resource", field="checksum"
+        )
 
     # 401 / 403: authentication and authorisation
     @classmethod
@@ -89,7 +91,9 @@ class ApiError(Exception):
         return cls(status, f"Client::{http}::{specific}", message, error_code=code)
 
     @classmethod
-    def forbidden(cls, message: str, by_iam: list[str], by_authentication: list[str] | None = None) -> ApiError:
+    def forbidden(
+        cls, message: str, by_iam: list[str], by_authentication: list[str] | None = None
+    ) -> ApiError:
         details = {"unauthorizedActionsByIAM": ",".join(by_iam)}
         if by_authentication:
             details["unauthorizedActionsByAuthentication"] = ",".join(by_authentication)

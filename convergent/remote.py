@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -25,10 +25,15 @@ __all__ = ["get", "apply", "delete", "tasks", "events", "EXIT_OK", "EXIT_ERROR",
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
 
 Endpoint = Annotated[
-    Optional[str], typer.Option("--endpoint", help="API endpoint: a name (ovh-eu, ...) or a URL [env: OVH_ENDPOINT; ovh.conf]")
+    str | None,
+    typer.Option(
+        "--endpoint", help="API endpoint: a name (ovh-eu, ...) or a URL [env: OVH_ENDPOINT; ovh.conf]"
+    ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
-SchemasVersion = Annotated[Optional[str], typer.Option("--schemas-version", help="Send X-Schemas-Version (e.g. 1.0)")]
+SchemasVersion = Annotated[
+    str | None, typer.Option("--schemas-version", help="Send X-Schemas-Version (e.g. 1.0)")
+]
 
 
 def _out() -> Console:
@@ -49,7 +54,15 @@ def _client(endpoint: str | None, schemas_version: str | None = None) -> Iterato
     try:
         with Client(endpoint, schemas_version=schemas_version) as client:
             yield client
-    except (ApiError, ConfigurationError, TaskFailed, WaitTimeout, DocumentError, UnresolvedReference, LookupError) as error:
+    except (
+        ApiError,
+        ConfigurationError,
+        TaskFailed,
+        WaitTimeout,
+        DocumentError,
+        UnresolvedReference,
+        LookupError,
+    ) as error:
         _err().print(f"[red]error:[/] {escape(str(error))}")
         raise typer.Exit(EXIT_ERROR) from None
 
@@ -112,8 +125,12 @@ def _show(value: Any, json_output: bool) -> None:
         typer.echo(value)
 
 
-def get(path: Annotated[str, typer.Argument(help="API path, e.g. /v2/publicCloud/project")],
-        endpoint: Endpoint = None, json_output: Json = False, schemas_version: SchemasVersion = None) -> None:  # fmt: skip
+def get(
+    path: Annotated[str, typer.Argument(help="API path, e.g. /v2/publicCloud/project")],
+    endpoint: Endpoint = None,
+    json_output: Json = False,
+    schemas_version: SchemasVersion = None,
+) -> None:
     """GET PATH and print it: a table for a list (every page), YAML for one item."""
     with _client(endpoint, schemas_version) as client:
         _show(_fetch(client, path), json_output)
@@ -128,8 +145,15 @@ def _progress_line(name: str, item: dict, tasks: list[dict]) -> str:
 
 
 def apply(
-    file: Annotated[Path, typer.Option("-f", "--file", help="YAML file of resources (see docs/tooling.md)", exists=True, dir_okay=False)],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the diff; exit 2 if anything would change")] = False,
+    file: Annotated[
+        Path,
+        typer.Option(
+            "-f", "--file", help="YAML file of resources (see docs/tooling.md)", exists=True, dir_okay=False
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show the diff; exit 2 if anything would change")
+    ] = False,
     endpoint: Endpoint = None,
     json_output: Json = False,
     schemas_version: SchemasVersion = None,
@@ -148,7 +172,11 @@ def apply(
             declared.render(changes, _out())
         if dry_run:
             if json_output:
-                typer.echo(json.dumps({"drift": declared.drift(changes), "changes": declared.as_json(changes)}, indent=2))
+                typer.echo(
+                    json.dumps(
+                        {"drift": declared.drift(changes), "changes": declared.as_json(changes)}, indent=2
+                    )
+                )
             raise typer.Exit(EXIT_DRIFT if declared.drift(changes) else EXIT_OK)
         if not declared.drift(changes):
             if json_output:
@@ -156,25 +184,34 @@ def apply(
             return
         console = _err()
         with console.status("applying", spinner="dots") as status:
+
             def progress(declaration, item, tasks):
                 status.update(escape(_progress_line(declaration.name, item, tasks)))
 
-            done = declared.apply(client, declarations, on_progress=None if json_output else progress, poll=poll)
+            done = declared.apply(
+                client, declarations, on_progress=None if json_output else progress, poll=poll
+            )
         if json_output:
             typer.echo(json.dumps({"drift": True, "changes": declared.as_json(done)}, indent=2))
         else:
-            _out().print(f"Applied: {declared.summary(done).replace('to create', 'created').replace('to update', 'updated')}.")
+            _out().print(
+                f"Applied: {declared.summary(done).replace('to create', 'created').replace('to update', 'updated')}."
+            )
 
 
-def delete(path: Annotated[str, typer.Argument(help="Path of the item to delete")],
-           wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until it is gone")] = True,
-           endpoint: Endpoint = None, json_output: Json = False, schemas_version: SchemasVersion = None) -> None:  # fmt: skip
+def delete(
+    path: Annotated[str, typer.Argument(help="Path of the item to delete")],
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until it is gone")] = True,
+    endpoint: Endpoint = None,
+    json_output: Json = False,
+    schemas_version: SchemasVersion = None,
+) -> None:
     """DELETE PATH; for an as-code resource, wait until it is gone (GET answers 404)."""
     with _client(endpoint, schemas_version) as client:
         answer = client.delete(path)
         if wait and isinstance(answer, dict) and answer.get("resourceStatus") == "DELETING":
             with _err().status(f"deleting {path}") as status:
-                report = lambda item, tasks: status.update(escape(_progress_line(path, item, tasks)))  # noqa: E731
+                report = lambda item, tasks: status.update(escape(_progress_line(path, item, tasks)))
                 client.wait(path, until="DELETED", on_progress=report)
         if json_output:
             typer.echo(json.dumps(answer, indent=2))
@@ -182,8 +219,12 @@ def delete(path: Annotated[str, typer.Argument(help="Path of the item to delete"
             _out().print(f"deleted {escape(path)}")
 
 
-def tasks(path: Annotated[str, typer.Argument(help="Path of an as-code resource")],
-          endpoint: Endpoint = None, json_output: Json = False, schemas_version: SchemasVersion = None) -> None:  # fmt: skip
+def tasks(
+    path: Annotated[str, typer.Argument(help="Path of an as-code resource")],
+    endpoint: Endpoint = None,
+    json_output: Json = False,
+    schemas_version: SchemasVersion = None,
+) -> None:
     """List the tasks of the resource at PATH (newest first) with their progress."""
     with _client(endpoint, schemas_version) as client:
         found = _fetch(client, f"{path.rstrip('/')}/task")
@@ -218,10 +259,16 @@ def follow_events(client, path: str, json_output: bool, interval: float, stop=la
         time.sleep(interval)
 
 
-def events(path: Annotated[str, typer.Argument(help="Path of an as-code resource")],
-           follow: Annotated[bool, typer.Option("--follow", "-F", help="Keep printing new events (Ctrl-C stops)")] = False,
-           interval: Annotated[float, typer.Option(help="Seconds between polls with --follow")] = 2.0,
-           endpoint: Endpoint = None, json_output: Json = False, schemas_version: SchemasVersion = None) -> None:  # fmt: skip
+def events(
+    path: Annotated[str, typer.Argument(help="Path of an as-code resource")],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-F", help="Keep printing new events (Ctrl-C stops)")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between polls with --follow")] = 2.0,
+    endpoint: Endpoint = None,
+    json_output: Json = False,
+    schemas_version: SchemasVersion = None,
+) -> None:
     """List the events of the resource at PATH, oldest first; --json prints one JSON object a line."""
     with _client(endpoint, schemas_version) as client:
         url = f"{path.rstrip('/')}/event"

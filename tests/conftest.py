@@ -20,12 +20,12 @@ import time
 
 import httpx
 import pytest
+from processes import Server
 
 from convergent.api import create_app
 from convergent.auth import accounts
 from convergent.client import OvhSignature
 from convergent.config import Config
-from processes import Server
 
 ACCOUNT = "xx1111-ovh"
 
@@ -123,8 +123,14 @@ async def connect(app):
     opened = []
 
     def make(issued: accounts.Issued | None = None, **kwargs) -> httpx.AsyncClient:
-        auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key) if issued else None
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", auth=auth, **kwargs)
+        auth = (
+            OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
+            if issued
+            else None
+        )
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver", auth=auth, **kwargs
+        )
         opened.append(client)
         return client
 
@@ -187,7 +193,9 @@ async def serve_sections(database, sections, **settings):
         ctx = app.state.ctx
         issued = await accounts.issue_credential(ctx.store, ACCOUNT, time.time())
         auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth
+        ) as client:
             yield client, ctx
 
 

@@ -24,7 +24,17 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(f"{database}.{self.port}.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "convergent", "serve", "--port", str(self.port), "--database", str(database), *args],
+            [
+                sys.executable,
+                "-m",
+                "convergent",
+                "serve",
+                "--port",
+                str(self.port),
+                "--database",
+                str(database),
+                *args,
+            ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
@@ -62,10 +72,22 @@ def credential(database) -> dict:
     """A validated credential made with the command line, as a script would: `applicationKey`,
     `applicationSecret`, `consumerKey`, `endpoint`."""
     out = subprocess.run(
-        [sys.executable, "-m", "convergent", "credential", "create", "--account", "xx1111-ovh",
-         "--database", str(database), "--json"],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "convergent",
+            "credential",
+            "create",
+            "--account",
+            "xx1111-ovh",
+            "--database",
+            str(database),
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out)
 
 

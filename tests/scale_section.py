@@ -38,8 +38,17 @@ SECTION = Section(
     "lab",
     "slow gadgets",
     kinds=(
-        Kind(section="lab", name="gadget", label="Gadget", collection="/lab/gadget", id_param="gadgetId",
-             spec_create=GadgetSpec, spec_update=GadgetSpec, reconciler=SlowReconciler(),
-             iam_type="labGadget", actions=standard_actions("labGadget")),  # fmt: skip
+        Kind(
+            section="lab",
+            name="gadget",
+            label="Gadget",
+            collection="/lab/gadget",
+            id_param="gadgetId",
+            spec_create=GadgetSpec,
+            spec_update=GadgetSpec,
+            reconciler=SlowReconciler(),
+            iam_type="labGadget",
+            actions=standard_actions("labGadget"),
+        ),
     ),
 )

@@ -4,8 +4,8 @@ import json
 
 import httpx
 import pytest
-
 from conftest import create_project, serve_sections
+
 from convergent.admin.fixtures import load_fixtures
 from convergent.api import create_app
 from convergent.client import OvhSignature
@@ -35,7 +35,9 @@ async def test_the_admin_surface_needs_the_admin_credential(connect, client):
     assert (await connect().get("/admin/health")).status_code == 401
     wrong = await connect(headers={"Authorization": "Bearer nope"}).get("/admin/health")
     assert wrong.status_code == 403 and wrong.json()["class"] == "Client::Forbidden::InvalidAdminCredential"
-    assert (await client.get("/admin/health")).status_code == 401, "an API credential is not an admin credential"
+    assert (await client.get("/admin/health")).status_code == 401, (
+        "an API credential is not an admin credential"
+    )
 
 
 async def test_health_tells_configuration_and_capabilities(admin):
@@ -49,7 +51,9 @@ async def test_health_tells_configuration_and_capabilities(admin):
 async def test_manual_time_moves_each_progress_step(admin, client, settle, app):
     project = await create_project(client, settle)
     assert (await admin.put("/admin/clock", json={"mode": "manual", "scale": 1})).json()["mode"] == "manual"
-    created = (await client.post(rancher_url(project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}})).json()
+    created = (
+        await client.post(rancher_url(project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}})
+    ).json()
     link = created["currentTasks"][0]["link"]
     engine = app.state.ctx.engine
 
@@ -73,29 +77,57 @@ async def test_manual_time_moves_each_progress_step(admin, client, settle, app):
     refused = await admin.post("/admin/clock/advance", json={"seconds": -1})
     assert refused.status_code == 400
     await admin.put("/admin/clock", json={"mode": "instant"})
-    assert (await admin.post("/admin/clock/advance", json={"seconds": 1})).json()["class"] == "Client::BadRequest::ClockNotManual"
+    assert (await admin.post("/admin/clock/advance", json={"seconds": 1})).json()[
+        "class"
+    ] == "Client::BadRequest::ClockNotManual"
 
 
 async def test_operation_faults_answer_n_times_then_stop(admin, client, settle):
     project = await create_project(client, settle)
     op = "GET /v2/publicCloud/project/{projectId}"
-    unknown = await admin.post("/admin/fault", json={"type": "operation", "operation": "GET /v2/nowhere", "count": 1})
+    unknown = await admin.post(
+        "/admin/fault", json={"type": "operation", "operation": "GET /v2/nowhere", "count": 1}
+    )
     assert unknown.status_code == 400 and unknown.json()["details"]["field"] == "operation"
-    rule = (await admin.post("/admin/fault", json={"type": "operation", "operation": op, "count": 2, "status": 503,
-                                                   "class": "Server::ServiceUnavailable::Maintenance", "message": "maintenance"})).json()  # fmt: skip
+    rule = (
+        await admin.post(
+            "/admin/fault",
+            json={
+                "type": "operation",
+                "operation": op,
+                "count": 2,
+                "status": 503,
+                "class": "Server::ServiceUnavailable::Maintenance",
+                "message": "maintenance",
+            },
+        )
+    ).json()
     assert (await admin.get("/admin/fault")).json() == [rule]
     for _ in range(2):
         r = await client.get(f"/v2/publicCloud/project/{project}")
-        assert r.status_code == 503 and r.json() == {"class": "Server::ServiceUnavailable::Maintenance", "message": "maintenance"}
+        assert r.status_code == 503 and r.json() == {
+            "class": "Server::ServiceUnavailable::Maintenance",
+            "message": "maintenance",
+        }
     assert (await client.get(f"/v2/publicCloud/project/{project}")).status_code == 200
     assert (await admin.get("/admin/fault")).json() == []
 
 
 async def test_task_faults_fail_the_named_step_then_the_resource_recovers(admin, client, settle):
     project = await create_project(client, settle)
-    await admin.post("/admin/fault", json={"type": "task", "kind": "publicCloud.rancher", "step": "Deploy Rancher",
-                                           "count": 1, "message": "no capacity left in EU_WEST_RBX"})  # fmt: skip
-    created = (await client.post(rancher_url(project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}})).json()
+    await admin.post(
+        "/admin/fault",
+        json={
+            "type": "task",
+            "kind": "publicCloud.rancher",
+            "step": "Deploy Rancher",
+            "count": 1,
+            "message": "no capacity left in EU_WEST_RBX",
+        },
+    )
+    created = (
+        await client.post(rancher_url(project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}})
+    ).json()
     await settle()
     url = rancher_url(project, created["id"])
     failed = (await client.get(url)).json()
@@ -117,7 +149,9 @@ async def test_reset_one_account_or_everything(admin, client, credentials, conne
     await other.post("/v2/publicCloud/project", json={"targetSpec": {"name": "b", "mode": "CLASSIC"}})
     assert (await admin.post("/admin/reset", json={"account": "yy2222-ovh"})).status_code == 200
     assert len((await client.get("/v2/publicCloud/project")).json()) == 1
-    assert (await other.get("/v2/publicCloud/project")).json()["errorCode"] == "INVALID_KEY", "its application is gone"
+    assert (await other.get("/v2/publicCloud/project")).json()["errorCode"] == "INVALID_KEY", (
+        "its application is gone"
+    )
     await admin.post("/admin/reset", json={})
     assert (await client.get("/v2/publicCloud/project")).json()["errorCode"] == "INVALID_KEY"
     assert (await admin.get("/admin/health")).status_code == 200, "the admin credential survives a reset"
@@ -126,7 +160,9 @@ async def test_reset_one_account_or_everything(admin, client, credentials, conne
 async def test_the_same_seed_gives_the_same_ids(tmp_path):
     async def ids(db):
         async with serve_sections(tmp_path / db, builtin_sections(), instant=True, seed=42) as (c, ctx):
-            p = (await c.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}})).json()
+            p = (
+                await c.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}})
+            ).json()
             return p["id"], p["currentTasks"][0]["id"], p["iam"]["id"]
 
     first, second = await ids("a.db"), await ids("b.db")
@@ -137,7 +173,9 @@ async def test_snapshot_save_and_load_and_incompatible_refused(admin, client, se
     project = await create_project(client, settle, "before")
     saved = (await admin.get("/admin/snapshot")).json()
     assert saved["format"] == "convergent-snapshot"
-    await client.put(f"/v2/publicCloud/project/{project}", json={"targetSpec": {"name": "after", "mode": "CLASSIC"}})
+    await client.put(
+        f"/v2/publicCloud/project/{project}", json={"targetSpec": {"name": "after", "mode": "CLASSIC"}}
+    )
     await settle()
     assert (await admin.put("/admin/snapshot", content=json.dumps(saved))).status_code == 200
     assert (await client.get(f"/v2/publicCloud/project/{project}")).json()["targetSpec"]["name"] == "before"
@@ -166,12 +204,16 @@ accounts:
     async with app.router.lifespan_context(app):
         made = await load_fixtures(app.state.ctx, str(fixtures))
         auth = OvhSignature("ak-ci", "as-ci", "ck-ci")  # the fixed keys work as issued ones would
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth) as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", auth=auth
+        ) as c:
             ranchers = (await c.get(f"/v2/publicCloud/project/{made['demo']}/rancher")).json()
             assert [r["resourceStatus"] for r in ranchers] == ["READY"]
             assert ranchers[0]["currentState"]["name"] == "r1"
     bad = tmp_path / "bad.yaml"
-    bad.write_text("accounts:\n  - account: ci1234-ovh\n    resources:\n      - {path: /v2/publicCloud/project, targetSpec: {name: x}}\n")
+    bad.write_text(
+        "accounts:\n  - account: ci1234-ovh\n    resources:\n      - {path: /v2/publicCloud/project, targetSpec: {name: x}}\n"
+    )
     app = create_app(Config(database=str(tmp_path / "g.db"), workers=0))
     async with app.router.lifespan_context(app):
         with pytest.raises(ValueError, match="mode"):

@@ -48,7 +48,12 @@ def test_public_surfaces_are_explicit():
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
     assert {n for n in dir(declared) if not n.startswith("_")} - set(declared.__all__) == {
-        "document", "plan", "refs", "run", "show"} - set(declared.__all__)  # fmt: skip
+        "document",
+        "plan",
+        "refs",
+        "run",
+        "show",
+    } - set(declared.__all__)
 
 
 def test_a_stack_applied_changed_reapplied_and_then_without_drift(live, tmp_path):
@@ -60,11 +65,16 @@ def test_a_stack_applied_changed_reapplied_and_then_without_drift(live, tmp_path
 
     with Client() as api:
         project = next(p for p in api.iterate("/v2/publicCloud/project") if p["targetSpec"]["name"] == "demo")
-        ranchers = {r["targetSpec"]["name"]: r for r in api.iterate(f"/v2/publicCloud/project/{project['id']}/rancher")}
+        ranchers = {
+            r["targetSpec"]["name"]: r
+            for r in api.iterate(f"/v2/publicCloud/project/{project['id']}/rancher")
+        }
         assert {n: r["resourceStatus"] for n, r in ranchers.items()} == {"r1": "READY", "r2": "READY"}
         policy = next(p for p in api.get("/v2/iam/policy") if p["name"] == "operators")
         assert policy["resources"] == [{"urn": project["iam"]["urn"]}]
-        r1_events = len(api.get(f"/v2/publicCloud/project/{project['id']}/rancher/{ranchers['r1']['id']}/event"))
+        r1_events = len(
+            api.get(f"/v2/publicCloud/project/{project['id']}/rancher/{ranchers['r1']['id']}/event")
+        )
 
     changed = STACK.replace("{name: r2, plan: STANDARD}", "{name: r2, plan: OVHCLOUD_EDITION}")
     stack.write_text(changed)
@@ -76,7 +86,9 @@ def test_a_stack_applied_changed_reapplied_and_then_without_drift(live, tmp_path
     with Client() as api:
         rancher = api.get(f"/v2/publicCloud/project/{project['id']}/rancher/{ranchers['r2']['id']}")
         assert rancher["targetSpec"]["plan"] == "OVHCLOUD_EDITION" and rancher["resourceStatus"] == "READY"
-        assert rancher["targetSpec"]["version"] == ranchers["r2"]["targetSpec"]["version"], "server defaults kept"
+        assert rancher["targetSpec"]["version"] == ranchers["r2"]["targetSpec"]["version"], (
+            "server defaults kept"
+        )
         untouched = api.get(f"/v2/publicCloud/project/{project['id']}/rancher/{ranchers['r1']['id']}/event")
         assert len(untouched) == r1_events, "r1 was left alone"
 
@@ -91,7 +103,9 @@ def test_a_stack_applied_changed_reapplied_and_then_without_drift(live, tmp_path
     assert drift.exit_code == 2
     planned = json.loads(drift.output)["changes"]
     assert [c["action"] for c in planned] == ["none", "none", "none", "update"]
-    assert planned[3]["fields"] == [{"field": "body.description", "from": "may run the demo project", "to": "may run it"}]
+    assert planned[3]["fields"] == [
+        {"field": "body.description", "from": "may run the demo project", "to": "may run it"}
+    ]
 
 
 def test_dry_run_on_an_empty_account_shows_what_is_not_known_yet(live, tmp_path):
@@ -122,7 +136,11 @@ def test_get_tasks_events_and_delete(live, tmp_path):
     shown = run("tasks", item)
     assert "RANCHER_CREATE" in shown.output and "DONE" in shown.output and "4/4" in shown.output
     lines = run("events", item, "--json").output.splitlines()
-    assert [json.loads(line)["type"] for line in lines] == ["TARGET_SPEC_UPDATE", "TASK_START", "TASK_SUCCESS"]
+    assert [json.loads(line)["type"] for line in lines] == [
+        "TARGET_SPEC_UPDATE",
+        "TASK_START",
+        "TASK_SUCCESS",
+    ]
 
     gone = run("delete", item)
     assert gone.exit_code == 0 and "deleted" in gone.output
@@ -147,7 +165,9 @@ def test_follow_prints_new_events_once(live, capsys):
 
 def test_errors_exit_1_with_the_api_message(live, tmp_path, monkeypatch):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("resources:\n  - {name: p, path: /v2/publicCloud/project, targetSpec: {name: p, mode: NOPE}}\n")
+    bad.write_text(
+        "resources:\n  - {name: p, path: /v2/publicCloud/project, targetSpec: {name: p, mode: NOPE}}\n"
+    )
     refused = run("apply", "-f", str(bad))
     assert refused.exit_code == 1 and "targetSpec.mode" in refused.output
     monkeypatch.setenv("OVH_CONSUMER_KEY", "x" * 32)
@@ -160,7 +180,10 @@ def test_errors_exit_1_with_the_api_message(live, tmp_path, monkeypatch):
     [
         ("resources: {}", "must be a list"),
         ("resources:\n  - {path: /v2/x, targetSpec: {}}", "'name' must be"),
-        ("resources:\n  - {name: a, path: /v2/x, targetSpec: {name: a}}\n  - {name: a, path: /v2/x, targetSpec: {name: a}}", "declared twice"),
+        (
+            "resources:\n  - {name: a, path: /v2/x, targetSpec: {name: a}}\n  - {name: a, path: /v2/x, targetSpec: {name: a}}",
+            "declared twice",
+        ),
         ("resources:\n  - {name: a, path: /v2/x, targetSpec: {mode: X}}", "say how to find it"),
         ("resources:\n  - {name: a, path: /v2/x, kind: object, targetSpec: {name: a}}", "declares 'body'"),
         ("resources:\n  - {name: a, path: v2/x, targetSpec: {name: a}}", "collection's path"),
@@ -174,14 +197,19 @@ def test_documents_refused_with_a_reason(text, message):
 
 
 def test_a_stream_of_documents_and_explicit_match():
-    declared = load("name: a\npath: /v2/x\ntargetSpec: {mode: X}\nmatch: {mode: X}\n---\nname: b\npath: /v2/y\nid: '42'\ntargetSpec: {}\n")
+    declared = load(
+        "name: a\npath: /v2/x\ntargetSpec: {mode: X}\nmatch: {mode: X}\n---\nname: b\npath: /v2/y\nid: '42'\ntargetSpec: {}\n"
+    )
     assert [(d.name, d.match, d.id) for d in declared] == [("a", {"mode": "X"}, None), ("b", {}, "42")]
 
 
 def test_references_resolve_whole_values_and_inside_strings():
     known = {"p": {"id": "abc", "iam": {"urn": "urn:v1:eu:resource:p:abc"}, "tags": ["x"]}, "later": None}
     assert resolve({"path": "/v2/p/${p.id}/r", "urn": "${p.iam.urn}", "tags": "${p.tags}"}, known) == {
-        "path": "/v2/p/abc/r", "urn": "urn:v1:eu:resource:p:abc", "tags": ["x"]}  # fmt: skip
+        "path": "/v2/p/abc/r",
+        "urn": "urn:v1:eu:resource:p:abc",
+        "tags": ["x"],
+    }
     assert resolve("/v2/${later.id}", known) == f"/v2/{UNKNOWN}"
     with pytest.raises(UnresolvedReference, match="no resource named 'nope'"):
         resolve("${nope.id}", known)
@@ -193,6 +221,11 @@ def test_only_declared_fields_are_compared_and_merged():
     live = {"name": "r", "plan": "STANDARD", "version": "2.9.7", "ipRestrictions": []}
     assert differences({"name": "r", "plan": "STANDARD"}, live) == []
     assert differences({"name": "r", "ipRestrictions": None}, live) == [], "empty reads as absent"
-    assert differences({"plan": "OVHCLOUD_EDITION"}, live, "targetSpec") == [("targetSpec.plan", "STANDARD", "OVHCLOUD_EDITION")]
+    assert differences({"plan": "OVHCLOUD_EDITION"}, live, "targetSpec") == [
+        ("targetSpec.plan", "STANDARD", "OVHCLOUD_EDITION")
+    ]
     assert merged(live, {"plan": "OVHCLOUD_EDITION"}) == {**live, "plan": "OVHCLOUD_EDITION"}
-    assert differences({"p": {"allow": [{"action": "a"}]}}, {"p": {"allow": [{"action": "a"}], "deny": None}}) == []
+    assert (
+        differences({"p": {"allow": [{"action": "a"}]}}, {"p": {"allow": [{"action": "a"}], "deny": None}})
+        == []
+    )

@@ -3,7 +3,6 @@
 import time
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 
 from convergent.auth import accounts
@@ -19,7 +18,12 @@ AS, CK, TS = "9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk", "5mBuy6SUQcRw2ZUxg0cG68BoDKpED4
     [
         ("GET", "https://eu.api.ovh.com/1.0/call", b"", "$1$7f2db49253edfc41891023fcd1a54cf61db05fbb"),
         ("GET", "https://eu.api.ovh.com/v2/call", b"", "$1$bb63b132a6f84ad5433d0c534d48d3f7c3804285"),
-        ("POST", "https://eu.api.ovh.com/1.0/auth", b'{"a":"b","c":"d"}', "$1$ec2fb5c7a81f64723c77d2e5b609ae6f58a84fc1"),
+        (
+            "POST",
+            "https://eu.api.ovh.com/1.0/auth",
+            b'{"a":"b","c":"d"}',
+            "$1$ec2fb5c7a81f64723c77d2e5b609ae6f58a84fc1",
+        ),
     ],
 )
 def test_signature_vectors(method, url, body, expected):
@@ -62,16 +66,58 @@ def forged(issued):
     good = signed_headers(issued, "POST", URL, BODY)
     return [
         ("forged signature", URL, {**good, "X-Ovh-Signature": "$1$" + "0" * 40}, 400, "INVALID_SIGNATURE"),
-        ("wrong secret", URL, signed_headers(issued, "POST", URL, BODY, secret="x" * 32), 400, "INVALID_SIGNATURE"),
-        ("wrong body", URL, signed_headers(issued, "POST", URL, b'{"targetSpec":{}}'), 400, "INVALID_SIGNATURE"),
+        (
+            "wrong secret",
+            URL,
+            signed_headers(issued, "POST", URL, BODY, secret="x" * 32),
+            400,
+            "INVALID_SIGNATURE",
+        ),
+        (
+            "wrong body",
+            URL,
+            signed_headers(issued, "POST", URL, b'{"targetSpec":{}}'),
+            400,
+            "INVALID_SIGNATURE",
+        ),
         ("tampered url", URL + "?x=1", good, 400, "INVALID_SIGNATURE"),
         ("other host", URL, {**good, "Host": "elsewhere"}, 400, "INVALID_SIGNATURE"),
-        ("out of window", URL, signed_headers(issued, "POST", URL, BODY, stamp=now - 600), 400, "QUERY_TIME_OUT"),
-        ("from the future", URL, signed_headers(issued, "POST", URL, BODY, stamp=now + 600), 400, "QUERY_TIME_OUT"),
-        ("no timestamp", URL, {k: v for k, v in good.items() if k != "X-Ovh-Timestamp"}, 400, "INVALID_SIGNATURE"),
+        (
+            "out of window",
+            URL,
+            signed_headers(issued, "POST", URL, BODY, stamp=now - 600),
+            400,
+            "QUERY_TIME_OUT",
+        ),
+        (
+            "from the future",
+            URL,
+            signed_headers(issued, "POST", URL, BODY, stamp=now + 600),
+            400,
+            "QUERY_TIME_OUT",
+        ),
+        (
+            "no timestamp",
+            URL,
+            {k: v for k, v in good.items() if k != "X-Ovh-Timestamp"},
+            400,
+            "INVALID_SIGNATURE",
+        ),
         ("unknown application", URL, {**good, "X-Ovh-Application": "nope"}, 403, "INVALID_KEY"),
-        ("no consumer key", URL, {k: v for k, v in good.items() if k != "X-Ovh-Consumer"}, 403, "NOT_CREDENTIAL"),
-        ("unknown consumer key", URL, signed_headers(issued, "POST", URL, BODY, consumer="c" * 32), 403, "INVALID_CREDENTIAL"),
+        (
+            "no consumer key",
+            URL,
+            {k: v for k, v in good.items() if k != "X-Ovh-Consumer"},
+            403,
+            "NOT_CREDENTIAL",
+        ),
+        (
+            "unknown consumer key",
+            URL,
+            signed_headers(issued, "POST", URL, BODY, consumer="c" * 32),
+            403,
+            "INVALID_CREDENTIAL",
+        ),
     ]
 
 
@@ -101,9 +147,16 @@ async def test_consumer_key_flow_through_the_validation_page(app, connect):
     await accounts.ensure_account(store, "ab1234-ovh", now, password="owner-password")
     app_item = await accounts.create_application(store, "ab1234-ovh", "my script", "tests", now)
     raw = connect()
-    rules = [{"method": "GET", "path": "/v2/*"}, {"method": "GET", "path": "/me"}, {"method": "GET", "path": "/auth/*"}]
-    r = await raw.post("/1.0/auth/credential", json={"accessRules": rules, "redirection": None},
-                       headers={"X-Ovh-Application": app_item.key})  # fmt: skip
+    rules = [
+        {"method": "GET", "path": "/v2/*"},
+        {"method": "GET", "path": "/me"},
+        {"method": "GET", "path": "/auth/*"},
+    ]
+    r = await raw.post(
+        "/1.0/auth/credential",
+        json={"accessRules": rules, "redirection": None},
+        headers={"X-Ovh-Application": app_item.key},
+    )
     assert r.status_code == 200
     answer = r.json()
     assert answer["state"] == "pendingValidation"
@@ -115,22 +168,39 @@ async def test_consumer_key_flow_through_the_validation_page(app, connect):
     page = await raw.get(f"{page_url.path}?{page_url.query}")
     assert page.status_code == 200 and "<form" in page.text and "/v2/*" in page.text
     fields = {k: v[0] for k, v in parse_qs(page_url.query).items()}
-    wrong = await raw.post("/auth/validate", data={**fields, "login": "ab1234-ovh", "password": "nope", "decision": "grant"})
+    wrong = await raw.post(
+        "/auth/validate", data={**fields, "login": "ab1234-ovh", "password": "nope", "decision": "grant"}
+    )
     assert wrong.status_code == 403 and "Wrong" in wrong.text
-    ok = await raw.post("/auth/validate", data={**fields, "login": "ab1234-ovh", "password": "owner-password",
-                                                "duration": "3600", "decision": "grant"})  # fmt: skip
+    ok = await raw.post(
+        "/auth/validate",
+        data={
+            **fields,
+            "login": "ab1234-ovh",
+            "password": "owner-password",
+            "duration": "3600",
+            "decision": "grant",
+        },
+    )
     assert ok.status_code == 200
-    again = await raw.post("/auth/validate", data={**fields, "login": "ab1234-ovh", "password": "owner-password", "decision": "grant"})
+    again = await raw.post(
+        "/auth/validate",
+        data={**fields, "login": "ab1234-ovh", "password": "owner-password", "decision": "grant"},
+    )
     assert again.status_code == 404, "a validation link works once"
 
     signed = connect(issued)
     assert (await signed.get("/v2/publicCloud/project")).status_code == 200
     me = await signed.get("/1.0/me")
     assert me.status_code == 200 and me.json()["nichandle"] == "ab1234-ovh"
-    refused = await signed.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}})
+    refused = await signed.post(
+        "/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}
+    )
     assert refused.status_code == 403
     assert refused.json()["errorCode"] == "NOT_GRANTED_CALL"
-    assert refused.json()["details"]["unauthorizedActionsByAuthentication"].startswith("publicCloudProject:apiovh:create")
+    assert refused.json()["details"]["unauthorizedActionsByAuthentication"].startswith(
+        "publicCloudProject:apiovh:create"
+    )
     current = (await signed.get("/auth/currentCredential")).json()
     assert current["status"] == "validated" and current["rules"] == rules and current["expiration"]
 
@@ -144,7 +214,12 @@ async def test_revoked_expired_and_logged_out_keys_stop_working(app, client, cre
 
     second = await credentials()
     ids = (await client.get("/1.0/me/api/credential", params={"status": "validated"})).json()
-    [target] = [i for i in ids if (await client.get(f"/1.0/me/api/credential/{i}/application")).json()["applicationKey"] == second.application_key]
+    [target] = [
+        i
+        for i in ids
+        if (await client.get(f"/1.0/me/api/credential/{i}/application")).json()["applicationKey"]
+        == second.application_key
+    ]
     assert (await client.delete(f"/1.0/me/api/credential/{target}")).status_code == 200
     assert (await connect(second).get("/1.0/me")).json()["errorCode"] == "INVALID_CREDENTIAL"
 
@@ -162,20 +237,37 @@ async def test_allowed_ips_limit_a_key(client, credentials, connect):
     for i in ids:
         app = (await client.get(f"/1.0/me/api/credential/{i}/application")).json()
         if app["applicationKey"] == issued.application_key:
-            assert (await client.put(f"/1.0/me/api/credential/{i}", json={"allowedIPs": ["203.0.113.0/24"]})).status_code == 200
+            assert (
+                await client.put(f"/1.0/me/api/credential/{i}", json={"allowedIPs": ["203.0.113.0/24"]})
+            ).status_code == 200
     r = await connect(issued).get("/1.0/me")  # the ASGI test client comes from 127.0.0.1
     assert r.status_code == 403 and r.json()["errorCode"] == "FORBIDDEN"
 
 
 async def test_oauth2_client_credentials(client, connect):
-    created = (await client.post("/1.0/me/api/oauth2/client",
-                                 json={"name": "ci", "description": "robot", "flow": "CLIENT_CREDENTIALS"})).json()  # fmt: skip
+    created = (
+        await client.post(
+            "/1.0/me/api/oauth2/client",
+            json={"name": "ci", "description": "robot", "flow": "CLIENT_CREDENTIALS"},
+        )
+    ).json()
     raw = connect()
-    bad = await raw.post("/auth/oauth2/token", data={"grant_type": "client_credentials"}, auth=(created["clientId"], "wrong"))
+    bad = await raw.post(
+        "/auth/oauth2/token", data={"grant_type": "client_credentials"}, auth=(created["clientId"], "wrong")
+    )
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
     for kwargs in (
-        {"auth": (created["clientId"], created["clientSecret"]), "data": {"grant_type": "client_credentials", "scope": "all"}},
-        {"data": {"grant_type": "client_credentials", "client_id": created["clientId"], "client_secret": created["clientSecret"]}},
+        {
+            "auth": (created["clientId"], created["clientSecret"]),
+            "data": {"grant_type": "client_credentials", "scope": "all"},
+        },
+        {
+            "data": {
+                "grant_type": "client_credentials",
+                "client_id": created["clientId"],
+                "client_secret": created["clientSecret"],
+            }
+        },
     ):
         token = await raw.post("/auth/oauth2/token", **kwargs)
         assert token.status_code == 200
@@ -187,7 +279,10 @@ async def test_oauth2_client_credentials(client, connect):
     assert details["identities"] == [f"urn:v1:eu:identity:credential:xx1111-ovh/oauth2-{created['clientId']}"]
     assert (await bearer.get("/v2/publicCloud/project")).json() == []
     denied = await bearer.get("/1.0/me")
-    assert denied.status_code == 403 and denied.json()["details"]["unauthorizedActionsByIAM"] == "account:apiovh:me/get"
+    assert (
+        denied.status_code == 403
+        and denied.json()["details"]["unauthorizedActionsByIAM"] == "account:apiovh:me/get"
+    )
     expired = connect(headers={"Authorization": "Bearer nope"})
     assert (await expired.get("/1.0/me")).json()["errorCode"] == "INVALID_CREDENTIAL"
 
@@ -201,7 +296,9 @@ async def test_branches_serve_v1_routes_at_root_1_0_and_v1(client):
 
 
 async def test_accounts_are_isolated(client, credentials, connect, settle):
-    project = (await client.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}})).json()
+    project = (
+        await client.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}})
+    ).json()
     await settle()
     stranger = connect(await credentials("yy2222-ovh"))
     assert (await stranger.get("/v2/publicCloud/project")).json() == []
@@ -210,7 +307,9 @@ async def test_accounts_are_isolated(client, credentials, connect, settle):
     assert (await stranger.get(f"/v2/publicCloud/project/{project['id']}/rancher")).status_code == 404
     page = await client.get("/v2/publicCloud/project", headers={"X-Pagination-Size": "1"})
     await client.post("/v2/publicCloud/project", json={"targetSpec": {"name": "q", "mode": "CLASSIC"}})
-    cursor = (await client.get("/v2/publicCloud/project", headers={"X-Pagination-Size": "1"})).headers["x-pagination-cursor-next"]
+    cursor = (await client.get("/v2/publicCloud/project", headers={"X-Pagination-Size": "1"})).headers[
+        "x-pagination-cursor-next"
+    ]
     stolen = await stranger.get("/v2/publicCloud/project", headers={"X-Pagination-Cursor": cursor})
     assert stolen.status_code == 400 and stolen.json()["message"] == "invalid cursor"
     assert page.status_code == 200

@@ -8,14 +8,25 @@ import warnings
 
 import httpx
 import pytest
+from conftest import ACCOUNT, create_project, serve_sections
 
 import convergent.client as client_module
-from conftest import ACCOUNT, create_project, serve_sections
-from convergent.client import (
-    AsyncClient, BadRequestError, Client, ConfigurationError, InvalidCredential, InvalidSignature, NotFoundError,
-    NotGrantedCall, PreconditionFailedError, SchemasVersionDeprecated, Settings, TaskFailed, load_settings,
-)  # fmt: skip
 from convergent.auth import accounts
+from convergent.client import (
+    AsyncClient,
+    BadRequestError,
+    Client,
+    ConfigurationError,
+    InvalidCredential,
+    InvalidSignature,
+    NotFoundError,
+    NotGrantedCall,
+    PreconditionFailedError,
+    SchemasVersionDeprecated,
+    Settings,
+    TaskFailed,
+    load_settings,
+)
 from convergent.client.settings import target
 from convergent.model.kind import StepFailed
 from convergent.sections.publiccloud import RANCHER
@@ -25,9 +36,10 @@ pytestmark = pytest.mark.anyio
 
 def test_public_surface_is_explicit():
     assert sorted(client_module.__all__) == sorted(
-        name for name in dir(client_module) if not name.startswith("_") and name not in
-        {"aio", "auth", "errors", "settings", "sync", "wire"}
-    )  # fmt: skip
+        name
+        for name in dir(client_module)
+        if not name.startswith("_") and name not in {"aio", "auth", "errors", "settings", "sync", "wire"}
+    )
     for name in client_module.__all__:
         assert getattr(client_module, name).__doc__, name
 
@@ -53,7 +65,14 @@ client_secret=csecret
 def conf(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    for key in ("ENDPOINT", "APPLICATION_KEY", "APPLICATION_SECRET", "CONSUMER_KEY", "CLIENT_ID", "CLIENT_SECRET"):
+    for key in (
+        "ENDPOINT",
+        "APPLICATION_KEY",
+        "APPLICATION_SECRET",
+        "CONSUMER_KEY",
+        "CLIENT_ID",
+        "CLIENT_SECRET",
+    ):
         monkeypatch.delenv(f"OVH_{key}", raising=False)
     (tmp_path / "ovh.conf").write_text(CONF)
     return tmp_path
@@ -62,15 +81,33 @@ def conf(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "endpoint, environ, expected",
     [
-        (None, {}, dict(endpoint="https://eu.api.ovh.com/1.0", application_key="ak-file", consumer_key="ck-file")),
+        (
+            None,
+            {},
+            dict(endpoint="https://eu.api.ovh.com/1.0", application_key="ak-file", consumer_key="ck-file"),
+        ),
         (None, {"OVH_CONSUMER_KEY": "ck-env"}, dict(application_key="ak-file", consumer_key="ck-env")),
-        ("http://127.0.0.1:9999", {}, dict(endpoint="http://127.0.0.1:9999", client_id="cid",
-                                           token_url="http://127.0.0.1:9999/auth/oauth2/token")),
-        ("http://h:1/1.0/", {"OVH_APPLICATION_KEY": "a", "OVH_APPLICATION_SECRET": "s"},
-         dict(endpoint="http://h:1/1.0", application_key="a", consumer_key=None)),
-        ("ovh-ca", {"OVH_CLIENT_ID": "i", "OVH_CLIENT_SECRET": "s"}, dict(token_url="https://ca.ovh.com/auth/oauth2/token")),
+        (
+            "http://127.0.0.1:9999",
+            {},
+            dict(
+                endpoint="http://127.0.0.1:9999",
+                client_id="cid",
+                token_url="http://127.0.0.1:9999/auth/oauth2/token",
+            ),
+        ),
+        (
+            "http://h:1/1.0/",
+            {"OVH_APPLICATION_KEY": "a", "OVH_APPLICATION_SECRET": "s"},
+            dict(endpoint="http://h:1/1.0", application_key="a", consumer_key=None),
+        ),
+        (
+            "ovh-ca",
+            {"OVH_CLIENT_ID": "i", "OVH_CLIENT_SECRET": "s"},
+            dict(token_url="https://ca.ovh.com/auth/oauth2/token"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_settings_from_arguments_variables_and_ovh_conf(conf, endpoint, environ, expected):
     settings = load_settings(endpoint, environ=environ)
     for key, value in expected.items():
@@ -125,7 +162,10 @@ async def test_signed_calls_through_a_1_0_endpoint_and_errors_carry_the_wire(app
         assert error.status == 404 and error.error_class.startswith("Client::NotFound::")
         assert error.query_id and error.query_id in str(error) and error.message in str(error)
         with pytest.raises(PreconditionFailedError) as stale:
-            await api.put(f"/v2/publicCloud/project/{project['id']}", {"checksum": "0" * 32, "targetSpec": {"name": "q", "mode": "CLASSIC"}})
+            await api.put(
+                f"/v2/publicCloud/project/{project['id']}",
+                {"checksum": "0" * 32, "targetSpec": {"name": "q", "mode": "CLASSIC"}},
+            )
         assert stale.value.error_class == "Client::PreconditionFailed::ChecksumMismatch"
         with pytest.raises(BadRequestError) as bad:
             await api.post("/v2/publicCloud/project", {"targetSpec": {"name": "p", "mode": "NOPE"}})
@@ -151,9 +191,15 @@ async def test_auth_errors_by_error_code(app, credentials):
 
 
 async def test_oauth2_client_credentials_and_refresh(app, client):
-    created = (await client.post("/1.0/me/api/oauth2/client", json={
-        "callbackUrls": [], "flow": "CLIENT_CREDENTIALS", "name": "ci", "description": "ci"})).json()  # fmt: skip
-    settings = load_settings("http://testserver", environ={}, client_id=created["clientId"], client_secret=created["clientSecret"])
+    created = (
+        await client.post(
+            "/1.0/me/api/oauth2/client",
+            json={"callbackUrls": [], "flow": "CLIENT_CREDENTIALS", "name": "ci", "description": "ci"},
+        )
+    ).json()
+    settings = load_settings(
+        "http://testserver", environ={}, client_id=created["clientId"], client_secret=created["clientSecret"]
+    )
     asked = []
     transport = httpx.ASGITransport(app=app)
 
@@ -180,7 +226,10 @@ async def test_iterator_lists_1000_ranchers_across_pages_in_one_call(app, client
     url = f"/v2/publicCloud/project/{project}/rancher"
     made = []
     for start in range(0, 1000, 100):
-        batch = [client.post(url, json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}}) for i in range(start, start + 100)]
+        batch = [
+            client.post(url, json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}})
+            for i in range(start, start + 100)
+        ]
         made += [r.json()["id"] for r in await asyncio.gather(*batch)]
     pages = []
 
@@ -205,7 +254,9 @@ async def test_wait_follows_tasks_to_ready_and_raises_on_error(tmp_path, monkeyp
     async with app.router.lifespan_context(app):
         issued = await accounts.issue_credential(app.state.ctx.store, ACCOUNT, time.time())
         async with signed(app, issued) as api:
-            project = await api.post("/v2/publicCloud/project", {"targetSpec": {"name": "p", "mode": "CLASSIC"}})
+            project = await api.post(
+                "/v2/publicCloud/project", {"targetSpec": {"name": "p", "mode": "CLASSIC"}}
+            )
             ready = await api.wait(project, poll=0.05)
             assert ready["resourceStatus"] == "READY" and ready["currentState"]["name"] == "p"
             ranchers = f"/v2/publicCloud/project/{project['id']}/rancher"
@@ -223,8 +274,10 @@ async def test_wait_follows_tasks_to_ready_and_raises_on_error(tmp_path, monkeyp
                 return real(step, resource)
 
             monkeypatch.setattr(RANCHER.reconciler, "apply", failing)
-            rancher = await api.post(f"/v2/publicCloud/project/{project['id']}/rancher",
-                                     {"targetSpec": {"name": "r", "plan": "STANDARD"}})  # fmt: skip
+            rancher = await api.post(
+                f"/v2/publicCloud/project/{project['id']}/rancher",
+                {"targetSpec": {"name": "r", "plan": "STANDARD"}},
+            )
             with pytest.raises(TaskFailed, match="no capacity left in this region") as failed:
                 await api.wait(rancher, poll=0.05)
             assert failed.value.task["status"] == "ERROR"
@@ -238,29 +291,53 @@ async def test_schemas_version_pinned_and_deprecation_surfaced_as_a_warning(tmp_
     from datetime import date
 
     from test_versions import Quick, Renamed, Spec  # the lab section of the versions suite
+
     from convergent.model.kind import Kind, standard_actions
     from convergent.model.section import Section
     from convergent.model.versions import Major, Version, epoch_of
     from convergent.sections.auth import SECTION as AUTH
     from convergent.sections.me import SECTION as ME
 
-    box = Kind(section="lab", name="box", label="Box", collection="/lab/box", id_param="boxId", spec_create=Spec,
-               spec_update=Spec, reconciler=Quick(), iam_type="labBox", actions=standard_actions("labBox"))  # fmt: skip
-    lab = Section("lab", "lifecycle", kinds=(box,),
-                  versions=(Version("1.0", date(2025, 1, 1), "first"), Version("2.0", date(2026, 1, 1), "second")),
-                  majors=(Major(1, date(2025, 1, 1), deprecated=date(2026, 6, 1), sunset=date(2027, 1, 1)),
-                          Major(2, date(2026, 1, 1), codecs={"box": Renamed()})))  # fmt: skip
+    box = Kind(
+        section="lab",
+        name="box",
+        label="Box",
+        collection="/lab/box",
+        id_param="boxId",
+        spec_create=Spec,
+        spec_update=Spec,
+        reconciler=Quick(),
+        iam_type="labBox",
+        actions=standard_actions("labBox"),
+    )
+    lab = Section(
+        "lab",
+        "lifecycle",
+        kinds=(box,),
+        versions=(Version("1.0", date(2025, 1, 1), "first"), Version("2.0", date(2026, 1, 1), "second")),
+        majors=(
+            Major(1, date(2025, 1, 1), deprecated=date(2026, 6, 1), sunset=date(2027, 1, 1)),
+            Major(2, date(2026, 1, 1), codecs={"box": Renamed()}),
+        ),
+    )
     async with serve_sections(tmp_path / "lab.db", (AUTH, ME, lab), instant=True) as (raw, ctx):
         ctx.clock.now = lambda: epoch_of(date(2026, 7, 1))
         issued = await accounts.issue_credential(ctx.store, ACCOUNT, time.time())
         transport = raw._transport
-        one = AsyncClient(settings=Settings("http://t", issued.application_key, issued.application_secret, issued.consumer_key),
-                          transport=transport, schemas_version="1.0")  # fmt: skip
+        one = AsyncClient(
+            settings=Settings(
+                "http://t", issued.application_key, issued.application_secret, issued.consumer_key
+            ),
+            transport=transport,
+            schemas_version="1.0",
+        )
         two = AsyncClient(settings=one.settings, transport=transport, schemas_version="2.0")
         with pytest.warns(SchemasVersionDeprecated) as caught:
             box = await one.post("/v2/lab/box", {"targetSpec": {"size": 3}})
         warning = caught[0].message
-        assert warning.deprecation == f"@{epoch_of(date(2026, 6, 1))}" and warning.sunset.startswith("Fri, 01 Jan 2027")
+        assert warning.deprecation == f"@{epoch_of(date(2026, 6, 1))}" and warning.sunset.startswith(
+            "Fri, 01 Jan 2027"
+        )
         assert warning.link.startswith("</v2/lab.changelog.json>") and warning.version == "1.0"
         assert isinstance(warning, DeprecationWarning)
         with warnings.catch_warnings():

@@ -2,11 +2,11 @@
 
 import pathlib
 import re
+from dataclasses import fields
 
 import pytest
 
 from convergent.config import Config, ConfigError
-from dataclasses import fields
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 

@@ -23,8 +23,16 @@ from convergent.console import STATIC
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHOTS = pathlib.Path(os.environ.get("CONSOLE_SCREENSHOTS", ROOT / "build" / "screenshots"))
-FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 # The static files, in-process
@@ -62,7 +70,9 @@ def test_console_fetches_nothing_from_elsewhere():
 
 
 def test_every_console_file_is_shipped_in_the_package():
-    patterns = re.search(r'"convergent.console" = \[([^\]]*)\]', (ROOT / "pyproject.toml").read_text()).group(1)
+    patterns = re.search(r'"convergent.console" = \[([^\]]*)\]', (ROOT / "pyproject.toml").read_text()).group(
+        1
+    )
     globs = re.findall(r'"([^"]+)"', patterns)
     files = {p.relative_to(STATIC.parent).as_posix() for p in STATIC.rglob("*") if p.is_file()}
     shipped = {p.relative_to(STATIC.parent).as_posix() for g in globs for p in STATIC.parent.glob(g)}
@@ -95,11 +105,18 @@ def world(tmp_path_factory):
     auth = OvhSignature(keys["applicationKey"], keys["applicationSecret"], keys["consumerKey"])
     try:
         with httpx.Client(base_url=server.url, auth=auth, timeout=10) as c:
-            project = c.post("/v2/publicCloud/project", json={"targetSpec": {"name": "demo", "mode": "CLASSIC"}}).json()["id"]
+            project = c.post(
+                "/v2/publicCloud/project", json={"targetSpec": {"name": "demo", "mode": "CLASSIC"}}
+            ).json()["id"]
             wait_for(lambda: c.get(f"/v2/publicCloud/project/{project}").json()["resourceStatus"] == "READY")
             base = f"/v2/publicCloud/project/{project}/rancher"
-            ids = [c.post(base, json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}}).json()["id"] for i in range(3)]
-            wait_for(lambda: all(c.get(f"{base}/{i}").json()["resourceStatus"] == "READY" for i in ids), timeout=30)
+            ids = [
+                c.post(base, json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}}).json()["id"]
+                for i in range(3)
+            ]
+            wait_for(
+                lambda: all(c.get(f"{base}/{i}").json()["resourceStatus"] == "READY" for i in ids), timeout=30
+            )
         yield {"url": server.url, "keys": keys, "project": project, "ranchers": ids, "auth": auth}
     finally:
         server.stop()
@@ -121,7 +138,12 @@ def page(browser, world):
     page = context.new_page()
     errors: list[str] = []
     # An API answer of 4xx is logged by Chromium as a failed resource: that is the API talking.
-    page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource") and errors.append(m.text))
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error" and not m.text.startswith("Failed to load resource") and errors.append(m.text)
+        ),
+    )
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     page.goto(f"{world['url']}/console/")
     page.wait_for_selector("body[data-ready]")
@@ -155,8 +177,12 @@ def test_explore_list_page_open_and_watch_a_task(page, world):
     put = page.locator('details[data-key="PUT /publicCloud/project/{projectId}/rancher/{rancherId}"]')
     assert "changed since 1.1" in put.locator("summary").inner_text()
     put.locator("summary").click()
-    assert put.locator("tr.added", has_text="targetSpec.ipAllowlist[].cidr").count() == 2, "in the body and the answer"
-    assert put.locator("li.removed").get_by_text("− request targetSpec.ipRestrictions", exact=True).count() == 1
+    assert put.locator("tr.added", has_text="targetSpec.ipAllowlist[].cidr").count() == 2, (
+        "in the body and the answer"
+    )
+    assert (
+        put.locator("li.removed").get_by_text("− request targetSpec.ipRestrictions", exact=True).count() == 1
+    )
     shot(page, "section")
 
     listing = page.locator('details[data-key="GET /publicCloud/project/{projectId}/rancher"]')
@@ -185,7 +211,11 @@ def test_explore_list_page_open_and_watch_a_task(page, world):
     shot(page, "resource")
     spec = json.loads(page.get_by_label(re.compile("^Target spec")).input_value())
     assert "ipAllowlist" not in spec or isinstance(spec["ipAllowlist"], list), "read in 2.0"
-    spec.update(name="renamed", plan="OVHCLOUD_EDITION", ipAllowlist=[{"cidr": "198.51.100.0/24", "description": "office"}])
+    spec.update(
+        name="renamed",
+        plan="OVHCLOUD_EDITION",
+        ipAllowlist=[{"cidr": "198.51.100.0/24", "description": "office"}],
+    )
     page.get_by_label(re.compile("^Target spec")).fill(json.dumps(spec))
     page.get_by_role("button", name="Apply target spec (PUT)").click()
 
@@ -198,7 +228,9 @@ def test_explore_list_page_open_and_watch_a_task(page, world):
     task = page.locator("li.task").first
     assert task.get_attribute("data-status") == "DONE"
     steps = task.locator(".step")
-    assert steps.count() >= 2 and all(s == "DONE" for s in steps.evaluate_all("els => els.map(e => e.dataset.status)"))
+    assert steps.count() >= 2 and all(
+        s == "DONE" for s in steps.evaluate_all("els => els.map(e => e.dataset.status)")
+    )
     assert page.locator("table.compare tr.differs").count() == 0
     events = page.locator("table.event-list tbody tr td:nth-child(2)").all_inner_texts()
     assert events[:3] == ["TASK_SUCCESS", "TASK_START", "TARGET_SPEC_UPDATE"]
@@ -208,7 +240,9 @@ def test_explore_list_page_open_and_watch_a_task(page, world):
 
 def first_page_ids(world) -> list[str]:
     with httpx.Client(base_url=world["url"], auth=world["auth"]) as c:
-        answer = c.get(f"/v2/publicCloud/project/{world['project']}/rancher", headers={"X-Pagination-Size": "2"})
+        answer = c.get(
+            f"/v2/publicCloud/project/{world['project']}/rancher", headers={"X-Pagination-Size": "2"}
+        )
         return [r["id"] for r in answer.json()]
 
 
@@ -223,16 +257,24 @@ def test_every_operation_of_every_section_and_version_renders(page, world):
             versions = [None]
             if branch == "v2":
                 majors = c.get(f"/v2/{name}.changelog.json").json()["majors"]
-                versions = [m["version"] for m in majors if m["status"] in ("current", "supported", "deprecated")]
+                versions = [
+                    m["version"] for m in majors if m["status"] in ("current", "supported", "deprecated")
+                ]
             for version in versions:
                 query = f"?version={version}" if version else ""
                 doc = c.get(f"/{branch}/{name}.json{query}").json()
-                expected = sorted(f"{o['httpMethod']} {a['path']}" for a in doc["apis"] for o in a["operations"])
+                expected = sorted(
+                    f"{o['httpMethod']} {a['path']}" for a in doc["apis"] for o in a["operations"]
+                )
                 view = f"#section={name}" + (f"&version={version}" if version else "")
                 page.evaluate("view => { location.hash = view }", view)
-                page.wait_for_function("view => document.querySelector('main').dataset.shown === view", arg=view)
+                page.wait_for_function(
+                    "view => document.querySelector('main').dataset.shown === view", arg=view
+                )
                 assert page.locator("main h2").inner_text() == f"/{name}"
-                page.evaluate("() => document.querySelectorAll('details.operation').forEach(d => d.open = true)")
+                page.evaluate(
+                    "() => document.querySelectorAll('details.operation').forEach(d => d.open = true)"
+                )
                 keys = page.locator("details.operation").evaluate_all("els => els.map(e => e.dataset.key)")
                 assert sorted(keys) == expected, (name, version)
                 if version:
@@ -256,7 +298,7 @@ def test_signature_in_the_browser_matches_the_reference_vector(page):
             fallback: '$1$' + hex(api.sha1(new TextEncoder().encode(text))),
             long: hex(api.sha1(new TextEncoder().encode('a'.repeat(1000)))),
         };
-    }""")  # fmt: skip
+    }""")
     assert vector["v1"] == "$1$7f2db49253edfc41891023fcd1a54cf61db05fbb"
     assert vector["v2"] == "$1$bb63b132a6f84ad5433d0c534d48d3f7c3804285"
     assert vector["post"] == vector["fallback"] == "$1$ec2fb5c7a81f64723c77d2e5b609ae6f58a84fc1"

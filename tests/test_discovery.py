@@ -25,7 +25,9 @@ async def test_operations_name_the_error_classes_they_may_answer(client):
         (400, "Client::BadRequest::UnknownSchemasVersion"),
     } <= classes
     assert "Client::PreconditionFailed::ChecksumMismatch" in put["responses"]["412"]["description"]
-    listing = {(e["status"], e["class"]) for e in doc["paths"]["/publicCloud/project"]["get"]["x-error-classes"]}
+    listing = {
+        (e["status"], e["class"]) for e in doc["paths"]["/publicCloud/project"]["get"]["x-error-classes"]
+    }
     assert (400, "Client::BadRequest::InvalidCursor") in listing and not any(s == 404 for s, _ in listing)
     reset = doc["paths"][f"{RANCHER}/adminCredentials"]["post"]["x-error-classes"]
     assert {"status": 423, "class": "Client::Locked::RancherLocked"} in reset, "declared by the operation"
@@ -38,7 +40,11 @@ async def test_operation_status_in_both_formats(client):
     assert doc["paths"]["/publicCloud/project"]["get"]["x-status"] == "stable"
     assert doc["paths"]["/publicCloud/reference/rancher/plan"]["get"]["x-status"] == "deprecated"
     console = (await client.get("/v2/publicCloud.json")).json()
-    statuses = {(a["path"], o["httpMethod"]): o["apiStatus"]["value"] for a in console["apis"] for o in a["operations"]}
+    statuses = {
+        (a["path"], o["httpMethod"]): o["apiStatus"]["value"]
+        for a in console["apis"]
+        for o in a["operations"]
+    }
     assert statuses[("/publicCloud/project", "GET")] == "PRODUCTION"
     assert statuses[("/publicCloud/reference/rancher/plan", "GET")] == "DEPRECATED"
 

@@ -5,8 +5,8 @@ import time
 
 import msgspec
 import pytest
-
 from conftest import serve_sections
+
 from convergent.model.kind import Kind, Plan, Step, StepFailed, standard_actions
 from convergent.model.section import Section
 from convergent.model.status import Action
@@ -28,7 +28,11 @@ class WidgetReconciler:
     def plan(self, action, resource):
         if action == Action.DELETE:
             return Plan("WIDGET_DELETE", "delete", (Step("Dismantle", 5),))
-        return Plan(f"WIDGET_{action.upper()}", f"{action} widget", (Step("Cut", 10), Step("Paint", 20), Step("Ship", 30)))
+        return Plan(
+            f"WIDGET_{action.upper()}",
+            f"{action} widget",
+            (Step("Cut", 10), Step("Paint", 20), Step("Ship", 30)),
+        )
 
     def apply(self, step, resource):
         self.calls.append(step)
@@ -99,7 +103,9 @@ async def test_steps_advance_with_the_clock(lab, reconciler):
 
 async def test_a_failed_step_puts_task_and_resource_in_error(lab):
     client, ctx, now = lab
-    created = (await client.post("/v2/lab/widget", json={"targetSpec": {"size": 1, "fail_at": "Paint"}})).json()
+    created = (
+        await client.post("/v2/lab/widget", json={"targetSpec": {"size": 1, "fail_at": "Paint"}})
+    ).json()
     url = f"/v2/lab/widget/{created['id']}"
     for _ in range(4):
         now[0] += 60
@@ -109,7 +115,11 @@ async def test_a_failed_step_puts_task_and_resource_in_error(lab):
     [ref] = failed["currentTasks"]
     assert ref["status"] == "ERROR" and ref["errors"] == [{"message": "Paint failed: out of paint"}]
     task = (await client.get(ref["link"])).json()
-    assert task["status"] == "ERROR" and [p["status"] for p in task["progress"]] == ["DONE", "ERROR", "PENDING"]
+    assert task["status"] == "ERROR" and [p["status"] for p in task["progress"]] == [
+        "DONE",
+        "ERROR",
+        "PENDING",
+    ]
     assert task["errors"] == [{"message": "Paint failed: out of paint"}]
     events = (await client.get(f"{url}/event")).json()
     assert events[0]["type"] == "TASK_ERROR"
@@ -176,15 +186,29 @@ class IoReconciler(WidgetReconciler):
 
 async def test_io_steps_run_outside_the_transaction_and_count_once(database):
     reconciler = IoReconciler()
-    kind = Kind(section="lab", name="gadget", label="Gadget", collection="/lab/gadget", id_param="gadgetId",
-                spec_create=WidgetSpec, spec_update=WidgetSpec, reconciler=reconciler,
-                iam_type="labGadget", actions=standard_actions("labGadget"))  # fmt: skip
-    async with serve_sections(database, (Section("lab", "io", kinds=(kind,)),), instant=True) as (client, ctx):
+    kind = Kind(
+        section="lab",
+        name="gadget",
+        label="Gadget",
+        collection="/lab/gadget",
+        id_param="gadgetId",
+        spec_create=WidgetSpec,
+        spec_update=WidgetSpec,
+        reconciler=reconciler,
+        iam_type="labGadget",
+        actions=standard_actions("labGadget"),
+    )
+    async with serve_sections(database, (Section("lab", "io", kinds=(kind,)),), instant=True) as (
+        client,
+        ctx,
+    ):
         created = (await client.post("/v2/lab/gadget", json={"targetSpec": {"size": 4}})).json()
         for _ in range(10):
             seen = await ctx.store.due_tasks(time.time() + 1, 100)
             # Two engines race on each transition: both may run the I/O, one result lands.
-            await asyncio.gather(*(ctx.engine.advance(t) for t in seen), *(ctx.engine.advance(t) for t in seen))
+            await asyncio.gather(
+                *(ctx.engine.advance(t) for t in seen), *(ctx.engine.advance(t) for t in seen)
+            )
         done = (await client.get(f"/v2/lab/gadget/{created['id']}")).json()
         assert done["resourceStatus"] == "READY"
         assert done["currentState"] == {"cut": 4, "paint": 4, "ship": 4}

@@ -3,10 +3,9 @@
 import json
 
 import pytest
+from conftest import create_project, create_rancher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import create_project, create_rancher
 
 pytestmark = pytest.mark.anyio
 
@@ -20,14 +19,44 @@ CREATE_CASES = [
     ("missing targetSpec", {}, "Client::BadRequest::InvalidInput", "targetSpec"),
     ("unknown top field", {"targetSpec": GOOD, "extra": 1}, "Client::BadRequest::InvalidInput", "extra"),
     ("missing plan", {"targetSpec": {"name": "r"}}, "Client::BadRequest::InvalidInput", "targetSpec.plan"),
-    ("wrong type", {"targetSpec": {"name": 5, "plan": "STANDARD"}}, "Client::BadRequest::InvalidInput", "targetSpec.name"),
-    ("bad enum", {"targetSpec": {"name": "r", "plan": "GOLD"}}, "Client::BadRequest::InvalidInput", "targetSpec.plan"),
-    ("unknown spec field", {"targetSpec": {**GOOD, "colour": "red"}}, "Client::BadRequest::InvalidInput", "targetSpec.colour"),
-    ("ipRestrictions on create", {"targetSpec": {**GOOD, "ipRestrictions": []}}, "Client::BadRequest::InvalidInput", "targetSpec.ipRestrictions"),
-    ("blank name", {"targetSpec": {"name": "  ", "plan": "STANDARD"}}, "Client::BadRequest::InvalidInput", "targetSpec"),
-    ("unknown version", {"targetSpec": {**GOOD, "version": "9.9.9"}}, "Client::BadRequest::InvalidVersion", None),
+    (
+        "wrong type",
+        {"targetSpec": {"name": 5, "plan": "STANDARD"}},
+        "Client::BadRequest::InvalidInput",
+        "targetSpec.name",
+    ),
+    (
+        "bad enum",
+        {"targetSpec": {"name": "r", "plan": "GOLD"}},
+        "Client::BadRequest::InvalidInput",
+        "targetSpec.plan",
+    ),
+    (
+        "unknown spec field",
+        {"targetSpec": {**GOOD, "colour": "red"}},
+        "Client::BadRequest::InvalidInput",
+        "targetSpec.colour",
+    ),
+    (
+        "ipRestrictions on create",
+        {"targetSpec": {**GOOD, "ipRestrictions": []}},
+        "Client::BadRequest::InvalidInput",
+        "targetSpec.ipRestrictions",
+    ),
+    (
+        "blank name",
+        {"targetSpec": {"name": "  ", "plan": "STANDARD"}},
+        "Client::BadRequest::InvalidInput",
+        "targetSpec",
+    ),
+    (
+        "unknown version",
+        {"targetSpec": {**GOOD, "version": "9.9.9"}},
+        "Client::BadRequest::InvalidVersion",
+        None,
+    ),
     ("null targetSpec", {"targetSpec": None}, "Client::BadRequest::InvalidInput", "targetSpec"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("what,body,cls,field", CREATE_CASES, ids=[c[0] for c in CREATE_CASES])
@@ -78,10 +107,13 @@ async def test_duplicate_cidr_blocks_are_refused(client, settle):
     [
         ("/v2/publicCloud/project/not-a-project-id", "projectId"),
         ("/v2/publicCloud/project/0123456789abcdef0123456789abcdef/rancher/not-a-uuid", "rancherId"),
-        ("/v2/publicCloud/project/0123456789abcdef0123456789abcdef/rancher/"
-         "0b9e1c1a-5b2e-4a39-9d44-5b3d8f6d3e11/task/nope", "taskId"),
+        (
+            "/v2/publicCloud/project/0123456789abcdef0123456789abcdef/rancher/"
+            "0b9e1c1a-5b2e-4a39-9d44-5b3d8f6d3e11/task/nope",
+            "taskId",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_bad_path_parameters_are_400_naming_them(client, path, param):
     r = await client.get(path)
     assert r.status_code == 400
@@ -119,7 +151,11 @@ async def test_oversized_body_is_413(client, settle):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=20,
 )
@@ -130,15 +166,21 @@ spec_like = st.fixed_dictionaries(
         "plan": st.sampled_from(["STANDARD", "OVHCLOUD_EDITION", "X"]) | json_values,
         "version": st.sampled_from(["2.9.7", "2.10.3", "x"]) | json_values,
         "ipRestrictions": st.lists(
-            st.fixed_dictionaries({}, optional={"cidrBlock": st.text(max_size=20) | json_values, "description": json_values}),
+            st.fixed_dictionaries(
+                {}, optional={"cidrBlock": st.text(max_size=20) | json_values, "description": json_values}
+            ),
             max_size=3,
-        ) | json_values,
+        )
+        | json_values,
     },
 )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.fixed_dictionaries({}, optional={"targetSpec": spec_like | json_values, "checksum": json_values}) | json_values)
+@given(
+    body=st.fixed_dictionaries({}, optional={"targetSpec": spec_like | json_values, "checksum": json_values})
+    | json_values
+)
 async def test_no_body_produces_a_500_or_corrupts_state(client, settle, body):
     project = await create_project(client, settle, "fuzz")
     rancher = await create_rancher(client, settle, project)
@@ -146,7 +188,7 @@ async def test_no_body_produces_a_500_or_corrupts_state(client, settle, body):
     for method, target in (("POST", f"/v2/publicCloud/project/{project}/rancher"), ("PUT", url)):
         r = await client.request(method, target, json=body)
         assert r.status_code in (200, 400, 412, 423), r.text
-        assert isinstance(r.json(), dict) and "class" in r.json() or r.status_code == 200
+        assert (isinstance(r.json(), dict) and "class" in r.json()) or r.status_code == 200
     await settle()
     after = await client.get(url)
     assert after.status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,7 +37,7 @@ RANCHER_CREATE = "publicCloudProject:apiovh:rancher/create"
 RANCHER_DELETE = "publicCloudProject:apiovh:rancher/delete"
 
 # Monday 2024-01-01 12:00:00 UTC.
-NOW = datetime(2024, 1, 1, 12, tzinfo=timezone.utc).timestamp()
+NOW = datetime(2024, 1, 1, 12, tzinfo=UTC).timestamp()
 
 
 def _zones_available() -> bool:
@@ -227,8 +227,16 @@ def test_nothing_is_allowed_without_a_policy():
         ([make_policy(("*",), (), (EDIT,))], GET, True),
         ([make_policy(("*",)), make_policy((), (), ("publicCloudProject:apiovh:*",))], EDIT, False),
         ([make_policy((), (), (EDIT,)), make_policy((EDIT,)), make_policy(("*",))], EDIT, False),
-        ([make_policy(("*",)), make_policy((), (), ("*",), identities=(ADMINS,))], GET, True),  # not for alice
-        ([make_policy(("*",)), make_policy((), (), ("*",), resources=(VPS,))], GET, True),  # not this resource
+        (
+            [make_policy(("*",)), make_policy((), (), ("*",), identities=(ADMINS,))],
+            GET,
+            True,
+        ),  # not for alice
+        (
+            [make_policy(("*",)), make_policy((), (), ("*",), resources=(VPS,))],
+            GET,
+            True,
+        ),  # not this resource
     ],
 )
 def test_allow_except_deny(policies, action, expected):
@@ -242,7 +250,11 @@ def test_deny_from_a_group_identity_reaches_its_members():
 
 
 def test_null_and_absent_fields():
-    bare = {"identities": [ALICE], "resources": [{"urn": PROJECT}], "permissions": {"allow": [{"action": GET}]}}
+    bare = {
+        "identities": [ALICE],
+        "resources": [{"urn": PROJECT}],
+        "permissions": {"allow": [{"action": GET}]},
+    }
     assert allowed([bare])
     nulls = dict(bare, permissions={"allow": [{"action": GET}], "except": None, "deny": None})
     nulls.update(permissionsGroups=None, conditions=None, expiredAt=None)
@@ -500,7 +512,12 @@ def test_condition_request_ip_in_list():
         ("date(Asia/Tokyo).WeekDay", "tuesday", "2024-01-01T20:00:00Z", True),
         ("date(Asia/Tokyo).WeekDay", "monday", "2024-01-01T20:00:00Z", False),
         ("date(America/Los_Angeles).WeekDay", "sunday", "2024-01-01T05:00:00Z", True),
-        ("date(Europe/Paris).WeekDay.In", "monday,tuesday,wednesday,thursday,friday", "2024-01-01T12:00:00Z", True),
+        (
+            "date(Europe/Paris).WeekDay.In",
+            "monday,tuesday,wednesday,thursday,friday",
+            "2024-01-01T12:00:00Z",
+            True,
+        ),
         ("date(Europe/Paris).WeekDay.IN", "Saturday,Sunday", "2024-01-01T12:00:00Z", False),
         ("date(Europe/Paris).WeekDay.IN", "Saturday,Sunday", "2024-01-06T12:00:00Z", True),
     ],

@@ -3,12 +3,20 @@
 import asyncio
 
 import pytest
-
 from conftest import create_project, create_rancher
 
 pytestmark = pytest.mark.anyio
 
-ENVELOPE = ["checksum", "createdAt", "currentState", "currentTasks", "id", "resourceStatus", "targetSpec", "updatedAt"]
+ENVELOPE = [
+    "checksum",
+    "createdAt",
+    "currentState",
+    "currentTasks",
+    "id",
+    "resourceStatus",
+    "targetSpec",
+    "updatedAt",
+]
 
 
 def rancher_url(project, rancher=""):
@@ -48,13 +56,19 @@ async def test_update_with_checksum_then_stale_checksum_is_412(client, settle):
     project = await create_project(client, settle)
     rancher = await create_rancher(client, settle, project)
     url = rancher_url(project, rancher["id"])
-    spec = {**rancher["targetSpec"], "name": "renamed", "ipRestrictions": [{"cidrBlock": "198.51.100.1", "description": "office"}]}
+    spec = {
+        **rancher["targetSpec"],
+        "name": "renamed",
+        "ipRestrictions": [{"cidrBlock": "198.51.100.1", "description": "office"}],
+    }
     r = await client.put(url, json={"checksum": rancher["checksum"], "targetSpec": spec})
     assert r.status_code == 200, r.text
     updated = r.json()
     assert updated["resourceStatus"] == "UPDATING"
     assert updated["checksum"] != rancher["checksum"]
-    assert updated["targetSpec"]["ipRestrictions"] == [{"cidrBlock": "198.51.100.1/32", "description": "office"}]
+    assert updated["targetSpec"]["ipRestrictions"] == [
+        {"cidrBlock": "198.51.100.1/32", "description": "office"}
+    ]
     assert updated["currentTasks"][0]["status"] == "PENDING"
 
     await settle()
@@ -74,9 +88,13 @@ async def test_update_with_checksum_then_stale_checksum_is_412(client, settle):
 
     events = (await client.get(f"{url}/event")).json()
     assert [e["type"] for e in events] == [
-        "TASK_SUCCESS", "TASK_START", "TARGET_SPEC_UPDATE",
-        "TASK_SUCCESS", "TASK_START", "TARGET_SPEC_UPDATE",
-    ]  # fmt: skip
+        "TASK_SUCCESS",
+        "TASK_START",
+        "TARGET_SPEC_UPDATE",
+        "TASK_SUCCESS",
+        "TASK_START",
+        "TARGET_SPEC_UPDATE",
+    ]
     assert [e["kind"] for e in events[:3]] == ["RANCHER_UPDATE"] * 3
 
 
@@ -109,7 +127,9 @@ async def test_busy_resource_is_423(client, settle):
     assert busy.json()["class"] == "Client::Locked::RancherLocked"
     assert (await client.delete(url)).status_code == 423
     await settle()
-    assert (await client.put(url, json={"checksum": created["checksum"], "targetSpec": spec})).status_code == 200
+    assert (
+        await client.put(url, json={"checksum": created["checksum"], "targetSpec": spec})
+    ).status_code == 200
 
 
 async def test_concurrent_puts_with_one_checksum_exactly_one_wins(client, settle):
@@ -117,7 +137,8 @@ async def test_concurrent_puts_with_one_checksum_exactly_one_wins(client, settle
     rancher = await create_rancher(client, settle, project)
     url = rancher_url(project, rancher["id"])
     bodies = [
-        {"checksum": rancher["checksum"], "targetSpec": {**rancher["targetSpec"], "name": f"n{i}"}} for i in range(8)
+        {"checksum": rancher["checksum"], "targetSpec": {**rancher["targetSpec"], "name": f"n{i}"}}
+        for i in range(8)
     ]
     answers = await asyncio.gather(*(client.put(url, json=b) for b in bodies))
     codes = sorted(a.status_code for a in answers)
@@ -147,9 +168,13 @@ async def test_delete_answers_deleting_then_404(client, settle):
 
 async def test_version_and_plan_are_checked_against_capabilities(client, settle):
     project = await create_project(client, settle)
-    old = await client.post(rancher_url(project), json={"targetSpec": {"name": "r", "plan": "STANDARD", "version": "2.7.17"}})
+    old = await client.post(
+        rancher_url(project), json={"targetSpec": {"name": "r", "plan": "STANDARD", "version": "2.7.17"}}
+    )
     assert old.status_code == 400 and old.json()["class"] == "Client::BadRequest::InvalidVersion"
-    r = await client.post(rancher_url(project), json={"targetSpec": {"name": "r", "plan": "STANDARD", "version": "2.8.11"}})
+    r = await client.post(
+        rancher_url(project), json={"targetSpec": {"name": "r", "plan": "STANDARD", "version": "2.8.11"}}
+    )
     await settle()
     rancher = (await client.get(rancher_url(project, r.json()["id"]))).json()
     url = rancher_url(project, rancher["id"])

@@ -22,11 +22,11 @@ import httpx
 import ovh
 import ovh.client
 import ovh.exceptions
-import pytest
-
 import processes
-from convergent.auth.signature import sign
+import pytest
 from processes import wait_for
+
+from convergent.auth.signature import sign
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +96,11 @@ def owner(server) -> ovh.Client:
 def project(owner) -> dict:
     """A READY publicCloud project, made by the owner."""
     created = owner.post("/v2/publicCloud/project", targetSpec={"name": "shared", "mode": "CLASSIC"})
-    return wait_for(lambda: (p := owner.get(f"/v2/publicCloud/project/{created['id']}"))["resourceStatus"] == "READY" and p)
+    return wait_for(
+        lambda: (
+            (p := owner.get(f"/v2/publicCloud/project/{created['id']}"))["resourceStatus"] == "READY" and p
+        )
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -125,8 +129,16 @@ class FormReader(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "method": (a.get("method") or "get").lower(),
-                               "fields": {}, "types": {}, "buttons": [], "selects": {}})  # fmt: skip
+            self.forms.append(
+                {
+                    "action": a.get("action", ""),
+                    "method": (a.get("method") or "get").lower(),
+                    "fields": {},
+                    "types": {},
+                    "buttons": [],
+                    "selects": {},
+                }
+            )
         elif tag == "title":
             self._in_title = True
         elif self.forms and tag == "input" and a.get("name"):
@@ -159,7 +171,9 @@ def read_form(response: httpx.Response) -> dict:
     return reader.forms[0]
 
 
-def fill_and_submit(validation_url: str, login: str, password: str, decision="grant", duration="unlimited") -> httpx.Response:
+def fill_and_submit(
+    validation_url: str, login: str, password: str, decision="grant", duration="unlimited"
+) -> httpx.Response:
     """Open the validation page, fill the form and press a button, as a person would."""
     page = httpx.get(validation_url)
     assert page.status_code == 200, page.text
@@ -168,7 +182,13 @@ def fill_and_submit(validation_url: str, login: str, password: str, decision="gr
     assert form["types"]["password"] == "password"
     assert duration in form["selects"]["duration"]
     assert ("decision", decision) in form["buttons"]
-    data = {**form["fields"], "login": login, "password": password, "duration": duration, "decision": decision}
+    data = {
+        **form["fields"],
+        "login": login,
+        "password": password,
+        "duration": duration,
+        "decision": decision,
+    }
     return httpx.post(urljoin(validation_url, form["action"]), data=data)
 
 
@@ -181,7 +201,9 @@ def request_key(server, methods, path, **request_kwargs) -> tuple[ovh.Client, di
     return client, pending
 
 
-def granted_key(server, methods=ovh.API_READ_WRITE, path="/*", duration="unlimited") -> tuple[ovh.Client, dict]:
+def granted_key(
+    server, methods=ovh.API_READ_WRITE, path="/*", duration="unlimited"
+) -> tuple[ovh.Client, dict]:
     client, pending = request_key(server, methods, path)
     done = fill_and_submit(pending["validationUrl"], ACCOUNT, server.password, duration=duration)
     assert done.status_code == 200, done.text
@@ -279,7 +301,9 @@ def test_consumer_key_requested_validated_on_the_page_then_used_everywhere(serve
     rancher = client.post(f"{project_url}/rancher", targetSpec={"name": "r1", "plan": "STANDARD"})
     rancher_url = f"{project_url}/rancher/{rancher['id']}"
     ready = wait_for(lambda: (r := client.get(rancher_url))["resourceStatus"] == "READY" and r)
-    updated = client.put(rancher_url, checksum=ready["checksum"], targetSpec={**ready["targetSpec"], "name": "r2"})
+    updated = client.put(
+        rancher_url, checksum=ready["checksum"], targetSpec={**ready["targetSpec"], "name": "r2"}
+    )
     assert updated["resourceStatus"] == "UPDATING"
     assert updated["checksum"] != ready["checksum"]
     ready = wait_for(lambda: (r := client.get(rancher_url))["resourceStatus"] == "READY" and r)
@@ -305,7 +329,9 @@ def test_validation_duration_redirection_and_refusal(server):
     assert current["status"] == "validated" and current["expiration"] is not None
 
     # With a redirection, granting sends the browser there.
-    client, pending = request_key(server, ovh.API_READ_ONLY, "/me", redirect_url="https://example.invalid/done")
+    client, pending = request_key(
+        server, ovh.API_READ_ONLY, "/me", redirect_url="https://example.invalid/done"
+    )
     done = fill_and_submit(pending["validationUrl"], ACCOUNT, server.password)
     assert done.status_code in (302, 303), done.text
     assert done.headers["location"] == "https://example.invalid/done"
@@ -336,7 +362,11 @@ def test_access_rules_limit_the_key(server, owner, project):
     assert body["errorCode"] == "NOT_GRANTED_CALL"
     assert body["httpCode"] == "403 Forbidden"
     with pytest.raises(ovh.exceptions.NotGrantedCall):
-        client.put(f"/v2/publicCloud/project/{project['id']}", checksum=project["checksum"], targetSpec=project["targetSpec"])
+        client.put(
+            f"/v2/publicCloud/project/{project['id']}",
+            checksum=project["checksum"],
+            targetSpec=project["targetSpec"],
+        )
     with pytest.raises(ovh.exceptions.NotGrantedCall):
         client.delete(f"/v2/publicCloud/project/{project['id']}/rancher/{uuid.uuid4()}")
     # Right method, path outside the rules (/1.0/me is /me for the rules).
@@ -361,10 +391,14 @@ def test_not_found_and_bad_parameters(owner, project):
         owner.post("/v2/publicCloud/project", targetSpec={"mode": "CLASSIC"})
     assert error_json(info)["class"].startswith("Client::BadRequest::")
     with pytest.raises(ovh.exceptions.BadParametersError) as info:
-        owner.post(f"/v2/publicCloud/project/{project['id']}/rancher", targetSpec={"name": "r", "plan": "NOT_A_PLAN"})
+        owner.post(
+            f"/v2/publicCloud/project/{project['id']}/rancher", targetSpec={"name": "r", "plan": "NOT_A_PLAN"}
+        )
     assert error_json(info)["class"].startswith("Client::BadRequest::")
     with pytest.raises(ovh.exceptions.BadParametersError) as info:
-        owner.put(f"/v2/publicCloud/project/{project['id']}", checksum="nope", targetSpec=project["targetSpec"])
+        owner.put(
+            f"/v2/publicCloud/project/{project['id']}", checksum="nope", targetSpec=project["targetSpec"]
+        )
     assert error_json(info)["class"] == "Client::BadRequest::ChecksumBadFormat"
 
 
@@ -400,8 +434,12 @@ def test_a_key_logged_out_is_expired(server, owner):
 
 
 def test_wrong_application_key_is_invalid_key(server):
-    client = ovh.Client(endpoint=ENDPOINT, application_key="notAnApplicationKey",
-                        application_secret=server.application_secret, consumer_key=server.consumer_key)  # fmt: skip
+    client = ovh.Client(
+        endpoint=ENDPOINT,
+        application_key="notAnApplicationKey",
+        application_secret=server.application_secret,
+        consumer_key=server.consumer_key,
+    )
     with pytest.raises(ovh.exceptions.InvalidKey) as info:
         client.get("/me")
     body = error_json(info)
@@ -425,8 +463,12 @@ def test_no_consumer_key_is_not_credential(server):
 
 
 def test_wrong_application_secret_is_an_invalid_signature(server):
-    client = ovh.Client(endpoint=ENDPOINT, application_key=server.application_key,
-                        application_secret="x" * 32, consumer_key=server.consumer_key)  # fmt: skip
+    client = ovh.Client(
+        endpoint=ENDPOINT,
+        application_key=server.application_key,
+        application_secret="x" * 32,
+        consumer_key=server.consumer_key,
+    )
     for call in (lambda: client.get("/me"), lambda: client.get("/v2/publicCloud/project")):
         with pytest.raises(ovh.exceptions.BadParametersError) as info:
             call()
@@ -470,16 +512,36 @@ def test_editing_a_credential_without_allowed_ips_keeps_its_restriction(server, 
 def test_a_consumer_key_only_works_with_its_own_application(server, owner):
     # A second application, made with the command line while the server runs.
     made = subprocess.run(
-        [sys.executable, "-m", "convergent", "credential", "create", "--account", ACCOUNT,
-         "--database", server.database, "--json"],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "convergent",
+            "credential",
+            "create",
+            "--account",
+            ACCOUNT,
+            "--database",
+            server.database,
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     other = json.loads(made)
-    theirs = ovh.Client(endpoint=ENDPOINT, application_key=other["applicationKey"],
-                        application_secret=other["applicationSecret"], consumer_key=other["consumerKey"])  # fmt: skip
+    theirs = ovh.Client(
+        endpoint=ENDPOINT,
+        application_key=other["applicationKey"],
+        application_secret=other["applicationSecret"],
+        consumer_key=other["consumerKey"],
+    )
     assert theirs.get("/me")["nichandle"] == ACCOUNT
-    mixed = ovh.Client(endpoint=ENDPOINT, application_key=other["applicationKey"],
-                       application_secret=other["applicationSecret"], consumer_key=server.consumer_key)  # fmt: skip
+    mixed = ovh.Client(
+        endpoint=ENDPOINT,
+        application_key=other["applicationKey"],
+        application_secret=other["applicationSecret"],
+        consumer_key=server.consumer_key,
+    )
     with pytest.raises(ovh.exceptions.InvalidCredential):
         mixed.get("/me")
     # Deleting the application takes its keys with it.
@@ -587,7 +649,9 @@ def _signed_headers(server, method: str, url: str, body: bytes, timestamp: int) 
         "X-Ovh-Application": server.application_key,
         "X-Ovh-Consumer": server.consumer_key,
         "X-Ovh-Timestamp": str(timestamp),
-        "X-Ovh-Signature": sign(server.application_secret, server.consumer_key, method, url, body, str(timestamp)),
+        "X-Ovh-Signature": sign(
+            server.application_secret, server.consumer_key, method, url, body, str(timestamp)
+        ),
     }
 
 

@@ -3,8 +3,8 @@
 import base64
 
 import pytest
-
 from conftest import create_project
+
 from convergent.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 pytestmark = pytest.mark.anyio
@@ -14,7 +14,8 @@ async def make_ranchers(client, settle, project, n):
     ids = []
     for i in range(n):
         r = await client.post(
-            f"/v2/publicCloud/project/{project}/rancher", json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}}
+            f"/v2/publicCloud/project/{project}/rancher",
+            json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}},
         )
         ids.append(r.json()["id"])
     await settle()
@@ -105,7 +106,9 @@ async def test_page_size_is_capped_and_defaults_are_documented(client, settle):
     assert DEFAULT_PAGE_SIZE >= 1000 and MAX_PAGE_SIZE >= DEFAULT_PAGE_SIZE
     project = await create_project(client, settle)
     await make_ranchers(client, settle, project, 2)
-    r = await client.get(f"/v2/publicCloud/project/{project}/rancher", headers={"X-Pagination-Size": "999999999"})
+    r = await client.get(
+        f"/v2/publicCloud/project/{project}/rancher", headers={"X-Pagination-Size": "999999999"}
+    )
     assert r.status_code == 200 and len(r.json()) == 2
 
 
@@ -115,7 +118,9 @@ async def test_tasks_and_events_page_newest_first(client, settle):
     url = f"/v2/publicCloud/project/{project}/rancher/{rid}"
     for name in ("a", "b", "c"):
         cur = (await client.get(url)).json()
-        await client.put(url, json={"checksum": cur["checksum"], "targetSpec": {**cur["targetSpec"], "name": name}})
+        await client.put(
+            url, json={"checksum": cur["checksum"], "targetSpec": {**cur["targetSpec"], "name": name}}
+        )
         await settle()
     events, pages = await walk(client, f"{url}/event", 4)
     whole = (await client.get(f"{url}/event")).json()

@@ -17,9 +17,13 @@ pytestmark = pytest.mark.slow
 
 
 def make_rancher(c: httpx.Client):
-    project = c.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}).json()["id"]
+    project = c.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}).json()[
+        "id"
+    ]
     wait_for(lambda: c.get(f"/v2/publicCloud/project/{project}").json()["resourceStatus"] == "READY")
-    rancher = c.post(f"/v2/publicCloud/project/{project}/rancher", json={"targetSpec": {"name": "r", "plan": "STANDARD"}})
+    rancher = c.post(
+        f"/v2/publicCloud/project/{project}/rancher", json={"targetSpec": {"name": "r", "plan": "STANDARD"}}
+    )
     assert rancher.status_code == 200
     return f"/v2/publicCloud/project/{project}/rancher/{rancher.json()['id']}"
 
@@ -31,7 +35,12 @@ def test_lifecycle_and_clean_stop(tmp_path, servers):
     with httpx.Client(base_url=server.url, auth=auth) as c:
         url = make_rancher(c)
         ready = wait_for(lambda: (r := c.get(url).json())["resourceStatus"] == "READY" and r)
-        assert {a["path"] for a in c.get("/v2/").json()["apis"]} == {"/iam", "/publicCloud", "/vrackServices", "/vmwareCloudDirector"}
+        assert {a["path"] for a in c.get("/v2/").json()["apis"]} == {
+            "/iam",
+            "/publicCloud",
+            "/vrackServices",
+            "/vmwareCloudDirector",
+        }
     assert server.stop(signal.SIGINT) == 0
     again = servers(db, "--instant")
     with httpx.Client(base_url=again.url, auth=auth) as c:
@@ -47,7 +56,10 @@ def test_concurrent_puts_on_a_real_server_exactly_one_wins(tmp_path, servers):
 
     async def race():
         async with httpx.AsyncClient(base_url=server.url, auth=auth) as ac:
-            bodies = [{"checksum": rancher["checksum"], "targetSpec": {**rancher["targetSpec"], "name": f"n{i}"}} for i in range(16)]
+            bodies = [
+                {"checksum": rancher["checksum"], "targetSpec": {**rancher["targetSpec"], "name": f"n{i}"}}
+                for i in range(16)
+            ]
             return await asyncio.gather(*(ac.put(url, json=b) for b in bodies))
 
     codes = sorted(r.status_code for r in asyncio.run(race()))
@@ -86,11 +98,26 @@ def test_kill_9_during_a_task_then_restart_completes_it_once(tmp_path, servers):
 
 def test_fixtures_admin_token_and_snapshots_from_the_command_line(tmp_path, servers):
     fixtures = tmp_path / "fixtures.json"
-    fixtures.write_text(json.dumps({"accounts": [{
-        "account": "ci1234-ovh",
-        "credentials": [{"applicationKey": "ak-ci", "applicationSecret": "as-ci", "consumerKey": "ck-ci"}],
-        "resources": [{"path": "/v2/publicCloud/project", "targetSpec": {"name": "demo", "mode": "CLASSIC"}}],
-    }]}))  # fmt: skip
+    fixtures.write_text(
+        json.dumps(
+            {
+                "accounts": [
+                    {
+                        "account": "ci1234-ovh",
+                        "credentials": [
+                            {"applicationKey": "ak-ci", "applicationSecret": "as-ci", "consumerKey": "ck-ci"}
+                        ],
+                        "resources": [
+                            {
+                                "path": "/v2/publicCloud/project",
+                                "targetSpec": {"name": "demo", "mode": "CLASSIC"},
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     db = tmp_path / "c.db"
     server = servers(db, "--instant", "--fixtures", str(fixtures), "--admin-token", "cva_test")
     with httpx.Client(base_url=server.url, auth=OvhSignature("ak-ci", "as-ci", "ck-ci")) as c:
@@ -100,7 +127,9 @@ def test_fixtures_admin_token_and_snapshots_from_the_command_line(tmp_path, serv
     assert health.status_code == 200 and health.json()["config"]["fixtures"] == str(fixtures)
     assert server.stop() == 0
     saved = tmp_path / "snap.json"
-    run = lambda *args: subprocess.run([sys.executable, "-m", "convergent", *args], capture_output=True, text=True)  # noqa: E731
+    run = lambda *args: subprocess.run(
+        [sys.executable, "-m", "convergent", *args], capture_output=True, text=True
+    )
     assert run("snapshot", "save", str(saved), "--database", str(db)).returncode == 0
     other = tmp_path / "other.db"
     assert run("migrate", "--database", str(other)).returncode == 0
@@ -118,31 +147,60 @@ def test_the_readme_walk_with_plain_http_and_a_bearer_token(tmp_path, servers):
     """What the README's curl walk does: a service account, a token, then unsigned calls."""
     db = tmp_path / "c.db"
     out = subprocess.run(
-        [sys.executable, "-m", "convergent", "credential", "create", "--account", "xx1111-ovh", "--oauth2",
-         "--database", str(db), "--json"],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "convergent",
+            "credential",
+            "create",
+            "--account",
+            "xx1111-ovh",
+            "--oauth2",
+            "--database",
+            str(db),
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     service = json.loads(out)
     server = servers(db, "--instant")
-    token = httpx.post(f"{server.url}/auth/oauth2/token", data={"grant_type": "client_credentials"},
-                       auth=(service["clientId"], service["clientSecret"])).json()["access_token"]  # fmt: skip
-    with httpx.Client(base_url=f"{server.url}/v2/publicCloud", headers={"Authorization": f"Bearer {token}"}) as c:
+    token = httpx.post(
+        f"{server.url}/auth/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=(service["clientId"], service["clientSecret"]),
+    ).json()["access_token"]
+    with httpx.Client(
+        base_url=f"{server.url}/v2/publicCloud", headers={"Authorization": f"Bearer {token}"}
+    ) as c:
         project = c.post("/project", json={"targetSpec": {"name": "demo", "mode": "CLASSIC"}}).json()["id"]
         wait_for(lambda: c.get(f"/project/{project}").json()["resourceStatus"] == "READY")
         for i in range(120):
-            assert c.post(f"/project/{project}/rancher", json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}}).status_code == 200
+            assert (
+                c.post(
+                    f"/project/{project}/rancher", json={"targetSpec": {"name": f"r{i}", "plan": "STANDARD"}}
+                ).status_code
+                == 200
+            )
         rancher = c.get(f"/project/{project}/rancher").json()[0]
         url = f"/project/{project}/rancher/{rancher['id']}"
         ready = wait_for(lambda: (r := c.get(url).json())["resourceStatus"] == "READY" and r)
         spec = {**ready["targetSpec"], "plan": "OVHCLOUD_EDITION"}
-        assert c.put(url, json={"checksum": ready["checksum"], "targetSpec": spec}).json()["resourceStatus"] == "UPDATING"
+        assert (
+            c.put(url, json={"checksum": ready["checksum"], "targetSpec": spec}).json()["resourceStatus"]
+            == "UPDATING"
+        )
         assert c.put(url, json={"checksum": ready["checksum"], "targetSpec": spec}).status_code == 412
         wait_for(lambda: c.get(url).json()["resourceStatus"] == "READY")
         assert [t["type"] for t in c.get(f"{url}/task").json()] == ["RANCHER_UPDATE", "RANCHER_CREATE"]
         assert c.get(f"{url}/event").json()[0]["type"] == "TASK_SUCCESS"
         pages, cursor = [], None
         while True:
-            r = c.get(f"/project/{project}/rancher", headers={"X-Pagination-Size": "50", **({"X-Pagination-Cursor": cursor} if cursor else {})})
+            r = c.get(
+                f"/project/{project}/rancher",
+                headers={"X-Pagination-Size": "50", **({"X-Pagination-Cursor": cursor} if cursor else {})},
+            )
             pages.append(len(r.json()))
             cursor = r.headers.get("X-Pagination-Cursor-Next")
             if not cursor:

@@ -31,8 +31,8 @@ import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-
 from conftest import ACCOUNT, create_project, create_rancher
+
 from convergent import conformance
 from convergent.auth import accounts
 from convergent.iam.policy import OVH_PERMISSIONS_GROUPS
@@ -144,12 +144,16 @@ class Driver:
     async def body(self, method: str, template: str, ids: dict | None = None, *, what: str = "", **kw):
         return (await self.call(method, template, ids, what=what, **kw)).json()
 
-    async def pages(self, template: str, ids: dict | None = None, *, size: int, query=None, what: str = "") -> list:
+    async def pages(
+        self, template: str, ids: dict | None = None, *, size: int, query=None, what: str = ""
+    ) -> list:
         """Every item of a list, read `size` at a time through the cursor; each page validated."""
         items: list = []
         headers = {"X-Pagination-Size": str(size)}
         for _ in range(1000):
-            r = await self.call("GET", template, ids, what=f"{what}, page of {size}", headers=headers, params=query)
+            r = await self.call(
+                "GET", template, ids, what=f"{what}, page of {size}", headers=headers, params=query
+            )
             page = r.json()
             assert len(page) <= size, f"GET {template}: {len(page)} items on a page of {size}"
             items.extend(page)
@@ -159,7 +163,9 @@ class Driver:
             headers = {"X-Pagination-Size": str(size), "X-Pagination-Cursor": cursor}
         raise AssertionError(f"GET {template}: the cursor never ends")
 
-    async def list_both_ways(self, template: str, ids: dict | None = None, *, query=None, what: str = "") -> list:
+    async def list_both_ways(
+        self, template: str, ids: dict | None = None, *, query=None, what: str = ""
+    ) -> list:
         """The list in one call and page by page (size 1 and 2): the same items, each validated."""
         whole = await self.body("GET", template, ids, what=what, params=query)
         for size in (1, 2):
@@ -213,7 +219,7 @@ def _project_urn(project_id: str) -> str:
 
 
 def _in(n_hours: float) -> str:
-    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=n_hours)
+    moment = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=n_hours)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -236,7 +242,9 @@ def _forbidden(r, *actions: str) -> None:
 def _not_found(r) -> None:
     assert r.status_code == 404, f"{r.request.method} {r.request.url} -> {r.status_code} {r.text}"
     body = r.json()
-    assert body["class"].startswith("Client::NotFound::") and body["class"] != "Client::NotFound::RouteNotFound", body
+    assert (
+        body["class"].startswith("Client::NotFound::") and body["class"] != "Client::NotFound::RouteNotFound"
+    ), body
 
 
 # --- a user with a consumer key validated through the page ---------------------------------
@@ -244,12 +252,18 @@ def _not_found(r) -> None:
 
 async def user_client(client, credentials, connect, login: str = ALICE_LOGIN, password: str = ALICE_PASSWORD):
     """A client signed as user `login` of ACCOUNT, its consumer key validated as users do it."""
-    r = await client.post("/1.0/me/identity/user", json={"login": login, "email": f"{login}@example.com", "password": password})
+    r = await client.post(
+        "/1.0/me/identity/user", json={"login": login, "email": f"{login}@example.com", "password": password}
+    )
     assert r.status_code == 200, r.text
     owner = await credentials()
     anonymous = connect()
     rules = [{"method": m, "path": "/*"} for m in ("GET", "PUT", "POST", "DELETE")]
-    r = await anonymous.post("/1.0/auth/credential", headers={"X-Ovh-Application": owner.application_key}, json={"accessRules": rules})
+    r = await anonymous.post(
+        "/1.0/auth/credential",
+        headers={"X-Ovh-Application": owner.application_key},
+        json={"accessRules": rules},
+    )
     assert r.status_code == 200, r.text
     asked = r.json()
     assert asked["state"] == "pendingValidation", asked
@@ -264,7 +278,9 @@ async def user_client(client, credentials, connect, login: str = ALICE_LOGIN, pa
     }
     r = await anonymous.post("/auth/validate", data=form)
     assert r.status_code == 200, r.text
-    signed = connect(accounts.Issued(ACCOUNT, owner.application_key, owner.application_secret, asked["consumerKey"]))
+    signed = connect(
+        accounts.Issued(ACCOUNT, owner.application_key, owner.application_secret, asked["consumerKey"])
+    )
     me = await signed.get("/1.0/auth/details")
     assert me.status_code == 200 and me.json()["user"] == login, me.text
     return signed
@@ -393,14 +409,18 @@ async def _resources_scenario(api: Driver, a: str, b: str) -> None:
         assert r.status_code == 200 and r.json() == got, f"{encoded} -> {r.status_code} {r.text}"
 
     # Tags: replace them all, add one, remove one.
-    put = await api.body("PUT", RESOURCE, {"resourceURN": urn_a}, json={"tags": {"env": "prod", "team": "blue"}})
+    put = await api.body(
+        "PUT", RESOURCE, {"resourceURN": urn_a}, json={"tags": {"env": "prod", "team": "blue"}}
+    )
     assert put["tags"] == {"env": "prod", "team": "blue"}, put
     assert await api.body("POST", TAGS, {"resourceURN": urn_a}, json={"key": "cost", "value": "42"}) is None
     assert await api.body("DELETE", TAG, {"resourceURN": urn_a, "key": "team"}) is None
     got = await api.body("GET", RESOURCE, {"resourceURN": urn_a}, what="tagged")
     assert got["tags"] == {"env": "prod", "cost": "42"}, got
     project = (await api.client.get(f"/v2/publicCloud/project/{a}")).json()
-    assert project["iam"]["tags"] == {"env": "prod", "cost": "42"}, "the project's iam block shows the same tags"
+    assert project["iam"]["tags"] == {"env": "prod", "cost": "42"}, (
+        "the project's iam block shows the same tags"
+    )
     # A PUT of what GET answered (readOnly fields included) is accepted and changes nothing.
     same = await api.body("PUT", RESOURCE, {"resourceURN": urn_a}, json=got, what="round trip")
     assert same == got
@@ -425,17 +445,34 @@ async def _resources_scenario(api: Driver, a: str, b: str) -> None:
         ({"tags": json.dumps({"cost": [{"operator": "NEXISTS"}]})}, [urn_b]),
         ({"tags": json.dumps({"env": [{"operator": "LIKE", "value": "pr%"}]})}, [urn_a]),
         ({"tags": json.dumps({"env": [{"operator": "ILIKE", "value": "DE%"}]})}, [urn_b]),
-        ({"tags": json.dumps({"env": [{"operator": "EXISTS"}], "cost": [{"operator": "EQ", "value": "42"}]})}, [urn_a]),
-        ({"resourceType": "publicCloudProject", "tags": json.dumps({"env": [{"operator": "EQ", "value": "dev"}]})}, [urn_b]),
+        (
+            {
+                "tags": json.dumps(
+                    {"env": [{"operator": "EXISTS"}], "cost": [{"operator": "EQ", "value": "42"}]}
+                )
+            },
+            [urn_a],
+        ),
+        (
+            {
+                "resourceType": "publicCloudProject",
+                "tags": json.dumps({"env": [{"operator": "EQ", "value": "dev"}]}),
+            },
+            [urn_b],
+        ),
     ]
     for query, expected in cases:
         found = await api.list_both_ways(RESOURCES, query=query, what=f"filter {query}")
-        assert urns(found) == sorted(expected), f"GET /v2/iam/resource {query}: {urns(found)} != {sorted(expected)}"
+        assert urns(found) == sorted(expected), (
+            f"GET /v2/iam/resource {query}: {urns(found)} != {sorted(expected)}"
+        )
 
     # Pagination: one item a page, the cursor leads to the other, then ends.
     first = await api.call("GET", RESOURCES, headers={"X-Pagination-Size": "1"}, what="page 1")
     cursor = first.headers["X-Pagination-Cursor-Next"]
-    second = await api.call("GET", RESOURCES, headers={"X-Pagination-Size": "1", "X-Pagination-Cursor": cursor}, what="page 2")
+    second = await api.call(
+        "GET", RESOURCES, headers={"X-Pagination-Size": "1", "X-Pagination-Cursor": cursor}, what="page 2"
+    )
     assert len(first.json()) == len(second.json()) == 1
     assert urns(first.json() + second.json()) == sorted([urn_a, urn_b])
     assert "X-Pagination-Cursor-Next" not in second.headers
@@ -446,7 +483,9 @@ async def _permissions_groups_scenario(api: Driver) -> None:
     assert {g["urn"] for g in listed} == set(OVH_PERMISSIONS_GROUPS)
     for urn, group in OVH_PERMISSIONS_GROUPS.items():
         got = await api.body("GET", PGROUP, {"permissionsGroupURN": urn}, what=f"OVH-managed {group['name']}")
-        assert got["urn"] == urn and got["name"] == group["name"] and got["permissions"] == group["permissions"], got
+        assert (
+            got["urn"] == urn and got["name"] == group["name"] and got["permissions"] == group["permissions"]
+        ), got
         assert got in listed
     body = {
         "name": "project-readers",
@@ -459,17 +498,29 @@ async def _permissions_groups_scenario(api: Driver) -> None:
     assert created["urn"] == f"urn:v1:eu:permissionsGroup:{created['id']}", created
     urn = created["urn"]
     assert await api.body("GET", PGROUP, {"permissionsGroupURN": urn}) == created
-    changed = {**body, "name": "project-readers-2", "permissions": {"allow": [{"action": "publicCloudProject:apiovh:*"}], "except": [{"action": PROJECT_EDIT}], "deny": []}}
+    changed = {
+        **body,
+        "name": "project-readers-2",
+        "permissions": {
+            "allow": [{"action": "publicCloudProject:apiovh:*"}],
+            "except": [{"action": PROJECT_EDIT}],
+            "deny": [],
+        },
+    }
     edited = await api.body("PUT", PGROUP, {"permissionsGroupURN": urn}, json=changed)
     assert edited["name"] == "project-readers-2" and edited["permissions"] == changed["permissions"], edited
-    assert edited["urn"] == urn and edited["id"] == created["id"] and edited["createdAt"] == created["createdAt"]
+    assert (
+        edited["urn"] == urn and edited["id"] == created["id"] and edited["createdAt"] == created["createdAt"]
+    )
     listed = await api.body("GET", PGROUPS, what="with a custom group")
     assert edited in listed and len(listed) == len(OVH_PERMISSIONS_GROUPS) + 1
     # OVH-managed groups are read-only.
     for method, kw in (("PUT", {"json": changed}), ("DELETE", {})):
         r = await api.client.request(method, _fill(PGROUP, {"permissionsGroupURN": READ_ONLY}), **kw)
         assert r.status_code == 403, f"{method} on ovh-readOnly -> {r.status_code} {r.text}"
-    assert (await api.body("GET", PGROUP, {"permissionsGroupURN": READ_ONLY}))["permissions"] == OVH_PERMISSIONS_GROUPS[READ_ONLY]["permissions"]
+    assert (await api.body("GET", PGROUP, {"permissionsGroupURN": READ_ONLY}))[
+        "permissions"
+    ] == OVH_PERMISSIONS_GROUPS[READ_ONLY]["permissions"]
     assert await api.body("DELETE", PGROUP, {"permissionsGroupURN": urn}) is None
     _not_found(await api.client.get(_fill(PGROUP, {"permissionsGroupURN": urn})))
     _not_found(await api.client.delete(_fill(PGROUP, {"permissionsGroupURN": urn})))
@@ -480,7 +531,9 @@ async def _resource_groups_scenario(api: Driver, a: str, b: str) -> None:
     view_a = await api.body("GET", RESOURCE, {"resourceURN": urn_a})
     view_b = await api.body("GET", RESOURCE, {"resourceURN": urn_b})
     assert await api.body("GET", RGROUPS, what="none yet") == []
-    created = await api.body("POST", RGROUPS, json={"name": "team", "resources": [{"urn": urn_a}]}, what="member by urn")
+    created = await api.body(
+        "POST", RGROUPS, json={"name": "team", "resources": [{"urn": urn_a}]}, what="member by urn"
+    )
     assert created["name"] == "team" and created["owner"] == ACCOUNT and created["readOnly"] is False, created
     assert created["urn"] == f"urn:v1:eu:resourceGroup:{created['id']}", created
     assert [m["urn"] for m in created["resources"]] == [urn_a]
@@ -489,12 +542,18 @@ async def _resource_groups_scenario(api: Driver, a: str, b: str) -> None:
     plain = await api.body("GET", RGROUP, gid)
     assert plain["resources"] == [{"id": view_a["id"], "urn": urn_a}], plain
     assert await api.body("GET", RGROUP, gid, params={"details": "true"}, what="details") == created
-    edited = await api.body("PUT", RGROUP, gid, json={"name": "team-2", "resources": [{"id": view_b["id"]}]}, what="member by id")
+    edited = await api.body(
+        "PUT", RGROUP, gid, json={"name": "team-2", "resources": [{"id": view_b["id"]}]}, what="member by id"
+    )
     assert edited["name"] == "team-2" and [m["urn"] for m in edited["resources"]] == [urn_b], edited
-    both = await api.body("PUT", RGROUP, gid, json={"name": "team-2", "resources": [{"urn": urn_a}, {"id": view_b["id"]}]})
+    both = await api.body(
+        "PUT", RGROUP, gid, json={"name": "team-2", "resources": [{"urn": urn_a}, {"id": view_b["id"]}]}
+    )
     assert sorted(m["urn"] for m in both["resources"]) == sorted([urn_a, urn_b])
     # A PUT of the members as GET shows them (readOnly fields included) is accepted.
-    again = await api.body("PUT", RGROUP, gid, json={"name": both["name"], "resources": both["resources"]}, what="round trip")
+    again = await api.body(
+        "PUT", RGROUP, gid, json={"name": both["name"], "resources": both["resources"]}, what="round trip"
+    )
     assert again["resources"] == both["resources"]
     empty = await api.body("POST", RGROUPS, json={"name": "empty"}, what="no members")
     assert empty["resources"] == []
@@ -504,7 +563,9 @@ async def _resource_groups_scenario(api: Driver, a: str, b: str) -> None:
     # Unknown members are refused.
     r = await api.client.post(_fill(RGROUPS, None), json={"name": "x", "resources": [{"id": MISSING_UUID}]})
     assert r.status_code == 400, r.text
-    r = await api.client.post(_fill(RGROUPS, None), json={"name": "x", "resources": [{"urn": _project_urn("f" * 32)}]})
+    r = await api.client.post(
+        _fill(RGROUPS, None), json={"name": "x", "resources": [{"urn": _project_urn("f" * 32)}]}
+    )
     assert r.status_code in (400, 404), r.text
     assert await api.body("DELETE", RGROUP, {"groupId": empty["id"]}) is None
     _not_found(await api.client.get(_fill(RGROUP, {"groupId": empty["id"]})))
@@ -515,14 +576,26 @@ async def _policies_scenario(api: Driver, a: str, b: str) -> None:
     urn_a, urn_b = _project_urn(a), _project_urn(b)
     group = await api.body("POST", RGROUPS, json={"name": "g", "resources": [{"urn": urn_b}]})
     pgroup = await api.body(
-        "POST", PGROUPS, json={"name": "pg", "description": "", "permissions": {"allow": [{"action": PROJECT_GET}]}}
+        "POST",
+        PGROUPS,
+        json={"name": "pg", "description": "", "permissions": {"allow": [{"action": PROJECT_GET}]}},
     )
-    conditions = {"operator": "AND", "conditions": [{"operator": "MATCH", "values": {"resource.Tag(env)": "prod"}}]}
+    conditions = {
+        "operator": "AND",
+        "conditions": [{"operator": "MATCH", "values": {"resource.Tag(env)": "prod"}}],
+    }
     body_1 = _policy(
-        "alice-ranchers", [urn_a, group["urn"]], (RANCHER_GET,),
-        groups=(pgroup["urn"], READ_ONLY), conditions=conditions, expired_at=_in(24), description="for alice",
-    )  # fmt: skip
-    body_2 = _policy("bob-all", [urn_b], ("publicCloudProject:apiovh:*",), deny=(PROJECT_EDIT,), identities=(BOB,))
+        "alice-ranchers",
+        [urn_a, group["urn"]],
+        (RANCHER_GET,),
+        groups=(pgroup["urn"], READ_ONLY),
+        conditions=conditions,
+        expired_at=_in(24),
+        description="for alice",
+    )
+    body_2 = _policy(
+        "bob-all", [urn_b], ("publicCloudProject:apiovh:*",), deny=(PROJECT_EDIT,), identities=(BOB,)
+    )
     p1 = await api.body("POST", POLICIES, json=body_1, what="full")
     p2 = await api.body("POST", POLICIES, json=body_2, what="plain")
     for sent, got in ((body_1, p1), (body_2, p2)):
@@ -536,10 +609,14 @@ async def _policies_scenario(api: Driver, a: str, b: str) -> None:
 
     got = await api.body("GET", POLICY, {"policyId": p1["id"]})
     assert got == p1
-    detailed = await api.body("GET", POLICY, {"policyId": p1["id"]}, params={"details": "true"}, what="details")
+    detailed = await api.body(
+        "GET", POLICY, {"policyId": p1["id"]}, params={"details": "true"}, what="details"
+    )
     by_urn = {r["urn"]: r for r in detailed["resources"]}
     assert by_urn[urn_a]["resource"]["type"] == "publicCloudProject", detailed
-    assert by_urn[urn_a]["resource"]["name"] == a and by_urn[urn_a]["resource"]["displayName"] == "alpha", detailed
+    assert by_urn[urn_a]["resource"]["name"] == a and by_urn[urn_a]["resource"]["displayName"] == "alpha", (
+        detailed
+    )
     assert "resource" not in got["resources"][0], "no details unless asked"
     assert await api.body("GET", POLICY, {"policyId": p1["id"]}, params={"details": "false"}) == p1
 
@@ -566,7 +643,9 @@ async def _policies_scenario(api: Driver, a: str, b: str) -> None:
     ]
     for query, expected in cases:
         found = await api.body("GET", POLICIES, params=query, what=f"filter {query}")
-        assert ids(found) == sorted(expected), f"GET /v2/iam/policy {query}: {ids(found)} != {sorted(expected)}"
+        assert ids(found) == sorted(expected), (
+            f"GET /v2/iam/policy {query}: {ids(found)} != {sorted(expected)}"
+        )
         if query.get("details") == "true":
             for p in found:
                 if p["id"] == p1["id"]:
@@ -574,9 +653,19 @@ async def _policies_scenario(api: Driver, a: str, b: str) -> None:
     r = await api.client.get(_fill(POLICIES, None), params={"readOnly": "perhaps"})
     assert r.status_code == 400, r.text
 
-    update = {**body_2, "name": "bob-renamed", "expiredAt": None, "description": "d", "resources": [{"urn": urn_a}, {"urn": urn_b}]}
+    update = {
+        **body_2,
+        "name": "bob-renamed",
+        "expiredAt": None,
+        "description": "d",
+        "resources": [{"urn": urn_a}, {"urn": urn_b}],
+    }
     edited = await api.body("PUT", POLICY, {"policyId": p2["id"]}, json=update)
-    assert edited["name"] == "bob-renamed" and edited["id"] == p2["id"] and edited["createdAt"] == p2["createdAt"], edited
+    assert (
+        edited["name"] == "bob-renamed"
+        and edited["id"] == p2["id"]
+        and edited["createdAt"] == p2["createdAt"]
+    ), edited
     assert [r["urn"] for r in edited["resources"]] == [urn_a, urn_b]
     assert await api.body("GET", POLICY, {"policyId": p2["id"]}) == edited
 
@@ -609,7 +698,9 @@ async def _references_scenario(api: Driver) -> None:
     types = await api.body("GET", REF_TYPES)
     assert {"publicCloudProject", "account"} <= set(types)
     assert {a["resourceType"] for a in actions} <= set(types)
-    project_actions = await api.body("GET", REF_ACTIONS, params={"resourceType": "publicCloudProject"}, what="filtered")
+    project_actions = await api.body(
+        "GET", REF_ACTIONS, params={"resourceType": "publicCloudProject"}, what="filtered"
+    )
     assert project_actions and all(a["resourceType"] == "publicCloudProject" for a in project_actions)
     assert {a["action"] for a in project_actions} == {n for n in names if n.startswith("publicCloudProject:")}
     assert await api.body("GET", REF_ACTIONS, params={"resourceType": "nothing"}, what="unknown type") == []
@@ -620,7 +711,9 @@ async def _checks_scenario(api: Driver, a: str, b: str) -> None:
     asked = [PROJECT_GET, RANCHER_EDIT]
     one = await api.body("POST", RESOURCE_CHECK, {"resourceURN": urn_a}, json={"actions": asked})
     assert one == {"authorizedActions": asked, "unauthorizedActions": []}, "the owner may do everything"
-    batch = await api.body("POST", CHECK, json={"actions": asked, "resourceURNs": [urn_a, urn_b, ACCOUNT_URN]})
+    batch = await api.body(
+        "POST", CHECK, json={"actions": asked, "resourceURNs": [urn_a, urn_b, ACCOUNT_URN]}
+    )
     assert [c["resourceURN"] for c in batch] == [urn_a, urn_b, ACCOUNT_URN]
     assert all(c["authorizedActions"] == asked and c["unauthorizedActions"] == [] for c in batch), batch
 
@@ -658,7 +751,9 @@ async def test_every_non_log_operation_validates(api, ref, projects):
     await _policies_scenario(api, a, b)
     await _references_scenario(api)
     await _checks_scenario(api, a, b)
-    assert api.validated == ref.operations - LOG_OPERATIONS, sorted((ref.operations - LOG_OPERATIONS) - api.validated)
+    assert api.validated == ref.operations - LOG_OPERATIONS, sorted(
+        (ref.operations - LOG_OPERATIONS) - api.validated
+    )
 
 
 async def test_log_routes_answer_501_logs_not_available(client, ref):
@@ -669,7 +764,9 @@ async def test_log_routes_answer_501_logs_not_available(client, ref):
     for method, template in sorted(LOG_OPERATIONS):
         assert (method, template) in ref.operations
         url = _fill(template, {"name": "default", "subscriptionId": MISSING_UUID})
-        r = await client.request(method, url, **({"json": bodies[(method, template)]} if (method, template) in bodies else {}))
+        r = await client.request(
+            method, url, **({"json": bodies[(method, template)]} if (method, template) in bodies else {})
+        )
         assert r.status_code == 501, f"{method} {url} -> {r.status_code} {r.text}"
         assert r.headers["content-type"].startswith("application/json")
         body = r.json()
@@ -689,15 +786,22 @@ async def test_user_without_policy_is_refused_and_sees_no_project(client, alice,
     # The owner still sees both.
     assert len((await client.get("/v2/publicCloud/project")).json()) == 2
     # Her own authorization checks say the same.
-    r = await alice.post(_fill(RESOURCE_CHECK, {"resourceURN": _project_urn(a)}), json={"actions": [PROJECT_GET]})
-    assert r.status_code == 200 and r.json() == {"authorizedActions": [], "unauthorizedActions": [PROJECT_GET]}, r.text
+    r = await alice.post(
+        _fill(RESOURCE_CHECK, {"resourceURN": _project_urn(a)}), json={"actions": [PROJECT_GET]}
+    )
+    assert r.status_code == 200 and r.json() == {
+        "authorizedActions": [],
+        "unauthorizedActions": [PROJECT_GET],
+    }, r.text
 
 
 async def test_iam_operations_require_their_reference_actions(client, alice, ref, projects):
     """Every operation whose reference lists x-iam-actions refuses a user with no policy,
     naming exactly those actions."""
     a, _ = projects
-    policy = await _create(client, POLICIES, _policy("p", [_project_urn(a)], (RANCHER_GET,), identities=(BOB,)))
+    policy = await _create(
+        client, POLICIES, _policy("p", [_project_urn(a)], (RANCHER_GET,), identities=(BOB,))
+    )
     pgroup = await _create(client, PGROUPS, {"name": "pg", "description": "", "permissions": {"allow": []}})
     rgroup = await _create(client, RGROUPS, {"name": "g"})
     values = {
@@ -716,12 +820,16 @@ async def test_iam_operations_require_their_reference_actions(client, alice, ref
         if required:
             _forbidden(r, *required)
         else:
-            assert r.status_code != 403, f"{method} {template} lists no IAM action but refused alice: {r.text}"
+            assert r.status_code != 403, (
+                f"{method} {template} lists no IAM action but refused alice: {r.text}"
+            )
     # Granting the action on the account lets the call through.
     await _create(client, POLICIES, _policy("iam-read", [ACCOUNT_URN], ("account:apiovh:iam/policy/get",)))
     r = await alice.get(_fill(POLICIES, None))
     assert r.status_code == 200 and {p["name"] for p in r.json()} == {"p", "iam-read"}, r.text
-    _forbidden(await alice.delete(_fill(POLICY, {"policyId": policy["id"]})), "account:apiovh:iam/policy/delete")
+    _forbidden(
+        await alice.delete(_fill(POLICY, {"policyId": policy["id"]})), "account:apiovh:iam/policy/delete"
+    )
 
 
 async def test_policy_on_one_action_and_one_project(client, settle, alice, projects):
@@ -735,20 +843,36 @@ async def test_policy_on_one_action_and_one_project(client, settle, alice, proje
     got = await alice.get(f"/v2/publicCloud/project/{a}/rancher/{ra['id']}")
     assert got.status_code == 200 and got.json()["id"] == ra["id"], got.text
     spec = {**ra["targetSpec"], "name": "renamed"}
-    r = await alice.put(f"/v2/publicCloud/project/{a}/rancher/{ra['id']}", json={"checksum": ra["checksum"], "targetSpec": spec})
+    r = await alice.put(
+        f"/v2/publicCloud/project/{a}/rancher/{ra['id']}",
+        json={"checksum": ra["checksum"], "targetSpec": spec},
+    )
     _forbidden(r, RANCHER_EDIT)
     _forbidden(await alice.get(f"/v2/publicCloud/project/{b}/rancher"), RANCHER_GET)
     _forbidden(await alice.get(f"/v2/publicCloud/project/{b}/rancher/{rb['id']}"), RANCHER_GET)
     _forbidden(await alice.get(f"/v2/publicCloud/project/{a}"), PROJECT_GET)
     assert (await alice.get("/v2/publicCloud/project")).json() == []
     # Nothing changed on the refused PUT.
-    assert (await client.get(f"/v2/publicCloud/project/{a}/rancher/{ra['id']}")).json()["targetSpec"]["name"] == "ra"
+    assert (await client.get(f"/v2/publicCloud/project/{a}/rancher/{ra['id']}")).json()["targetSpec"][
+        "name"
+    ] == "ra"
     # Her checks agree with the enforcement.
-    r = await alice.post(_fill(CHECK, None), json={"actions": [RANCHER_GET, RANCHER_EDIT], "resourceURNs": [_project_urn(a), _project_urn(b)]})
+    r = await alice.post(
+        _fill(CHECK, None),
+        json={"actions": [RANCHER_GET, RANCHER_EDIT], "resourceURNs": [_project_urn(a), _project_urn(b)]},
+    )
     assert r.status_code == 200, r.text
     assert r.json() == [
-        {"resourceURN": _project_urn(a), "authorizedActions": [RANCHER_GET], "unauthorizedActions": [RANCHER_EDIT]},
-        {"resourceURN": _project_urn(b), "authorizedActions": [], "unauthorizedActions": [RANCHER_GET, RANCHER_EDIT]},
+        {
+            "resourceURN": _project_urn(a),
+            "authorizedActions": [RANCHER_GET],
+            "unauthorizedActions": [RANCHER_EDIT],
+        },
+        {
+            "resourceURN": _project_urn(b),
+            "authorizedActions": [],
+            "unauthorizedActions": [RANCHER_GET, RANCHER_EDIT],
+        },
     ]
 
 
@@ -757,7 +881,9 @@ async def test_deny_wins_over_allow_across_policies(client, alice, projects):
     url = f"/v2/publicCloud/project/{a}/rancher"
     await _create(client, POLICIES, _policy("allow", [_project_urn(a)], (RANCHER_GET,)))
     assert (await alice.get(url)).status_code == 200
-    deny = await _create(client, POLICIES, _policy("deny", [_project_urn(a)], deny=("publicCloudProject:apiovh:rancher/*",)))
+    deny = await _create(
+        client, POLICIES, _policy("deny", [_project_urn(a)], deny=("publicCloudProject:apiovh:rancher/*",))
+    )
     _forbidden(await alice.get(url), RANCHER_GET)
     r = await client.delete(_fill(POLICY, {"policyId": deny["id"]}))
     assert r.status_code == 200, r.text
@@ -779,7 +905,9 @@ async def test_tag_condition_grants_only_on_tagged_resources(client, alice, proj
     a, b = projects
     urn_a, urn_b = _project_urn(a), _project_urn(b)
     conditions = {"operator": "MATCH", "values": {"resource.Tag(env)": "prod"}}
-    await _create(client, POLICIES, _policy("prod only", [urn_a, urn_b], (PROJECT_GET,), conditions=conditions))
+    await _create(
+        client, POLICIES, _policy("prod only", [urn_a, urn_b], (PROJECT_GET,), conditions=conditions)
+    )
     _forbidden(await alice.get(f"/v2/publicCloud/project/{a}"), PROJECT_GET)
     r = await client.post(_fill(TAGS, {"resourceURN": urn_a}), json={"key": "env", "value": "prod"})
     assert r.status_code == 200, r.text
@@ -800,7 +928,9 @@ async def test_resource_group_in_a_policy_grants_on_its_members(client, alice, p
     assert (await alice.get(f"/v2/publicCloud/project/{a}")).status_code == 200
     _forbidden(await alice.get(f"/v2/publicCloud/project/{b}"), PROJECT_GET)
     b_id = (await client.get(_fill(RESOURCE, {"resourceURN": _project_urn(b)}))).json()["id"]
-    r = await client.put(_fill(RGROUP, {"groupId": group["id"]}), json={"name": "team", "resources": [{"id": b_id}]})
+    r = await client.put(
+        _fill(RGROUP, {"groupId": group["id"]}), json={"name": "team", "resources": [{"id": b_id}]}
+    )
     assert r.status_code == 200, r.text
     _forbidden(await alice.get(f"/v2/publicCloud/project/{a}"), PROJECT_GET)
     assert (await alice.get(f"/v2/publicCloud/project/{b}")).status_code == 200
@@ -814,13 +944,19 @@ async def test_ovh_read_only_permissions_group_grants_get_not_put(client, alice,
     assert (await alice.get(f"/v2/publicCloud/project/{a}/rancher")).status_code == 200
     r = await alice.put(f"/v2/publicCloud/project/{a}", json={"targetSpec": {"name": "x", "mode": "CLASSIC"}})
     _forbidden(r, PROJECT_EDIT)
-    r = await alice.post(f"/v2/publicCloud/project/{a}/rancher", json={"targetSpec": {"name": "r", "plan": "STANDARD"}})
+    r = await alice.post(
+        f"/v2/publicCloud/project/{a}/rancher", json={"targetSpec": {"name": "r", "plan": "STANDARD"}}
+    )
     _forbidden(r, "publicCloudProject:apiovh:rancher/create")
 
 
 async def test_custom_permissions_group_grants_what_it_holds_now(client, alice, projects):
     a, _ = projects
-    pgroup = await _create(client, PGROUPS, {"name": "pg", "description": "", "permissions": {"allow": [{"action": PROJECT_GET}]}})
+    pgroup = await _create(
+        client,
+        PGROUPS,
+        {"name": "pg", "description": "", "permissions": {"allow": [{"action": PROJECT_GET}]}},
+    )
     await _create(client, POLICIES, _policy("via group", [_project_urn(a)], groups=(pgroup["urn"],)))
     assert (await alice.get(f"/v2/publicCloud/project/{a}")).status_code == 200
     r = await client.put(
@@ -835,12 +971,24 @@ async def test_custom_permissions_group_grants_what_it_holds_now(client, alice, 
 async def test_user_granted_tagging_can_tag(client, alice, projects):
     a, _ = projects
     urn_a = _project_urn(a)
-    actions = ("account:apiovh:iam/resource/tag/add", "account:apiovh:iam/resource/tag/remove", "account:apiovh:iam/resource/edit")
+    actions = (
+        "account:apiovh:iam/resource/tag/add",
+        "account:apiovh:iam/resource/tag/remove",
+        "account:apiovh:iam/resource/edit",
+    )
     await _create(client, POLICIES, _policy("tagging (account)", [ACCOUNT_URN], actions))
     await _create(
-        client, POLICIES,
-        _policy("tagging (project)", [urn_a], ("publicCloudProject:apiovh:iam/resource/tag/add", "publicCloudProject:apiovh:iam/resource/tag/remove")),
-    )  # fmt: skip
+        client,
+        POLICIES,
+        _policy(
+            "tagging (project)",
+            [urn_a],
+            (
+                "publicCloudProject:apiovh:iam/resource/tag/add",
+                "publicCloudProject:apiovh:iam/resource/tag/remove",
+            ),
+        ),
+    )
     r = await alice.post(_fill(TAGS, {"resourceURN": urn_a}), json={"key": "env", "value": "prod"})
     assert r.status_code == 200, r.text
     r = await alice.put(_fill(RESOURCE, {"resourceURN": urn_a}), json={"tags": {"env": "prod", "team": "a"}})
@@ -857,8 +1005,12 @@ async def test_another_account_sees_none_of_it(client, credentials, connect, set
     a, _ = projects
     urn_a = _project_urn(a)
     group = await _create(client, RGROUPS, {"name": "g", "resources": [{"urn": urn_a}]})
-    pgroup = await _create(client, PGROUPS, {"name": "pg", "description": "", "permissions": {"allow": [{"action": "*"}]}})
-    policy = await _create(client, POLICIES, _policy("p", [urn_a, group["urn"]], (PROJECT_GET,), groups=(pgroup["urn"],)))
+    pgroup = await _create(
+        client, PGROUPS, {"name": "pg", "description": "", "permissions": {"allow": [{"action": "*"}]}}
+    )
+    policy = await _create(
+        client, POLICIES, _policy("p", [urn_a, group["urn"]], (PROJECT_GET,), groups=(pgroup["urn"],))
+    )
     await client.post(_fill(TAGS, {"resourceURN": urn_a}), json={"key": "env", "value": "prod"})
     resource_a = (await client.get(_fill(RESOURCE, {"resourceURN": urn_a}))).json()
 
@@ -875,7 +1027,11 @@ async def test_another_account_sees_none_of_it(client, credentials, connect, set
     assert await ok("GET", RGROUPS) == []
     assert {g["urn"] for g in await ok("GET", PGROUPS)} == set(OVH_PERMISSIONS_GROUPS)
     assert [r["urn"] for r in await ok("GET", RESOURCES)] == [_project_urn(own)]
-    for query in ({"resourceURN": urn_a}, {"resourceName": a}, {"tags": json.dumps({"env": [{"operator": "EXISTS"}]})}):
+    for query in (
+        {"resourceURN": urn_a},
+        {"resourceName": a},
+        {"tags": json.dumps({"env": [{"operator": "EXISTS"}]})},
+    ):
         assert await ok("GET", RESOURCES, params=query) == [], query
     for method, template, params, kw in [
         ("GET", POLICY, {"policyId": policy["id"]}, {}),
@@ -885,7 +1041,12 @@ async def test_another_account_sees_none_of_it(client, credentials, connect, set
         ("PUT", RGROUP, {"groupId": group["id"]}, {"json": {"name": "mine", "resources": []}}),
         ("DELETE", RGROUP, {"groupId": group["id"]}, {}),
         ("GET", PGROUP, {"permissionsGroupURN": pgroup["urn"]}, {}),
-        ("PUT", PGROUP, {"permissionsGroupURN": pgroup["urn"]}, {"json": {"name": "x", "description": "", "permissions": {}}}),
+        (
+            "PUT",
+            PGROUP,
+            {"permissionsGroupURN": pgroup["urn"]},
+            {"json": {"name": "x", "description": "", "permissions": {}}},
+        ),
         ("DELETE", PGROUP, {"permissionsGroupURN": pgroup["urn"]}, {}),
         ("GET", RESOURCE, {"resourceURN": urn_a}, {}),
         ("PUT", RESOURCE, {"resourceURN": urn_a}, {"json": {"tags": {}}}),
@@ -900,7 +1061,11 @@ async def test_another_account_sees_none_of_it(client, credentials, connect, set
         r = await other.post(_fill(RGROUPS, None), json={"name": "steal", "resources": [member]})
         assert r.status_code in (400, 404), f"{member} -> {r.status_code} {r.text}"
     # A policy of its own naming this account's resource shows no details of it.
-    mine = await ok("POST", POLICIES, json=_policy("mine", [urn_a], (PROJECT_GET,), identities=(accounts.user_urn(OTHER, "x"),)))
+    mine = await ok(
+        "POST",
+        POLICIES,
+        json=_policy("mine", [urn_a], (PROJECT_GET,), identities=(accounts.user_urn(OTHER, "x"),)),
+    )
     detailed = await ok("GET", POLICY, {"policyId": mine["id"]}, params={"details": "true"})
     assert all("resource" not in r for r in detailed["resources"]), detailed
 
@@ -945,9 +1110,7 @@ def _paged_lists(spec: dict) -> list[str]:
 PAGED_LISTS = [RGROUPS, PGROUPS, POLICIES, REF_ACTIONS, REF_TYPES, RESOURCES]
 
 
-@pytest.mark.parametrize(
-    "template", [pytest.param(t, id=t) for t in PAGED_LISTS]
-)
+@pytest.mark.parametrize("template", [pytest.param(t, id=t) for t in PAGED_LISTS])
 async def test_lists_declared_paginated_honour_size_and_cursor(client, ref, projects, template):
     assert sorted(PAGED_LISTS) == _paged_lists(ref.spec)
     a, b = projects
@@ -961,7 +1124,9 @@ async def test_lists_declared_paginated_honour_size_and_cursor(client, ref, proj
     seen, headers = [], {"X-Pagination-Size": "1"}
     for _ in range(len(whole) + 1):
         r = await client.get(url, headers=headers)
-        assert r.status_code == 200 and len(r.json()) <= 1, f"GET {url} with X-Pagination-Size 1 -> {len(r.json())} items"
+        assert r.status_code == 200 and len(r.json()) <= 1, (
+            f"GET {url} with X-Pagination-Size 1 -> {len(r.json())} items"
+        )
         seen.extend(r.json())
         cursor = r.headers.get("X-Pagination-Cursor-Next")
         if not cursor:
@@ -980,7 +1145,9 @@ async def test_reference_actions_filter_on_several_resource_types(client):
 
 async def test_resources_filter_on_urn_patterns(client, projects):
     a, b = projects
-    r = await client.get(_fill(RESOURCES, None), params={"resourceURN": "urn:v1:eu:resource:publicCloudProject:*"})
+    r = await client.get(
+        _fill(RESOURCES, None), params={"resourceURN": "urn:v1:eu:resource:publicCloudProject:*"}
+    )
     assert r.status_code == 200, r.text
     assert sorted(x["urn"] for x in r.json()) == sorted([_project_urn(a), _project_urn(b)])
 
@@ -997,7 +1164,9 @@ async def test_policy_details_describe_resource_groups(client, projects):
 
 async def test_permissions_group_put_accepts_what_get_answers(client):
     created = await _create(client, PGROUPS, {"name": "pg", "description": "", "permissions": {"allow": []}})
-    r = await client.put(_fill(PGROUP, {"permissionsGroupURN": created["urn"]}), json={**created, "name": "renamed"})
+    r = await client.put(
+        _fill(PGROUP, {"permissionsGroupURN": created["urn"]}), json={**created, "name": "renamed"}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "renamed"
 
@@ -1013,7 +1182,9 @@ async def test_resource_group_members_without_details_are_ids(client, projects):
 
 async def test_put_tags_cannot_set_internal_ovh_tags(client, projects):
     a, _ = projects
-    r = await client.put(_fill(RESOURCE, {"resourceURN": _project_urn(a)}), json={"tags": {"ovh:forged": "yes"}})
+    r = await client.put(
+        _fill(RESOURCE, {"resourceURN": _project_urn(a)}), json={"tags": {"ovh:forged": "yes"}}
+    )
     stored = (await client.get(_fill(RESOURCE, {"resourceURN": _project_urn(a)}))).json()["tags"]
     assert r.status_code == 400 or "ovh:forged" not in stored, (r.status_code, stored)
 
@@ -1024,14 +1195,22 @@ async def test_tagging_requires_the_resource_types_tag_action(client, alice, pro
     urn_a = _project_urn(a)
     r = await client.post(_fill(TAGS, {"resourceURN": urn_a}), json={"key": "env", "value": "prod"})
     assert r.status_code == 200, r.text
-    actions = ("account:apiovh:iam/resource/tag/add", "account:apiovh:iam/resource/tag/remove", "account:apiovh:iam/resource/edit")
+    actions = (
+        "account:apiovh:iam/resource/tag/add",
+        "account:apiovh:iam/resource/tag/remove",
+        "account:apiovh:iam/resource/edit",
+    )
     await _create(client, POLICIES, _policy("tagging (account only)", [ACCOUNT_URN], actions))
     if method == "POST":
         r = await alice.post(_fill(TAGS, {"resourceURN": urn_a}), json={"key": "team", "value": "a"})
         _forbidden(r, "publicCloudProject:apiovh:iam/resource/tag/add")
     elif method == "PUT":
         r = await alice.put(_fill(RESOURCE, {"resourceURN": urn_a}), json={"tags": {"team": "a"}})
-        _forbidden(r, "publicCloudProject:apiovh:iam/resource/tag/add", "publicCloudProject:apiovh:iam/resource/tag/remove")
+        _forbidden(
+            r,
+            "publicCloudProject:apiovh:iam/resource/tag/add",
+            "publicCloudProject:apiovh:iam/resource/tag/remove",
+        )
     else:
         r = await alice.delete(_fill(TAG, {"resourceURN": urn_a, "key": "env"}))
         _forbidden(r, "publicCloudProject:apiovh:iam/resource/tag/remove")

@@ -16,8 +16,8 @@ that a misspelt field name cannot hide behind that default.
 from __future__ import annotations
 
 import pytest
-
 from conftest import create_project
+
 from convergent import conformance
 from convergent.conformance.reference import HTTP_METHODS
 from convergent.conformance.schema import undeclared
@@ -237,7 +237,15 @@ async def test_validator_rejects_wrong_values(ref):
         ("id", "not-a-uuid"),
         ("targetSpec", {"name": "r", "plan": "STANDARD"}),  # version is required
         ("targetSpec", {"name": "r", "plan": "GOLD", "version": "1"}),
-        ("targetSpec", {"name": "r", "plan": "STANDARD", "version": "1", "ipRestrictions": [{"cidrBlock": "10.0.0.0/8"}]}),
+        (
+            "targetSpec",
+            {
+                "name": "r",
+                "plan": "STANDARD",
+                "version": "1",
+                "ipRestrictions": [{"cidrBlock": "10.0.0.0/8"}],
+            },
+        ),
         ("currentState", {"region": "EU_NORTH"}),
         ("currentState", {"networking": {"egressCidrBlocks": ["nope"]}}),
         ("currentState", {"usage": {"orchestratedVcpus": "3"}}),
@@ -252,14 +260,18 @@ async def test_validator_rejects_wrong_values(ref):
 
 
 async def test_projects_through_their_states(api, settle):
-    created = await api.body("POST", PROJECT, json={"targetSpec": {"name": "alpha", "mode": "CLASSIC"}}, what="CREATING")
+    created = await api.body(
+        "POST", PROJECT, json={"targetSpec": {"name": "alpha", "mode": "CLASSIC"}}, what="CREATING"
+    )
     assert created["resourceStatus"] == "CREATING"
     project = created["id"]
     got = await api.body("GET", PROJECT_ITEM, _ids(project), what="CREATING")
     assert got["resourceStatus"] == "CREATING"
     await api.list_both_ways(PROJECT, what="CREATING")
 
-    await api.body("POST", PROJECT, json={"targetSpec": {"name": "beta", "mode": "DISCOVERY"}}, what="CREATING")
+    await api.body(
+        "POST", PROJECT, json={"targetSpec": {"name": "beta", "mode": "DISCOVERY"}}, what="CREATING"
+    )
     await settle()
     got = await api.body("GET", PROJECT_ITEM, _ids(project), what="READY")
     assert got["resourceStatus"] == "READY"
@@ -268,7 +280,11 @@ async def test_projects_through_their_states(api, settle):
     assert len(listed) == 2 and all(p["resourceStatus"] == "READY" for p in listed)
 
     updated = await api.body(
-        "PUT", PROJECT_ITEM, _ids(project), json={"targetSpec": {"name": "alpha2", "mode": "CLASSIC"}}, what="UPDATING"
+        "PUT",
+        PROJECT_ITEM,
+        _ids(project),
+        json={"targetSpec": {"name": "alpha2", "mode": "CLASSIC"}},
+        what="UPDATING",
     )
     assert updated["resourceStatus"] == "UPDATING"
     got = await api.body("GET", PROJECT_ITEM, _ids(project), what="UPDATING")
@@ -277,7 +293,12 @@ async def test_projects_through_their_states(api, settle):
     await settle()
     got = await api.body("GET", PROJECT_ITEM, _ids(project), what="READY after update")
     assert got["resourceStatus"] == "READY" and got["currentState"]["name"] == "alpha2"
-    assert {(m, p) for m, p in api.validated} == {("POST", PROJECT), ("GET", PROJECT), ("GET", PROJECT_ITEM), ("PUT", PROJECT_ITEM)}
+    assert {(m, p) for m, p in api.validated} == {
+        ("POST", PROJECT),
+        ("GET", PROJECT),
+        ("GET", PROJECT_ITEM),
+        ("PUT", PROJECT_ITEM),
+    }
 
 
 async def test_references(api, settle):
@@ -298,13 +319,17 @@ async def test_references(api, settle):
 
 async def test_rancher_lifecycle_every_operation(app, api, settle, ref):
     engine = _engine(app)
-    created = await api.body("POST", PROJECT, json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}, what="CREATING")
+    created = await api.body(
+        "POST", PROJECT, json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}, what="CREATING"
+    )
     await api.body("GET", PROJECT, what="CREATING")
     project = created["id"]
     await api.body("GET", PROJECT_ITEM, _ids(project), what="CREATING")
     await settle()
     renamed = {"targetSpec": {"name": "p-renamed", "mode": "CLASSIC"}}
-    assert (await api.body("PUT", PROJECT_ITEM, _ids(project), json=renamed, what="UPDATING"))["resourceStatus"] == "UPDATING"
+    assert (await api.body("PUT", PROJECT_ITEM, _ids(project), json=renamed, what="UPDATING"))[
+        "resourceStatus"
+    ] == "UPDATING"
     await settle()
     versions = await api.body("GET", PROJECT_VERSION_REFS, _ids(project))
     plans = await api.body("GET", PROJECT_PLAN_REFS, _ids(project))
@@ -324,7 +349,9 @@ async def test_rancher_lifecycle_every_operation(app, api, settle, ref):
     await api.list_both_ways(PLAN_CAPS, ids, what="CREATING")
     await api.list_both_ways(VERSION_CAPS, ids, what="CREATING")
     # A second rancher, created on defaults (no version), for the lists.
-    r2 = await api.body("POST", RANCHERS, _ids(project), json={"targetSpec": {"name": "r2", "plan": "OVHCLOUD_EDITION"}})
+    r2 = await api.body(
+        "POST", RANCHERS, _ids(project), json={"targetSpec": {"name": "r2", "plan": "OVHCLOUD_EDITION"}}
+    )
     assert r2["targetSpec"]["version"], "a rancher created without version gets one"
     steps = 0
     while await engine.run_due():
@@ -360,7 +387,9 @@ async def test_rancher_lifecycle_every_operation(app, api, settle, ref):
             {"cidrBlock": "192.0.2.7", "description": "bare address, été"},
         ],
     )
-    updated = await api.body("PUT", RANCHER_ITEM, ids, json={"checksum": checksum, "targetSpec": spec}, what="UPDATING")
+    updated = await api.body(
+        "PUT", RANCHER_ITEM, ids, json={"checksum": checksum, "targetSpec": spec}, what="UPDATING"
+    )
     assert updated["resourceStatus"] == "UPDATING", updated
     assert updated["checksum"] != checksum
     got = await api.rancher_views(project, r1["id"], what="UPDATING, task PENDING")
@@ -410,14 +439,20 @@ async def test_rancher_in_error(app, api, settle, monkeypatch, failing_step):
 
     project = await create_project(api.client, settle)
     created = await api.body(
-        "POST", RANCHERS, _ids(project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}}, what="CREATING"
+        "POST",
+        RANCHERS,
+        _ids(project),
+        json={"targetSpec": {"name": "r", "plan": "STANDARD"}},
+        what="CREATING",
     )
     ids = _ids(project, created["id"])
     if failing_step == "Switch plan":
         await settle()
         got = await api.body("GET", RANCHER_ITEM, ids)
         spec = _update_spec(got["targetSpec"], plan="OVHCLOUD_EDITION")
-        await api.body("PUT", RANCHER_ITEM, ids, json={"checksum": got["checksum"], "targetSpec": spec}, what="UPDATING")
+        await api.body(
+            "PUT", RANCHER_ITEM, ids, json={"checksum": got["checksum"], "targetSpec": spec}, what="UPDATING"
+        )
     monkeypatch.setattr(RANCHER.reconciler, "apply", apply)
     await settle()
 
@@ -436,7 +471,9 @@ async def test_rancher_in_error(app, api, settle, monkeypatch, failing_step):
     # A new target is accepted from ERROR, and the rancher recovers.
     monkeypatch.setattr(RANCHER.reconciler, "apply", real_apply)
     spec = _update_spec(got["targetSpec"], name="recovered")
-    again = await api.body("PUT", RANCHER_ITEM, ids, json={"checksum": got["checksum"], "targetSpec": spec}, what="from ERROR")
+    again = await api.body(
+        "PUT", RANCHER_ITEM, ids, json={"checksum": got["checksum"], "targetSpec": spec}, what="from ERROR"
+    )
     assert again["resourceStatus"] == "UPDATING", again
     await settle()
     got = await api.rancher_views(project, created["id"], what="READY after ERROR")
@@ -484,14 +521,18 @@ async def test_no_undeclared_fields_beyond_known_extensions(app, client, ref, se
     api = _Recorder(client, ref)
     project = (await api.body("POST", PROJECT, json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}))["id"]
     await settle()
-    await api.body("PUT", PROJECT_ITEM, _ids(project), json={"targetSpec": {"name": "p", "mode": "DISCOVERY"}})
+    await api.body(
+        "PUT", PROJECT_ITEM, _ids(project), json={"targetSpec": {"name": "p", "mode": "DISCOVERY"}}
+    )
     await settle()
     await api.list_both_ways(PROJECT)
     for template in (PROJECT_PLAN_REFS, PROJECT_VERSION_REFS):
         await api.body("GET", template, _ids(project))
     for template in (PLAN_REFS, VERSION_REFS):
         await api.body("GET", template)
-    created = await api.body("POST", RANCHERS, _ids(project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}})
+    created = await api.body(
+        "POST", RANCHERS, _ids(project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}}
+    )
     ids = _ids(project, created["id"])
     while await _engine(app).run_due():
         await api.rancher_views(project, created["id"], what="creating")
@@ -520,7 +561,9 @@ async def test_no_undeclared_fields_beyond_known_extensions(app, client, ref, se
 async def test_ready_rancher_fills_every_declared_field(app, api, settle, ref):
     """A READY rancher's body, its tasks and events carry every property the reference declares."""
     project = await create_project(api.client, settle)
-    created = await api.body("POST", RANCHERS, _ids(project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}})
+    created = await api.body(
+        "POST", RANCHERS, _ids(project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}}
+    )
     await settle()
     ids = _ids(project, created["id"])
     got = await api.body("GET", RANCHER_ITEM, ids)
@@ -532,7 +575,9 @@ async def test_ready_rancher_fills_every_declared_field(app, api, settle, ref):
 
     assert missing("publicCloud.rancher.Rancher", got) == []
     # bootstrapPassword is nullable and shown only until the first change: it may be absent.
-    assert missing("publicCloud.rancher.RancherCurrentState", got["currentState"], ("bootstrapPassword",)) == []
+    assert (
+        missing("publicCloud.rancher.RancherCurrentState", got["currentState"], ("bootstrapPassword",)) == []
+    )
     assert missing("publicCloud.rancher.RancherTargetSpec", got["targetSpec"]) == []
     assert missing("publicCloud.rancher.Networking", got["currentState"]["networking"]) == []
     assert missing("publicCloud.rancher.Usage", got["currentState"]["usage"]) == []
@@ -561,10 +606,18 @@ async def test_error_answers_follow_the_common_error_model(api, ref, settle):
     client = api.client
     project = await create_project(client, settle)
     rancher = (
-        await client.post(BRANCH + RANCHERS.format(projectId=project), json={"targetSpec": {"name": "r", "plan": "STANDARD"}})
+        await client.post(
+            BRANCH + RANCHERS.format(projectId=project),
+            json={"targetSpec": {"name": "r", "plan": "STANDARD"}},
+        )
     ).json()
     ids = _ids(project, rancher["id"])
-    good_spec = {"name": "r", "plan": "STANDARD", "version": rancher["targetSpec"]["version"], "ipRestrictions": []}
+    good_spec = {
+        "name": "r",
+        "plan": "STANDARD",
+        "version": rancher["targetSpec"]["version"],
+        "ipRestrictions": [],
+    }
     rancher_url = BRANCH + RANCHER_ITEM.format(**ids)
 
     cases = [
@@ -593,28 +646,75 @@ async def test_error_answers_follow_the_common_error_model(api, ref, settle):
         ("GET", TASK.format(**ids, taskId=MISSING_UUID), {}, 404),
         ("GET", PROJECT_ITEM.format(projectId=MISSING_PROJECT), {}, 404),
         ("GET", RANCHERS.format(projectId=MISSING_PROJECT), {}, 404),
-        ("POST", RANCHERS.format(projectId=MISSING_PROJECT), {"json": {"targetSpec": {"name": "x", "plan": "STANDARD"}}}, 404),
+        (
+            "POST",
+            RANCHERS.format(projectId=MISSING_PROJECT),
+            {"json": {"targetSpec": {"name": "x", "plan": "STANDARD"}}},
+            404,
+        ),
         ("GET", PROJECT_PLAN_REFS.format(projectId=MISSING_PROJECT), {}, 404),
         ("GET", PROJECT_VERSION_REFS.format(projectId=MISSING_PROJECT), {}, 404),
         ("GET", "/publicCloud/nothing-here", {}, 404),
         # malformed identifiers and bodies
         ("GET", RANCHER_ITEM.format(projectId=project, rancherId="not-a-uuid"), {}, 400),
         ("GET", TASK.format(**ids, taskId="not-a-uuid"), {}, 400),
-        ("POST", RANCHERS.format(projectId=project), {"content": b"{not json", "headers": {"content-type": "application/json"}}, 400),
+        (
+            "POST",
+            RANCHERS.format(projectId=project),
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            400,
+        ),
         ("POST", RANCHERS.format(projectId=project), {"json": {}}, 400),
         ("POST", RANCHERS.format(projectId=project), {"json": {"targetSpec": {"name": "x"}}}, 400),
-        ("POST", RANCHERS.format(projectId=project), {"json": {"targetSpec": {"name": "x", "plan": "GOLD"}}}, 400),
-        ("POST", RANCHERS.format(projectId=project), {"json": {"targetSpec": {"name": "x", "plan": "STANDARD", "version": "0.0.1"}}}, 400),
-        ("POST", RANCHERS.format(projectId=project), {"json": {"targetSpec": {"name": "x", "plan": "STANDARD", "extra": 1}}}, 400),
+        (
+            "POST",
+            RANCHERS.format(projectId=project),
+            {"json": {"targetSpec": {"name": "x", "plan": "GOLD"}}},
+            400,
+        ),
+        (
+            "POST",
+            RANCHERS.format(projectId=project),
+            {"json": {"targetSpec": {"name": "x", "plan": "STANDARD", "version": "0.0.1"}}},
+            400,
+        ),
+        (
+            "POST",
+            RANCHERS.format(projectId=project),
+            {"json": {"targetSpec": {"name": "x", "plan": "STANDARD", "extra": 1}}},
+            400,
+        ),
         ("POST", PROJECT, {"json": {"targetSpec": {"name": "x", "mode": "PREMIUM"}}}, 400),
         ("PUT", RANCHER_ITEM.format(**ids), {"json": {"targetSpec": {"name": "r", "plan": "STANDARD"}}}, 400),
-        ("PUT", RANCHER_ITEM.format(**ids), {"json": {"targetSpec": {**good_spec, "ipRestrictions": [{"cidrBlock": "300.1.2.3/8", "description": "d"}]}}}, 400),
-        ("PUT", RANCHER_ITEM.format(**ids), {"json": {"targetSpec": {**good_spec, "ipRestrictions": [{"cidrBlock": "10.0.0.0/8"}]}}}, 400),
+        (
+            "PUT",
+            RANCHER_ITEM.format(**ids),
+            {
+                "json": {
+                    "targetSpec": {
+                        **good_spec,
+                        "ipRestrictions": [{"cidrBlock": "300.1.2.3/8", "description": "d"}],
+                    }
+                }
+            },
+            400,
+        ),
+        (
+            "PUT",
+            RANCHER_ITEM.format(**ids),
+            {"json": {"targetSpec": {**good_spec, "ipRestrictions": [{"cidrBlock": "10.0.0.0/8"}]}}},
+            400,
+        ),
         ("PUT", RANCHER_ITEM.format(**ids), {"json": {"checksum": "nope", "targetSpec": good_spec}}, 400),
         ("GET", RANCHERS.format(projectId=project), {"headers": {"X-Pagination-Size": "0"}}, 400),
         ("GET", RANCHERS.format(projectId=project), {"headers": {"X-Pagination-Cursor": "forged"}}, 400),
         # a stale checksum
-        ("PUT", RANCHER_ITEM.format(**ids), {"json": {"checksum": "0" * 32, "targetSpec": {**good_spec, "name": "n"}}}, 412),
+        (
+            "PUT",
+            RANCHER_ITEM.format(**ids),
+            {"json": {"checksum": "0" * 32, "targetSpec": {**good_spec, "name": "n"}}},
+            412,
+        ),
         # a method the path does not take
         ("PATCH", RANCHER_ITEM.format(**ids), {"json": {}}, 405),
         ("DELETE", PROJECT_ITEM.format(projectId=project), {}, 405),

@@ -15,13 +15,13 @@ as-code resource does (the engine's one failure state; Terraform and the control
 from __future__ import annotations
 
 import pytest
-
 from conftest import ACCOUNT
+from test_reference_publiccloud import Reference, _undeclared
+from test_vmwareclouddirector import step_by_step
+
 from convergent.api.provisioning import provision
 from convergent.model.kind import StepFailed
 from convergent.sections.vmwareclouddirector import BACKUP, DATACENTER, ORGANIZATION
-from test_reference_publiccloud import Reference, _undeclared
-from test_vmwareclouddirector import step_by_step
 
 pytestmark = pytest.mark.anyio
 
@@ -153,8 +153,15 @@ def api(client, ref) -> Driver:
 
 
 async def _deliver(app) -> dict:
-    out = {d["kind"].split(".")[1]: d["id"] for d in await provision(app.state.ctx, "vmwareCloudDirector", ACCOUNT)}
-    return {"organizationId": out["organization"], "virtualDataCenterId": out["virtualDataCenter"], "backupId": out["backup"]}
+    out = {
+        d["kind"].split(".")[1]: d["id"]
+        for d in await provision(app.state.ctx, "vmwareCloudDirector", ACCOUNT)
+    }
+    return {
+        "organizationId": out["organization"],
+        "virtualDataCenterId": out["virtualDataCenter"],
+        "backupId": out["backup"],
+    }
 
 
 def _no_surprises(api: Driver) -> None:
@@ -170,7 +177,7 @@ async def test_every_reference_operation_is_served(app, ref):
     assert len(ref.operations) == 24, sorted(ref.operations)
     missing = sorted(f"{m} {BRANCH}{p}" for m, p in ref.operations if (m, BRANCH + p) not in served)
     assert not missing, f"operations of the reference not served: {missing}"
-    ours = {(m, p[len(BRANCH):]) for m, p in served if p.startswith(BRANCH + "/vmwareCloudDirector/")}
+    ours = {(m, p[len(BRANCH) :]) for m, p in served if p.startswith(BRANCH + "/vmwareCloudDirector/")}
     assert ours == ref.operations, f"routes the reference does not have: {sorted(ours - ref.operations)}"
 
 
@@ -197,10 +204,20 @@ async def test_every_operation_in_every_state(app, api, ref, settle):
     org = seen["org"]
     changes = [
         (ORG, {"checksum": org["checksum"], "targetSpec": {"fullName": "Acme", "description": "Production"}}),
-        (VDC, {"checksum": seen["vdc"]["checksum"], "targetSpec": {"description": "Primary", "vCPUSpeed": 3.0}}),
-        (BACKUP_ITEM, {"checksum": seen["backup"]["checksum"],
-                       "targetSpec": {"offers": [{"name": "SILVER", "quotaInTB": 3}, {"name": "GOLD", "quotaInTB": 2}]}}),
-    ]  # fmt: skip
+        (
+            VDC,
+            {"checksum": seen["vdc"]["checksum"], "targetSpec": {"description": "Primary", "vCPUSpeed": 3.0}},
+        ),
+        (
+            BACKUP_ITEM,
+            {
+                "checksum": seen["backup"]["checksum"],
+                "targetSpec": {
+                    "offers": [{"name": "SILVER", "quotaInTB": 3}, {"name": "GOLD", "quotaInTB": 2}]
+                },
+            },
+        ),
+    ]
     for template, body in changes:
         updated = await api.body("PUT", template, ids, json=body, what="UPDATING")
         assert updated["resourceStatus"] == "UPDATING", updated
@@ -288,8 +305,10 @@ async def test_delivered_resources_fill_every_declared_field(app, api, ref):
     assert missing("vmwareCloudDirector.backup.CurrentState", seen["backup"]["currentState"]) == []
     for offer in seen["backup"]["currentState"]["offers"]:
         assert missing("vmwareCloudDirector.backup.CurrentStateOffer", offer) == []
-    for listed, schema, state in ((COMPUTES, "vmwareCloudDirector.Compute", "vmwareCloudDirector.compute.CurrentState"),
-                                  (STORAGES, "vmwareCloudDirector.Storage", "vmwareCloudDirector.storage.CurrentState")):  # fmt: skip
+    for listed, schema, state in (
+        (COMPUTES, "vmwareCloudDirector.Compute", "vmwareCloudDirector.compute.CurrentState"),
+        (STORAGES, "vmwareCloudDirector.Storage", "vmwareCloudDirector.storage.CurrentState"),
+    ):
         for entry in await api.body("GET", listed, ids):
             assert missing(schema, entry) == [] and missing(state, entry["currentState"]) == []
     orderable = await api.body("GET", ORDERABLE, ids)

@@ -11,13 +11,13 @@ follow the reference's common error model.
 from __future__ import annotations
 
 import pytest
-
 from conftest import ACCOUNT
+from test_reference_publiccloud import HTTP_METHODS, Driver, Reference, _OneStepAtATime, _undeclared
+
 from convergent.api.provisioning import provision
 from convergent.engine.orders import Order
 from convergent.model.kind import StepFailed
 from convergent.sections.vrackservices import VRACK_SERVICES, provision_storage
-from test_reference_publiccloud import HTTP_METHODS, Driver, Reference, _OneStepAtATime, _undeclared
 
 pytestmark = pytest.mark.anyio
 
@@ -89,7 +89,7 @@ async def test_every_reference_operation_is_served(app, ref):
     missing = sorted(f"{m} {BRANCH}{p}" for m, p in ref.operations if (m, BRANCH + p) not in served)
     assert not missing, f"operations of the reference not served: {missing}"
     ours = {(m, p) for m, p in served if p.startswith(BRANCH + "/vrackServices/")}
-    extra = sorted(f"{m} {p}" for m, p in ours if (m, p[len(BRANCH):]) not in ref.operations)
+    extra = sorted(f"{m} {p}" for m, p in ours if (m, p[len(BRANCH) :]) not in ref.operations)
     assert not extra, f"operations the reference does not have: {extra}"
 
 
@@ -112,10 +112,22 @@ async def test_validator_accepts_every_reference_example_and_rejects_wrong_value
         {**good, "resourceStatus": "SUSPENDED"},
         {**good, "currentState": {**good["currentState"], "productStatus": "GONE"}},
         {**good, "currentState": {**good["currentState"], "subnets": [{**subnet, "cidr": "192.168.0.0"}]}},
-        {**good, "currentState": {**good["currentState"], "subnets": [{**subnet, "serviceEndpoints": [
-            {"endpoints": [{"description": "", "ip": "fd00::1"}], "managedServiceURN": "u"}]}]}},
+        {
+            **good,
+            "currentState": {
+                **good["currentState"],
+                "subnets": [
+                    {
+                        **subnet,
+                        "serviceEndpoints": [
+                            {"endpoints": [{"description": "", "ip": "fd00::1"}], "managedServiceURN": "u"}
+                        ],
+                    }
+                ],
+            },
+        },
         {**good, "targetSpec": {"subnets": [{"cidr": "10.0.0.0/24", "serviceEndpoints": []}]}},
-    ]  # fmt: skip
+    ]
     for body in wrong:
         assert ref.errors(schema, body), f"should not validate: {body}"
 
@@ -133,9 +145,17 @@ async def test_every_operation_in_every_state(app, api, settle, monkeypatch):
     got = await api.views(id, what="just delivered")
     assert got["checksum"] == EMPTY and got["resourceStatus"] == "READY"
 
-    spec = {"subnets": [{"cidr": "192.168.0.0/24", "displayName": "My.Subnet", "vlan": 30,
-                         "serviceRange": {"cidr": "192.168.0.0/29"},
-                         "serviceEndpoints": [{"managedServiceURN": u} for u in efs[:2]]}]}  # fmt: skip
+    spec = {
+        "subnets": [
+            {
+                "cidr": "192.168.0.0/24",
+                "displayName": "My.Subnet",
+                "vlan": 30,
+                "serviceRange": {"cidr": "192.168.0.0/29"},
+                "serviceEndpoints": [{"managedServiceURN": u} for u in efs[:2]],
+            }
+        ]
+    }
     updated = await api.body("PUT", ITEM, ids, json={"checksum": EMPTY, "targetSpec": spec}, what="UPDATING")
     assert updated["resourceStatus"] == "UPDATING"
     passes = 0
@@ -144,7 +164,9 @@ async def test_every_operation_in_every_state(app, api, settle, monkeypatch):
         await api.views(id, what=f"UPDATING, after {passes} engine passes")
     assert passes >= 3
     got = await api.views(id, what="READY")
-    assert got["resourceStatus"] == "READY" and len(got["currentState"]["subnets"][0]["serviceEndpoints"]) == 2
+    assert (
+        got["resourceStatus"] == "READY" and len(got["currentState"]["subnets"][0]["serviceEndpoints"]) == 2
+    )
 
     def fail(step, resource):
         raise StepFailed("simulated")
@@ -165,8 +187,17 @@ async def test_delivered_vrack_services_fills_every_declared_field(app, api, ref
     [delivered] = await provision(app.state.ctx, "vrackServices", ACCOUNT)
     ids = {"vrackServicesId": delivered["id"]}
     efs = await _storage(app)
-    spec = {"subnets": [{"cidr": "10.120.0.0/24", "displayName": "d", "vlan": 2, "serviceRange": {"cidr": "10.120.0.0/29"},
-                         "serviceEndpoints": [{"managedServiceURN": efs}]}]}  # fmt: skip
+    spec = {
+        "subnets": [
+            {
+                "cidr": "10.120.0.0/24",
+                "displayName": "d",
+                "vlan": 2,
+                "serviceRange": {"cidr": "10.120.0.0/29"},
+                "serviceEndpoints": [{"managedServiceURN": efs}],
+            }
+        ]
+    }
     await api.body("PUT", ITEM, ids, json={"checksum": EMPTY, "targetSpec": spec})
     await settle()
     got = await api.body("GET", ITEM, ids)
@@ -189,7 +220,9 @@ async def test_delivered_vrack_services_fills_every_declared_field(app, api, ref
         assert missing("vrackServices.EligibleManagedService", group) == []
 
 
-async def test_error_answers_follow_the_common_error_model_and_name_reference_classes(app, client, ref, settle):
+async def test_error_answers_follow_the_common_error_model_and_name_reference_classes(
+    app, client, ref, settle
+):
     model = ref.error_model()
     [delivered] = await provision(app.state.ctx, "vrackServices", ACCOUNT)
     url = f"{BRANCH}/vrackServices/resource/{delivered['id']}"
@@ -203,10 +236,13 @@ async def test_error_answers_follow_the_common_error_model_and_name_reference_cl
     ]
     declared = {
         example["value"]["class"]
-        for item in ref.spec["paths"].values() for method, op in item.items() if method in HTTP_METHODS
-        for status, response in op["responses"].items() if not status.startswith("2")
+        for item in ref.spec["paths"].values()
+        for method, op in item.items()
+        if method in HTTP_METHODS
+        for status, response in op["responses"].items()
+        if not status.startswith("2")
         for example in response["content"]["application/json"].get("examples", {}).values()
-    }  # fmt: skip
+    }
     for method, target, kw, status in cases:
         r = await client.request(method, target, **kw)
         assert r.status_code == status, r.text

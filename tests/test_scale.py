@@ -17,9 +17,9 @@ import time
 
 import httpx
 import pytest
+from processes import free_port, wait_for
 
 from convergent.client import OvhSignature
-from processes import free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,11 @@ class Proc:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
         self.pid = self.proc.pid
-        ready = (lambda: self._answers()) if role == "serve" else (lambda: b" running" in self.log_path.read_bytes())
+        ready = (
+            (lambda: self._answers())
+            if role == "serve"
+            else (lambda: b" running" in self.log_path.read_bytes())
+        )
         try:
             wait_for(lambda: ready() or self._died(), 30, f"{role} start")
         except AssertionError:
@@ -84,10 +88,23 @@ class Topology:
         }
         self.procs: list[Proc] = []
         out = subprocess.run(
-            [sys.executable, "-m", "convergent", "credential", "create", "--account", "xx1111-ovh",
-             "--database", database, "--json"],
-            check=True, capture_output=True, text=True, env=self.env,
-        ).stdout  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "convergent",
+                "credential",
+                "create",
+                "--account",
+                "xx1111-ovh",
+                "--database",
+                database,
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=self.env,
+        ).stdout
         issued = json.loads(out)
         self.auth = OvhSignature(issued["applicationKey"], issued["applicationSecret"], issued["consumerKey"])
 
@@ -137,16 +154,24 @@ def ready(c: httpx.Client, url: str) -> dict | None:
 def test_kill_9_a_worker_in_the_middle_of_a_step_the_other_finishes_it_once(topology):
     topo = topology(SCALE_STEP_SECONDS="1.5")
     api1, api2 = topo.start("serve", "--instant"), topo.start("serve", "--instant")
-    workers = {w.pid: w for w in (topo.start("worker", "--instant", "--lease", "2"),
-                                  topo.start("worker", "--instant", "--lease", "2"))}  # fmt: skip
+    workers = {
+        w.pid: w
+        for w in (
+            topo.start("worker", "--instant", "--lease", "2"),
+            topo.start("worker", "--instant", "--lease", "2"),
+        )
+    }
     with topo.client(api1) as c1, topo.client(api2) as c2:
         created = c1.post("/v2/lab/gadget", json={"targetSpec": {"size": 1}})
         assert created.status_code == 200, created.text
         gid = created.json()["id"]
         url = f"/v2/lab/gadget/{gid}"
         # The step "Build" is under way (its I/O started, its result not committed): kill its worker.
-        victim = wait_for(lambda: next((pid for pid, rid, step in topo.effects_lines() if step == "Build"), None),
-                          30, "Build started")  # fmt: skip
+        victim = wait_for(
+            lambda: next((pid for pid, rid, step in topo.effects_lines() if step == "Build"), None),
+            30,
+            "Build started",
+        )
         workers[victim].kill(signal.SIGKILL)
         done = wait_for(lambda: ready(c2, url), 30, "READY through the other API")
     assert done["currentState"] == {"applied": ["Reserve", "Build", "Ship"]}  # each effect once, in order
@@ -161,7 +186,7 @@ def test_kill_9_a_worker_in_the_middle_of_a_step_the_other_finishes_it_once(topo
     # Resumed from the last committed step: only the interrupted step's I/O ran twice.
     assert [s for _, s in steps].count("Reserve") == 1 and [s for _, s in steps].count("Ship") == 1
     assert [pid for pid, s in steps if s == "Build"] == [victim, survivor]
-    assert ("Ship" in [s for pid, s in steps if pid == survivor])
+    assert "Ship" in [s for pid, s in steps if pid == survivor]
 
 
 def test_kill_9_a_worker_while_a_rancher_waits_on_a_step_the_other_finishes(topology):
@@ -170,12 +195,21 @@ def test_kill_9_a_worker_while_a_rancher_waits_on_a_step_the_other_finishes(topo
     w1 = topo.start("worker", "--time-scale", "0.2", "--lease", "2")
     w2 = topo.start("worker", "--time-scale", "0.2", "--lease", "2")
     with topo.client(api1) as c1, topo.client(api2) as c2:
-        project = c1.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}).json()["id"]
+        project = c1.post(
+            "/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}
+        ).json()["id"]
         wait_for(lambda: ready(c2, f"/v2/publicCloud/project/{project}"), 30, "project READY")
-        r = c1.post(f"/v2/publicCloud/project/{project}/rancher", json={"targetSpec": {"name": "r", "plan": "STANDARD"}})
+        r = c1.post(
+            f"/v2/publicCloud/project/{project}/rancher",
+            json={"targetSpec": {"name": "r", "plan": "STANDARD"}},
+        )
         url = f"/v2/publicCloud/project/{project}/rancher/{r.json()['id']}"
         link = r.json()["currentTasks"][0]["link"]
-        wait_for(lambda: [p["status"] for p in c2.get(link).json()["progress"]][:2] == ["DONE", "RUNNING"], 30, "mid-task")
+        wait_for(
+            lambda: [p["status"] for p in c2.get(link).json()["progress"]][:2] == ["DONE", "RUNNING"],
+            30,
+            "mid-task",
+        )
         w1.kill(signal.SIGKILL)
         done = wait_for(lambda: ready(c2, url), 30, "READY")
         task = c1.get(link).json()
@@ -192,20 +226,33 @@ def test_concurrent_puts_with_one_checksum_through_two_apis_exactly_one_wins(top
     topo.start("worker", "--instant")
     topo.start("worker", "--instant")
     with topo.client(apis[0]) as c:
-        project = c.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}).json()["id"]
-        wait_for(lambda: ready(c, f"/v2/publicCloud/project/{project}"), 30, "project READY")
-        url = f"/v2/publicCloud/project/{project}/rancher/" + c.post(
-            f"/v2/publicCloud/project/{project}/rancher", json={"targetSpec": {"name": "r", "plan": "STANDARD"}}
+        project = c.post(
+            "/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}
         ).json()["id"]
+        wait_for(lambda: ready(c, f"/v2/publicCloud/project/{project}"), 30, "project READY")
+        url = (
+            f"/v2/publicCloud/project/{project}/rancher/"
+            + c.post(
+                f"/v2/publicCloud/project/{project}/rancher",
+                json={"targetSpec": {"name": "r", "plan": "STANDARD"}},
+            ).json()["id"]
+        )
         for round in range(3):
             rancher = wait_for(lambda: ready(c, url), 30, "rancher READY")
 
             async def race(rancher=rancher, round=round):
                 clients = [httpx.AsyncClient(base_url=api.url, auth=topo.auth, timeout=10) for api in apis]
                 try:
-                    bodies = [{"checksum": rancher["checksum"], "targetSpec": {**rancher["targetSpec"], "name": f"r{round}n{i}"}}
-                              for i in range(16)]  # a new name each: sending the current target is a no-op  # fmt: skip
-                    return await asyncio.gather(*(clients[i % 2].put(url, json=b) for i, b in enumerate(bodies)))
+                    bodies = [
+                        {
+                            "checksum": rancher["checksum"],
+                            "targetSpec": {**rancher["targetSpec"], "name": f"r{round}n{i}"},
+                        }
+                        for i in range(16)
+                    ]  # a new name each: sending the current target is a no-op
+                    return await asyncio.gather(
+                        *(clients[i % 2].put(url, json=b) for i, b in enumerate(bodies))
+                    )
                 finally:
                     for client in clients:
                         await client.aclose()
@@ -229,8 +276,10 @@ def test_paging_through_one_api_while_another_inserts_skips_and_repeats_nothing(
         before = [c.post("/v2/publicCloud/project", json=body).json()["id"] for _ in range(60)]
 
     async def scenario():
-        async with httpx.AsyncClient(base_url=api1.url, auth=topo.auth, timeout=10) as reader, \
-                httpx.AsyncClient(base_url=api2.url, auth=topo.auth, timeout=10) as writer:  # fmt: skip
+        async with (
+            httpx.AsyncClient(base_url=api1.url, auth=topo.auth, timeout=10) as reader,
+            httpx.AsyncClient(base_url=api2.url, auth=topo.auth, timeout=10) as writer,
+        ):
             inserted: list[str] = []
             stop = asyncio.Event()
 
@@ -266,7 +315,9 @@ def test_paging_through_one_api_while_another_inserts_skips_and_repeats_nothing(
     assert set(seen) <= set(before) | set(inserted)
 
 
-def test_stopping_the_database_answers_503_and_everything_recovers_with_no_accepted_write_lost(tmp_path, topology):
+def test_stopping_the_database_answers_503_and_everything_recovers_with_no_accepted_write_lost(
+    tmp_path, topology
+):
     from convergent.store.pgcluster import Cluster
 
     cluster = Cluster.create()
@@ -279,11 +330,15 @@ def test_stopping_the_database_answers_503_and_everything_recovers_with_no_accep
         refused: list[dict] = []
 
         async def load(stop: asyncio.Event):
-            clients = [httpx.AsyncClient(base_url=api.url, auth=topo.auth, timeout=10) for api in (api1, api2)]
+            clients = [
+                httpx.AsyncClient(base_url=api.url, auth=topo.auth, timeout=10) for api in (api1, api2)
+            ]
             try:
                 i = 0
                 while not stop.is_set():
-                    r = await clients[i % 2].post("/v2/publicCloud/project", json={"targetSpec": {"name": f"p{i}", "mode": "CLASSIC"}})
+                    r = await clients[i % 2].post(
+                        "/v2/publicCloud/project", json={"targetSpec": {"name": f"p{i}", "mode": "CLASSIC"}}
+                    )
                     if r.status_code == 200:
                         accepted.append(r.json()["id"])
                     else:
@@ -319,8 +374,13 @@ def test_stopping_the_database_answers_503_and_everything_recovers_with_no_accep
         # Every write that was answered 200 is there, and its task completes.
         with topo.client(api2) as c:
             for pid in accepted:
-                wait_for(lambda pid=pid: ready(c, f"/v2/publicCloud/project/{pid}"), 30, f"project {pid} READY")
-            listed = {p["id"] for p in c.get("/v2/publicCloud/project", headers={"X-Pagination-Size": "10000"}).json()}
+                wait_for(
+                    lambda pid=pid: ready(c, f"/v2/publicCloud/project/{pid}"), 30, f"project {pid} READY"
+                )
+            listed = {
+                p["id"]
+                for p in c.get("/v2/publicCloud/project", headers={"X-Pagination-Size": "10000"}).json()
+            }
         assert set(accepted) <= listed
     finally:
         cluster.destroy()

@@ -12,18 +12,29 @@ import pytest
 from convergent.engine import Clock, Engine
 from convergent.model.records import Task
 from convergent.model.status import TaskStatus
-from convergent.store.migrate import migrations
 from convergent.store import open_store, redact
+from convergent.store.migrate import migrations
 
 pytestmark = pytest.mark.anyio
 
 
 def a_task(i: int, due: float) -> Task:
     return Task(
-        id=f"task-{i}", account="xx1111-ovh", kind="k", resource_id=f"r{i}", action="CREATE", type="T",
-        status=TaskStatus.PENDING, message="m", link=f"/v2/k/r{i}", steps=[], progress=[],
-        created_at=due, updated_at=due, due_at=due,
-    )  # fmt: skip
+        id=f"task-{i}",
+        account="xx1111-ovh",
+        kind="k",
+        resource_id=f"r{i}",
+        action="CREATE",
+        type="T",
+        status=TaskStatus.PENDING,
+        message="m",
+        link=f"/v2/k/r{i}",
+        steps=[],
+        progress=[],
+        created_at=due,
+        updated_at=due,
+        due_at=due,
+    )
 
 
 @pytest.fixture
@@ -47,7 +58,9 @@ async def test_two_claimers_split_the_due_tasks_and_leases_keep_them(stores):
     async with one.write() as tx:
         for i in range(10):
             await tx.insert_task(a_task(i, now - 1))
-    a, b = await asyncio.gather(one.claim_tasks("a", now, now + 30, 6), two.claim_tasks("b", now, now + 30, 6))
+    a, b = await asyncio.gather(
+        one.claim_tasks("a", now, now + 30, 6), two.claim_tasks("b", now, now + 30, 6)
+    )
     ids_a, ids_b = {t.id for t in a}, {t.id for t in b}
     assert not ids_a & ids_b and len(ids_a | ids_b) == 10
     assert all(t.lease_owner == "a" for t in a) and all(t.lease_owner == "b" for t in b)
@@ -141,7 +154,9 @@ async def test_while_the_database_is_down_calls_are_503_and_then_recover():
                     assert r.status_code == 503, r.text
                     assert r.json()["class"] == "Server::ServiceUnavailable"
                     assert r.headers["retry-after"] == "1"
-                r = await client.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}})
+                r = await client.post(
+                    "/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "CLASSIC"}}
+                )
                 assert r.status_code == 503
                 cluster.start()
                 assert (await client.get("/v2/publicCloud/project")).status_code == 200

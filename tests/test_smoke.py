@@ -1,5 +1,4 @@
 import pytest
-
 from conftest import create_project, create_rancher
 
 pytestmark = pytest.mark.anyio

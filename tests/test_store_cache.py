@@ -15,9 +15,19 @@ pytestmark = pytest.mark.anyio
 
 def a_resource(name: str) -> Resource:
     now = time.time()
-    return Resource(account="xx1111-ovh", kind="lab.box", id="b1", parent_id="", path="/v2/lab/box/b1",
-                    status="READY", target_spec={"name": name}, current_state={}, checksum="0" * 32,
-                    created_at=now, updated_at=now)  # fmt: skip
+    return Resource(
+        account="xx1111-ovh",
+        kind="lab.box",
+        id="b1",
+        parent_id="",
+        path="/v2/lab/box/b1",
+        status="READY",
+        target_spec={"name": name},
+        current_state={},
+        checksum="0" * 32,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def test_own_writes_at_once_other_connections_within_the_refresh_time(tmp_path):
@@ -36,14 +46,18 @@ async def test_own_writes_at_once_other_connections_within_the_refresh_time(tmp_
             mine = await tx.get_resource("lab.box", "b1")
             mine.target_spec = {"name": "two"}
             await tx.update_resource(mine)
-        assert (await server.get_resource("lab.box", "b1")).target_spec == {"name": "two"}, "own write: at once"
+        assert (await server.get_resource("lab.box", "b1")).target_spec == {"name": "two"}, (
+            "own write: at once"
+        )
 
         async with other.write() as tx:
             theirs = await tx.get_resource("lab.box", "b1")
             theirs.target_spec = {"name": "three"}
             await tx.update_resource(theirs)
         await asyncio.sleep(EPOCH_TTL * 2)
-        assert (await server.get_resource("lab.box", "b1")).target_spec == {"name": "three"}, "another's: soon"
+        assert (await server.get_resource("lab.box", "b1")).target_spec == {"name": "three"}, (
+            "another's: soon"
+        )
 
         await server.reset(None)
         assert await server.get_resource("lab.box", "b1") is None

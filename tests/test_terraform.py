@@ -7,15 +7,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-tf = pytest.importorskip("tf", reason="the Terraform provider needs the terraform extra: pip install -e '.[terraform]'")
+tf = pytest.importorskip(
+    "tf", reason="the Terraform provider needs the terraform extra: pip install -e '.[terraform]'"
+)
 
+from tf.gen import tfplugin_pb2 as pb  # noqa: E402
 from tf.iface import CreateContext, DeleteContext, ImportContext, ReadContext, UpdateContext  # noqa: E402
 from tf.provider import ProviderServicer  # noqa: E402
-from tf.gen import tfplugin_pb2 as pb  # noqa: E402
 from tf.utils import Diagnostics  # noqa: E402
 
 from convergent.client import Client  # noqa: E402
@@ -40,17 +41,29 @@ def provider(live):
 
 def test_schemas_are_served_over_the_plugin_protocol():
     served = ProviderServicer(ConvergentProvider()).GetProviderSchema(pb.GetProviderSchema.Request(), None)
-    assert sorted(served.resource_schemas) == ["convergent_cloud_project", "convergent_cloud_project_rancher", "convergent_iam_policy"]
-    rancher = {a.name: a for a in served.resource_schemas["convergent_cloud_project_rancher"].block.attributes}
+    assert sorted(served.resource_schemas) == [
+        "convergent_cloud_project",
+        "convergent_cloud_project_rancher",
+        "convergent_iam_policy",
+    ]
+    rancher = {
+        a.name: a for a in served.resource_schemas["convergent_cloud_project_rancher"].block.attributes
+    }
     assert rancher["project_id"].required and rancher["version"].optional and rancher["version"].computed
-    assert {a.name for a in served.provider.block.attributes if a.sensitive} == {"application_secret", "consumer_key", "client_secret"}
+    assert {a.name for a in served.provider.block.attributes if a.sensitive} == {
+        "application_secret",
+        "consumer_key",
+        "client_secret",
+    }
 
 
 def test_resources_create_read_update_import_delete(provider):
     projects, ranchers, policies = CloudProject(provider), CloudProjectRancher(provider), IamPolicy(provider)
     project = projects.create(ctx(CreateContext, "cloud_project"), {"name": "tf", "mode": "CLASSIC"})
     assert project["resource_status"] == "READY" and len(project["checksum"]) == 32
-    rancher = ranchers.create(ctx(CreateContext, "rancher"), {"project_id": project["id"], "name": "r", "plan": "STANDARD"})
+    rancher = ranchers.create(
+        ctx(CreateContext, "rancher"), {"project_id": project["id"], "name": "r", "plan": "STANDARD"}
+    )
     assert rancher["resource_status"] == "READY" and rancher["version"], "server default read back"
     changed = ranchers.update(ctx(UpdateContext, "rancher"), rancher, {**rancher, "plan": "OVHCLOUD_EDITION"})
     assert changed["plan"] == "OVHCLOUD_EDITION" and changed["checksum"] != rancher["checksum"]
@@ -60,13 +73,27 @@ def test_resources_create_read_update_import_delete(provider):
     bad = ctx(ImportContext, "rancher")
     assert ranchers.import_(bad, rancher["id"]) is None and "project_id/id" in str(bad.diagnostics)
 
-    planned = {"name": "ops", "description": None, "identities": ["urn:v1:eu:identity:account:xx1111-ovh"],
-               "resources": [project["urn"]], "allow": ["publicCloudProject:apiovh:*"], "except": None, "deny": None,
-               "permissions_groups": None, "expired_at": None}  # fmt: skip
+    planned = {
+        "name": "ops",
+        "description": None,
+        "identities": ["urn:v1:eu:identity:account:xx1111-ovh"],
+        "resources": [project["urn"]],
+        "allow": ["publicCloudProject:apiovh:*"],
+        "except": None,
+        "deny": None,
+        "permissions_groups": None,
+        "expired_at": None,
+    }
     policy = policies.create(ctx(CreateContext, "iam_policy"), planned)
-    assert policy["allow"] == ["publicCloudProject:apiovh:*"] and policy["except"] is None and policy["description"] == ""
+    assert (
+        policy["allow"] == ["publicCloudProject:apiovh:*"]
+        and policy["except"] is None
+        and policy["description"] == ""
+    )
     assert policies.read(ctx(ReadContext, "iam_policy"), policy) == policy
-    denied = policies.update(ctx(UpdateContext, "iam_policy"), policy, {**policy, "deny": ["publicCloudProject:apiovh:delete"]})
+    denied = policies.update(
+        ctx(UpdateContext, "iam_policy"), policy, {**policy, "deny": ["publicCloudProject:apiovh:delete"]}
+    )
     assert denied["deny"] == ["publicCloudProject:apiovh:delete"]
     assert policies.import_(ctx(ImportContext, "iam_policy"), policy["id"])["deny"] == denied["deny"]
 
@@ -77,21 +104,31 @@ def test_resources_create_read_update_import_delete(provider):
     projects.delete(gone, project)
     assert not gone.diagnostics.has_errors() and "only removed from the state" in str(gone.diagnostics)
     with Client() as api:  # projects have no DELETE in the API: the project stays
-        assert api.get("/v2/iam/policy") == [] and api.get(f"/v2/publicCloud/project/{project['id']}/rancher") == []
+        assert (
+            api.get("/v2/iam/policy") == []
+            and api.get(f"/v2/publicCloud/project/{project['id']}/rancher") == []
+        )
 
 
 def test_task_errors_become_diagnostics(provider, monkeypatch):
     from convergent.model.kind import StepFailed
     from convergent.sections.publiccloud import RANCHER
 
-    project = CloudProject(provider).create(ctx(CreateContext, "cloud_project"), {"name": "tf", "mode": "CLASSIC"})
+    project = CloudProject(provider).create(
+        ctx(CreateContext, "cloud_project"), {"name": "tf", "mode": "CLASSIC"}
+    )
 
     def failing(step, resource):
         raise StepFailed("quota exceeded")
 
     monkeypatch.setattr(RANCHER.reconciler, "apply", failing)
     context = ctx(CreateContext, "rancher")
-    assert CloudProjectRancher(provider).create(context, {"project_id": project["id"], "name": "r", "plan": "STANDARD"}) is None
+    assert (
+        CloudProjectRancher(provider).create(
+            context, {"project_id": project["id"], "name": "r", "plan": "STANDARD"}
+        )
+        is None
+    )
     assert context.diagnostics.has_errors() and "quota exceeded" in str(context.diagnostics)
 
 
@@ -147,18 +184,36 @@ def test_terraform_init_apply_change_plan_import_destroy(tmp_path):
         rc.write_text(cli_configuration(str(mirror)))
         work = tmp_path / "work"
         work.mkdir()
-        env = {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1",
-               "HOME": str(tmp_path), "OVH_APPLICATION_KEY": auth.application_key,
-               "OVH_APPLICATION_SECRET": auth.application_secret, "OVH_CONSUMER_KEY": auth.consumer_key}  # fmt: skip
+        env = {
+            **os.environ,
+            "TF_CLI_CONFIG_FILE": str(rc),
+            "TF_IN_AUTOMATION": "1",
+            "CHECKPOINT_DISABLE": "1",
+            "HOME": str(tmp_path),
+            "OVH_APPLICATION_KEY": auth.application_key,
+            "OVH_APPLICATION_SECRET": auth.application_secret,
+            "OVH_CONSUMER_KEY": auth.consumer_key,
+        }
         env.pop("OVH_ENDPOINT", None)
 
         def terraform(*args, ok=(0,)):
-            done = subprocess.run(["terraform", *args, "-no-color"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
-            assert done.returncode in ok, f"terraform {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+            done = subprocess.run(
+                ["terraform", *args, "-no-color"],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode in ok, (
+                f"terraform {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+            )
             return done
 
         def write(plan):
-            (work / "main.tf").write_text(MAIN_TF % {"address": ADDRESS, "endpoint": server.url, "plan": plan})
+            (work / "main.tf").write_text(
+                MAIN_TF % {"address": ADDRESS, "endpoint": server.url, "plan": plan}
+            )
 
         write("STANDARD")
         terraform("init", "-input=false")
@@ -175,14 +230,26 @@ def test_terraform_init_apply_change_plan_import_destroy(tmp_path):
         with Client(server.url, auth.application_key, auth.application_secret, auth.consumer_key) as api:
             live = api.get(f"/v2/publicCloud/project/{rancher['project_id']}/rancher/{rancher['id']}")
             assert live["targetSpec"]["plan"] == "OVHCLOUD_EDITION" and live["resourceStatus"] == "READY"
-        assert terraform("plan", "-detailed-exitcode", "-input=false").returncode == 0, "no drift after the change"
+        assert terraform("plan", "-detailed-exitcode", "-input=false").returncode == 0, (
+            "no drift after the change"
+        )
 
         terraform("state", "rm", "convergent_cloud_project_rancher.r1")
-        terraform("import", "-input=false", "convergent_cloud_project_rancher.r1", f"{rancher['project_id']}/{rancher['id']}")
-        assert terraform("plan", "-detailed-exitcode", "-input=false").returncode == 0, "no drift after import"
+        terraform(
+            "import",
+            "-input=false",
+            "convergent_cloud_project_rancher.r1",
+            f"{rancher['project_id']}/{rancher['id']}",
+        )
+        assert terraform("plan", "-detailed-exitcode", "-input=false").returncode == 0, (
+            "no drift after import"
+        )
 
         destroyed = terraform("destroy", "-auto-approve", "-input=false")
-        assert "3 destroyed" in destroyed.stdout and "only removed from the state" in destroyed.stdout + destroyed.stderr
+        assert (
+            "3 destroyed" in destroyed.stdout
+            and "only removed from the state" in destroyed.stdout + destroyed.stderr
+        )
         with Client(server.url, auth.application_key, auth.application_secret, auth.consumer_key) as api:
             assert api.get("/v2/iam/policy") == []
             assert api.get(f"/v2/publicCloud/project/{rancher['project_id']}/rancher") == []
@@ -196,7 +263,9 @@ def test_public_surface_and_mirror_layout(tmp_path):
     import convergent.terraform as package
     from convergent.terraform import resources
 
-    assert all(hasattr(package, n) for n in package.__all__) and all(hasattr(resources, n) for n in resources.__all__)
+    assert all(hasattr(package, n) for n in package.__all__) and all(
+        hasattr(resources, n) for n in resources.__all__
+    )
     executable = install(str(tmp_path))
     assert executable.startswith(str(tmp_path / ADDRESS / "0.1.0")) and os.access(executable, os.X_OK)
     assert f'include = ["{ADDRESS}"]' in cli_configuration(str(tmp_path))

@@ -5,11 +5,11 @@ from datetime import date
 
 import msgspec
 import pytest
+from conftest import create_project, create_rancher, serve_sections
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
-from conftest import create_project, create_rancher, serve_sections
 from convergent.model.kind import Kind, Plan, Step, standard_actions
 from convergent.model.section import Section
 from convergent.model.versions import Change, Codec, Major, Version, epoch_of
@@ -67,9 +67,14 @@ async def test_zero_or_no_header_means_the_account_default_and_switching_it_chan
         assert r.headers["x-schemas-version"] == "1.1" and "ipRestrictions" in r.json()["targetSpec"]
     listing = (await client.get("/1.0/me/api/schemasVersion")).json()
     assert {v["section"]: v["defaultMajor"] for v in listing} == {
-        "iam": 1, "publicCloud": 1, "vrackServices": 1, "vmwareCloudDirector": 1,
-    }  # fmt: skip
-    switched = await client.put("/1.0/me/api/schemasVersion/publicCloud", json={"major": 2, "acknowledgeImpact": True})
+        "iam": 1,
+        "publicCloud": 1,
+        "vrackServices": 1,
+        "vmwareCloudDirector": 1,
+    }
+    switched = await client.put(
+        "/1.0/me/api/schemasVersion/publicCloud", json={"major": 2, "acknowledgeImpact": True}
+    )
     assert switched.status_code == 200 and switched.json()["defaultMajor"] == 2
     for headers in ({}, {"X-Schemas-Version": "0.0"}):
         r = await client.get(url, headers=headers)
@@ -80,24 +85,47 @@ async def test_zero_or_no_header_means_the_account_default_and_switching_it_chan
 
 
 async def test_unknown_or_malformed_versions_are_refused_with_what_is_offered(client):
-    for header, cls in (("7.0", "UnknownSchemasVersion"), ("two", "InvalidSchemasVersion"), ("1", "InvalidSchemasVersion")):
+    for header, cls in (
+        ("7.0", "UnknownSchemasVersion"),
+        ("two", "InvalidSchemasVersion"),
+        ("1", "InvalidSchemasVersion"),
+    ):
         r = await client.get("/v2/publicCloud/project", headers={"X-Schemas-Version": header})
         assert r.status_code == 400 and r.json()["class"] == f"Client::BadRequest::{cls}"
         assert r.json()["details"]["available"] == "1.1,2.0"
 
 
 async def test_only_the_owner_changes_the_default(client, credentials, connect, settle):
-    r = await client.post("/1.0/me/identity/user", json={"login": "bob", "email": "b@example.com", "password": "long enough pw"})
+    r = await client.post(
+        "/1.0/me/identity/user", json={"login": "bob", "email": "b@example.com", "password": "long enough pw"}
+    )
     assert r.status_code == 200
-    service = (await client.post("/1.0/me/api/oauth2/client", json={"name": "s", "description": "", "flow": "CLIENT_CREDENTIALS"})).json()
-    token = (await connect().post("/auth/oauth2/token", data={"grant_type": "client_credentials"},
-                                  auth=(service["clientId"], service["clientSecret"]))).json()["access_token"]  # fmt: skip
+    service = (
+        await client.post(
+            "/1.0/me/api/oauth2/client", json={"name": "s", "description": "", "flow": "CLIENT_CREDENTIALS"}
+        )
+    ).json()
+    token = (
+        await connect().post(
+            "/auth/oauth2/token",
+            data={"grant_type": "client_credentials"},
+            auth=(service["clientId"], service["clientSecret"]),
+        )
+    ).json()["access_token"]
     robot = connect(headers={"Authorization": f"Bearer {token}"})
     identity = f"urn:v1:eu:identity:credential:xx1111-ovh/oauth2-{service['clientId']}"
-    await client.post("/v2/iam/policy", json={"name": "all", "identities": [identity],
-                                              "resources": [{"urn": "urn:v1:eu:resource:account:xx1111-ovh"}],
-                                              "permissions": {"allow": [{"action": "*"}]}})  # fmt: skip
-    r = await robot.put("/1.0/me/api/schemasVersion/publicCloud", json={"major": 2, "acknowledgeImpact": True})
+    await client.post(
+        "/v2/iam/policy",
+        json={
+            "name": "all",
+            "identities": [identity],
+            "resources": [{"urn": "urn:v1:eu:resource:account:xx1111-ovh"}],
+            "permissions": {"allow": [{"action": "*"}]},
+        },
+    )
+    r = await robot.put(
+        "/1.0/me/api/schemasVersion/publicCloud", json={"major": 2, "acknowledgeImpact": True}
+    )
     assert r.status_code == 403 and r.json()["class"] == "Client::Forbidden::OwnerOnly"
 
 
@@ -106,7 +134,15 @@ async def test_impact_report_names_exactly_the_affected_operations(client, crede
     project = await create_project(client, settle)
     rancher = await create_rancher(client, settle, project)
     url = rancher_url(project, rancher["id"])
-    await client.put(url, json={"targetSpec": {**rancher["targetSpec"], "ipRestrictions": [{"cidrBlock": "10.0.0.0/8", "description": "x"}]}})
+    await client.put(
+        url,
+        json={
+            "targetSpec": {
+                **rancher["targetSpec"],
+                "ipRestrictions": [{"cidrBlock": "10.0.0.0/8", "description": "x"}],
+            }
+        },
+    )
     other = connect(await credentials("yy2222-ovh"))
     await other.post("/v2/publicCloud/project", json={"targetSpec": {"name": "b", "mode": "CLASSIC"}})
     await other.get("/v2/publicCloud/project")
@@ -114,14 +150,18 @@ async def test_impact_report_names_exactly_the_affected_operations(client, crede
     report = (await client.get("/1.0/me/api/schemasVersion/publicCloud/impact", params={"major": 2})).json()
     assert report["fromMajor"] == 1 and report["toMajor"] == 2 and report["canSwitch"] is False
     ops = sorted(a["operation"] for a in report["affected"])
-    assert ops == sorted([
-        "GET /publicCloud/project/{projectId}/rancher/{rancherId}",
-        "POST /publicCloud/project/{projectId}/rancher",
-        "PUT /publicCloud/project/{projectId}/rancher/{rancherId}",
-    ])  # fmt: skip
+    assert ops == sorted(
+        [
+            "GET /publicCloud/project/{projectId}/rancher/{rancherId}",
+            "POST /publicCloud/project/{projectId}/rancher",
+            "PUT /publicCloud/project/{projectId}/rancher/{rancherId}",
+        ]
+    )
     assert all(c["field"].endswith("ipRestrictions") for a in report["affected"] for c in a["changes"])
     refused = await client.put("/1.0/me/api/schemasVersion/publicCloud", json={"major": 2})
-    assert refused.status_code == 409 and "PUT /publicCloud" in refused.json()["details"]["affectedOperations"]
+    assert (
+        refused.status_code == 409 and "PUT /publicCloud" in refused.json()["details"]["affectedOperations"]
+    )
 
     clean = (await other.get("/1.0/me/api/schemasVersion/publicCloud/impact", params={"major": 2})).json()
     assert clean["affected"] == [] and clean["canSwitch"] is True
@@ -160,15 +200,36 @@ class Quick:
 
 @pytest.fixture
 async def lab(tmp_path):
-    box = Kind(section="lab", name="box", label="Box", collection="/lab/box", id_param="boxId", spec_create=Spec,
-               spec_update=Spec, reconciler=Quick(), iam_type="labBox", actions=standard_actions("labBox"))  # fmt: skip
+    box = Kind(
+        section="lab",
+        name="box",
+        label="Box",
+        collection="/lab/box",
+        id_param="boxId",
+        spec_create=Spec,
+        spec_update=Spec,
+        reconciler=Quick(),
+        iam_type="labBox",
+        actions=standard_actions("labBox"),
+    )
     section = Section(
-        "lab", "lifecycle", kinds=(box,),
-        versions=(Version("1.0", date(2025, 1, 1), "first"),
-                  Version("2.0", date(2026, 1, 1), "size is dimension", (Change("GET /lab/box/{boxId}", "targetSpec.size", "renamed", True),))),
-        majors=(Major(1, date(2025, 1, 1), deprecated=date(2026, 6, 1), sunset=date(2027, 1, 1)),
-                Major(2, date(2026, 1, 1), codecs={"box": Renamed()})),
-    )  # fmt: skip
+        "lab",
+        "lifecycle",
+        kinds=(box,),
+        versions=(
+            Version("1.0", date(2025, 1, 1), "first"),
+            Version(
+                "2.0",
+                date(2026, 1, 1),
+                "size is dimension",
+                (Change("GET /lab/box/{boxId}", "targetSpec.size", "renamed", True),),
+            ),
+        ),
+        majors=(
+            Major(1, date(2025, 1, 1), deprecated=date(2026, 6, 1), sunset=date(2027, 1, 1)),
+            Major(2, date(2026, 1, 1), codecs={"box": Renamed()}),
+        ),
+    )
     async with serve_sections(tmp_path / "lab.db", (ME, section), instant=True) as (client, ctx):
         now = [epoch_of(date(2026, 3, 1))]
         ctx.clock.now = lambda: now[0]
@@ -200,19 +261,28 @@ async def test_deprecation_headers_then_migration_after_end_of_availability(lab)
     assert migrated.status_code == 200 and migrated.headers["x-schemas-version"] == "2.0"
     assert migrated.json()["targetSpec"] == {"dimension": 3}
     events = (await client.get("/1.0/me/event")).json()
-    assert events[0]["type"] == "SCHEMAS_VERSION_CHANGE" and "end of availability of 1" in events[0]["message"]
+    assert (
+        events[0]["type"] == "SCHEMAS_VERSION_CHANGE" and "end of availability of 1" in events[0]["message"]
+    )
     assert (await client.get("/1.0/me/api/schemasVersion/lab")).json()["defaultMajor"] == 2
 
 
 # --- lossless codecs ---------------------------------------------------------------------------
 
-cidrs = st.builds(lambda a, b, p: f"10.{a}.{b}.0/{p}", st.integers(0, 255), st.integers(0, 255), st.integers(24, 32))
-blocks = st.lists(st.fixed_dictionaries({"cidrBlock": cidrs, "description": st.text(max_size=20)}), max_size=4)
+cidrs = st.builds(
+    lambda a, b, p: f"10.{a}.{b}.0/{p}", st.integers(0, 255), st.integers(0, 255), st.integers(24, 32)
+)
+blocks = st.lists(
+    st.fixed_dictionaries({"cidrBlock": cidrs, "description": st.text(max_size=20)}), max_size=4
+)
 hub_specs = st.fixed_dictionaries(
-    {"name": st.text(min_size=1, max_size=20), "plan": st.sampled_from(["OVHCLOUD_EDITION", "STANDARD"]),
-     "version": st.sampled_from(["2.8.11", "2.9.7"])},
+    {
+        "name": st.text(min_size=1, max_size=20),
+        "plan": st.sampled_from(["OVHCLOUD_EDITION", "STANDARD"]),
+        "version": st.sampled_from(["2.8.11", "2.9.7"]),
+    },
     optional={"ipRestrictions": blocks},
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -224,7 +294,11 @@ def test_rancher_major_2_round_trips_losslessly(hub):
 
 
 @settings(max_examples=100, deadline=None)
-@given(state=st.fixed_dictionaries({"name": st.text(max_size=5)}, optional={"ipRestrictions": blocks, "url": st.text(max_size=5)}))
+@given(
+    state=st.fixed_dictionaries(
+        {"name": st.text(max_size=5)}, optional={"ipRestrictions": blocks, "url": st.text(max_size=5)}
+    )
+)
 def test_rancher_major_2_state_shows_the_allowlist(state):
     shown = RancherV2().state_from_hub(state)
     assert ("ipAllowlist" in shown) == ("ipRestrictions" in state)
@@ -233,19 +307,29 @@ def test_rancher_major_2_state_shows_the_allowlist(state):
 
 async def test_discovery_documents_per_version(client):
     index = (await client.get("/v2/")).json()
-    assert {"path": "/publicCloud", "schema": "{path}.{format}", "format": ["json", "openapi.json"],
-            "description": "Public Cloud projects and managed Rancher services"} in index["apis"]  # fmt: skip
+    assert {
+        "path": "/publicCloud",
+        "schema": "{path}.{format}",
+        "format": ["json", "openapi.json"],
+        "description": "Public Cloud projects and managed Rancher services",
+    } in index["apis"]
     one = (await client.get("/v2/publicCloud.openapi.json", params={"version": "1.0"})).json()
     two = (await client.get("/v2/publicCloud.openapi.json", params={"version": "2.0"})).json()
     assert one["openapi"] == "3.1.0" and one["info"]["version"] == "1.1" and two["info"]["version"] == "2.0"
     put = "/publicCloud/project/{projectId}/rancher/{rancherId}"
-    assert two["paths"][put]["put"]["x-iam-actions"] == [{"name": "publicCloudProject:apiovh:rancher/edit", "required": True}]
+    assert two["paths"][put]["put"]["x-iam-actions"] == [
+        {"name": "publicCloudProject:apiovh:rancher/edit", "required": True}
+    ]
     assert "ipAllowlist" in two["components"]["schemas"]["RancherTargetSpecV2"]["properties"]
     assert "ipRestrictions" in one["components"]["schemas"]["RancherTargetSpec"]["properties"]
     validate(one)
     validate(two)
     console = (await client.get("/v2/publicCloud.json", params={"version": "2.0"})).json()
-    assert console["resourcePath"] == "/publicCloud" and console["apis"] and "RancherTargetSpecV2" in console["models"]
+    assert (
+        console["resourcePath"] == "/publicCloud"
+        and console["apis"]
+        and "RancherTargetSpecV2" in console["models"]
+    )
     changelog = (await client.get("/v2/publicCloud.changelog.json")).json()
     assert [v["version"] for v in changelog["versions"]] == ["1.0", "1.1", "2.0"]
     assert any(c["breaking"] for c in changelog["versions"][2]["changes"])

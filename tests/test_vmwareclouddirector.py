@@ -4,10 +4,10 @@ tasks, the backup's offers, bad inputs, accounts kept apart and IAM on organizat
 from __future__ import annotations
 
 import pytest
-
 from conftest import ACCOUNT
-from convergent.api.provisioning import provision
 from test_reference_iam import ALICE, _policy, user_client
+
+from convergent.api.provisioning import provision
 
 pytestmark = pytest.mark.anyio
 
@@ -71,16 +71,22 @@ async def _json(client, method: str, url: str, status: int = 200, **kw):
 
 async def test_an_order_delivers_an_organization_its_datacenter_and_its_backup(app, client, order):
     assert [d["kind"] for d in order.out] == [
-        "vmwareCloudDirector.organization", "vmwareCloudDirector.virtualDataCenter",
-        "vmwareCloudDirector.compute", "vmwareCloudDirector.storage", "vmwareCloudDirector.backup",
-    ]  # fmt: skip
+        "vmwareCloudDirector.organization",
+        "vmwareCloudDirector.virtualDataCenter",
+        "vmwareCloudDirector.compute",
+        "vmwareCloudDirector.storage",
+        "vmwareCloudDirector.backup",
+    ]
     assert order.out[0]["urn"] == f"urn:v1:eu:resource:vmwareCloudDirector:{order.org_id}"
     assert order.backup_id == f"{order.org_id}-veeam-backup"
     assert order.out[4]["urn"] == f"urn:v1:eu:resource:vmwareCloudDirectorBackup:{order.backup_id}"
 
     org = await _json(client, "GET", order.org)
     assert org["resourceStatus"] == "READY" and org["currentTasks"] == []
-    assert org["iam"]["urn"] == order.out[0]["urn"] and org["iam"]["displayName"] == org["targetSpec"]["fullName"]
+    assert (
+        org["iam"]["urn"] == order.out[0]["urn"]
+        and org["iam"]["displayName"] == org["targetSpec"]["fullName"]
+    )
     state = org["currentState"]
     region = state["region"]
     assert order.org_id.startswith(f"org-{region}-") and state["name"] == order.org_id
@@ -90,7 +96,10 @@ async def test_an_order_delivers_an_organization_its_datacenter_and_its_backup(a
 
     vdc = await _json(client, "GET", order.vdc)
     assert vdc["resourceStatus"] == "READY" and vdc["currentState"]["region"] == region
-    assert vdc["iam"]["urn"] == f"urn:v1:eu:resource:vmwareCloudDirector:{order.org_id}/virtualDataCenter/{order.vdc_id}"
+    assert (
+        vdc["iam"]["urn"]
+        == f"urn:v1:eu:resource:vmwareCloudDirector:{order.org_id}/virtualDataCenter/{order.vdc_id}"
+    )
     compute = await _json(client, "GET", order.compute)
     storage = await _json(client, "GET", order.storage)
     for plain in (compute, storage):
@@ -106,7 +115,11 @@ async def test_an_order_delivers_an_organization_its_datacenter_and_its_backup(a
     assert backup["resourceStatus"] == "READY"
     assert backup["currentState"]["azName"] == f"{region}-a"
     [offer] = backup["currentState"]["offers"]
-    assert offer["name"] == "BRONZE" and offer["status"] == "READY" and offer["protectionPrimaryRegion"] == region
+    assert (
+        offer["name"] == "BRONZE"
+        and offer["status"] == "READY"
+        and offer["protectionPrimaryRegion"] == region
+    )
 
     for url in (order.org, order.backup):
         assert await _json(client, "GET", f"{url}/task") == []
@@ -136,7 +149,10 @@ async def test_organization_update_goes_through_a_task_to_ready(client, settle, 
     [ref] = updated["currentTasks"]
     assert ref["status"] == "PENDING" and ref["type"] == "ORGANIZATION_UPDATE"
     task = await _json(client, "GET", f"{order.org}/task/{ref['id']}")
-    assert [p["name"] for p in task["progress"]] == ["Update organization details", "Synchronise VMware Cloud Director"]
+    assert [p["name"] for p in task["progress"]] == [
+        "Update organization details",
+        "Synchronise VMware Cloud Director",
+    ]
 
     busy = await client.put(order.org, json={"targetSpec": {"fullName": "other"}})
     assert busy.status_code == 423 and busy.json()["class"] == "Client::Locked::OrganizationLocked"
@@ -144,17 +160,29 @@ async def test_organization_update_goes_through_a_task_to_ready(client, settle, 
     await settle()
     got = await _json(client, "GET", order.org)
     assert got["resourceStatus"] == "READY" and got["currentTasks"] == []
-    assert got["currentState"]["fullName"] == "Acme production" and got["currentState"]["description"] == "Main organization"
+    assert (
+        got["currentState"]["fullName"] == "Acme production"
+        and got["currentState"]["description"] == "Main organization"
+    )
     assert got["iam"]["displayName"] == "Acme production"
     assert [e["type"] for e in await _json(client, "GET", f"{order.org}/event")] == [
-        "TASK_SUCCESS", "TASK_START", "TARGET_SPEC_UPDATE", "TARGET_SPEC_UPDATE",
-    ]  # fmt: skip
+        "TASK_SUCCESS",
+        "TASK_START",
+        "TARGET_SPEC_UPDATE",
+        "TARGET_SPEC_UPDATE",
+    ]
     [done] = await _json(client, "GET", f"{order.org}/task")
     assert done["status"] == "DONE" and done["finishedAt"]
 
-    stale = await client.put(order.org, json={"checksum": org["checksum"], "targetSpec": {"fullName": "late"}})
-    assert stale.status_code == 412 and stale.json()["class"] == "Client::PreconditionFailed::ChecksumMismatch"
-    again = await _json(client, "PUT", order.org, json={"checksum": got["checksum"], "targetSpec": got["targetSpec"]})
+    stale = await client.put(
+        order.org, json={"checksum": org["checksum"], "targetSpec": {"fullName": "late"}}
+    )
+    assert (
+        stale.status_code == 412 and stale.json()["class"] == "Client::PreconditionFailed::ChecksumMismatch"
+    )
+    again = await _json(
+        client, "PUT", order.org, json={"checksum": got["checksum"], "targetSpec": got["targetSpec"]}
+    )
     assert again["resourceStatus"] == "READY", "the same target again is a no-op"
     assert len(await _json(client, "GET", f"{order.org}/task")) == 1
 
@@ -186,12 +214,17 @@ async def test_backup_offers_are_enabled_resized_and_removed_step_by_step(app, c
     backup = await _json(client, "GET", order.backup)
     region = backup["currentState"]["offers"][0]["protectionPrimaryRegion"]
     spec = {"offers": [{"name": "BRONZE", "quotaInTB": 5}, {"name": "GOLD", "quotaInTB": 2}]}
-    updated = await _json(client, "PUT", order.backup, json={"checksum": backup["checksum"], "targetSpec": spec})
+    updated = await _json(
+        client, "PUT", order.backup, json={"checksum": backup["checksum"], "targetSpec": spec}
+    )
     assert updated["resourceStatus"] == "UPDATING"
     task = await _json(client, "GET", f"{order.backup}/task/{updated['currentTasks'][0]['id']}")
     assert [p["name"] for p in task["progress"]] == [
-        "Check target specification", "Enable GOLD offer", "Resize BRONZE repository", "Update backup jobs",
-    ]  # fmt: skip
+        "Check target specification",
+        "Enable GOLD offer",
+        "Resize BRONZE repository",
+        "Update backup jobs",
+    ]
 
     seen = []
 
@@ -212,11 +245,18 @@ async def test_backup_offers_are_enabled_resized_and_removed_step_by_step(app, c
     spec = {"offers": [{"name": "GOLD", "quotaInTB": 2}]}
     updated = await _json(client, "PUT", order.backup, json={"checksum": got["checksum"], "targetSpec": spec})
     task = await _json(client, "GET", f"{order.backup}/task/{updated['currentTasks'][0]['id']}")
-    assert [p["name"] for p in task["progress"]] == ["Check target specification", "Remove BRONZE offer", "Update backup jobs"]
+    assert [p["name"] for p in task["progress"]] == [
+        "Check target specification",
+        "Remove BRONZE offer",
+        "Update backup jobs",
+    ]
     await settle()
     got = await _json(client, "GET", order.backup)
     assert [o["name"] for o in got["currentState"]["offers"]] == ["GOLD"]
-    assert {e["kind"] for e in await _json(client, "GET", f"{order.backup}/event")} >= {"BACKUP_UPDATE", "BACKUP_DELIVERY"}
+    assert {e["kind"] for e in await _json(client, "GET", f"{order.backup}/event")} >= {
+        "BACKUP_UPDATE",
+        "BACKUP_DELIVERY",
+    }
 
 
 async def test_password_reset_answers_null_and_orderable_resources_follow_the_range(client, order):
@@ -224,7 +264,9 @@ async def test_password_reset_answers_null_and_orderable_resources_follow_the_ra
     assert r.status_code == 200 and r.json() is None
     orderable = await _json(client, "GET", f"{order.vdc}/orderableResource")
     assert orderable["compute"] and orderable["storage"]
-    assert all(s["type"] != "vsan" for s in orderable["storage"]), "vSAN storage is for the VSAN-NSX range only"
+    assert all(s["type"] != "vsan" for s in orderable["storage"]), (
+        "vSAN storage is for the VSAN-NSX range only"
+    )
     regions = await _json(client, "GET", f"{BASE}/reference/region")
     vdc = await _json(client, "GET", order.vdc)
     assert vdc["currentState"]["region"] in {r["region"] for r in regions}
@@ -246,13 +288,55 @@ BAD = [
     ("PUT", "vdc", {"targetSpec": {"description": "d"}}, 400, "InvalidInput", "targetSpec.vCPUSpeed"),
     ("PUT", "vdc", {"targetSpec": {"description": "d", "vCPUSpeed": 0.5}}, 400, "InvalidInput", "targetSpec"),
     ("PUT", "vdc", {"targetSpec": {"description": "d", "vCPUSpeed": 9}}, 400, "InvalidInput", "targetSpec"),
-    ("PUT", "vdc", {"targetSpec": {"description": "d", "vCPUSpeed": "fast"}}, 400, "InvalidInput", "targetSpec.vCPUSpeed"),
+    (
+        "PUT",
+        "vdc",
+        {"targetSpec": {"description": "d", "vCPUSpeed": "fast"}},
+        400,
+        "InvalidInput",
+        "targetSpec.vCPUSpeed",
+    ),
     ("PUT", "backup", {"targetSpec": {"offers": []}}, 400, "InvalidInput", "targetSpec"),
-    ("PUT", "backup", {"targetSpec": {"offers": [{"name": "GOLD", "quotaInTB": 1}] * 2}}, 400, "InvalidInput", "targetSpec"),
-    ("PUT", "backup", {"targetSpec": {"offers": [{"name": "PLATINUM", "quotaInTB": 1}]}}, 400, "InvalidInput", "targetSpec.offers[0].name"),
-    ("PUT", "backup", {"targetSpec": {"offers": [{"name": "GOLD", "quotaInTB": 0}]}}, 400, "InvalidInput", "targetSpec.offers[0]"),
-    ("PUT", "backup", {"targetSpec": {"offers": [{"name": "GOLD", "quotaInTB": 101}]}}, 400, "InvalidInput", "targetSpec.offers[0]"),
-    ("PUT", "backup", {"targetSpec": {"offers": [{"name": "GOLD"}]}}, 400, "InvalidInput", "targetSpec.offers[0].quotaInTB"),
+    (
+        "PUT",
+        "backup",
+        {"targetSpec": {"offers": [{"name": "GOLD", "quotaInTB": 1}] * 2}},
+        400,
+        "InvalidInput",
+        "targetSpec",
+    ),
+    (
+        "PUT",
+        "backup",
+        {"targetSpec": {"offers": [{"name": "PLATINUM", "quotaInTB": 1}]}},
+        400,
+        "InvalidInput",
+        "targetSpec.offers[0].name",
+    ),
+    (
+        "PUT",
+        "backup",
+        {"targetSpec": {"offers": [{"name": "GOLD", "quotaInTB": 0}]}},
+        400,
+        "InvalidInput",
+        "targetSpec.offers[0]",
+    ),
+    (
+        "PUT",
+        "backup",
+        {"targetSpec": {"offers": [{"name": "GOLD", "quotaInTB": 101}]}},
+        400,
+        "InvalidInput",
+        "targetSpec.offers[0]",
+    ),
+    (
+        "PUT",
+        "backup",
+        {"targetSpec": {"offers": [{"name": "GOLD"}]}},
+        400,
+        "InvalidInput",
+        "targetSpec.offers[0].quotaInTB",
+    ),
     ("PUT", "backup", b"{not json", 400, "InvalidJSON", None),
     # routes the reference does not have
     ("POST", "orgs", {"targetSpec": {"fullName": "a"}}, 405, None, None),
@@ -276,17 +360,25 @@ BAD = [
 def _url(order: Delivered, where: str) -> str:
     head, _, rest = where.partition("/")
     base = {
-        "org": order.org, "vdc": order.vdc, "backup": order.backup, "compute": order.compute, "orgs": f"{BASE}/organization",
+        "org": order.org,
+        "vdc": order.vdc,
+        "backup": order.backup,
+        "compute": order.compute,
+        "orgs": f"{BASE}/organization",
         "missing-org": f"{BASE}/organization/org-eu-west-rbx-{MISSING_UUID}",
         "missing-backup": f"{BASE}/backup/org-eu-west-rbx-{MISSING_UUID}-veeam-backup",
         "vdc-under-missing-org": f"{BASE}/organization/org-eu-west-rbx-{MISSING_UUID}/virtualDataCenter/{order.vdc_id}",
         "missing-vdc": f"{order.org}/virtualDataCenter/vdc-eu-west-rbx-{MISSING_UUID}",
-    }[head]  # fmt: skip
+    }[head]
     return f"{base}/{rest}" if rest else base
 
 
-@pytest.mark.parametrize(("method", "where", "body", "status", "cls", "field"), BAD, ids=[f"{b[0]} {b[1]} {b[3]}" for b in BAD])
-async def test_bad_inputs_are_refused_and_change_nothing(client, order, method, where, body, status, cls, field):
+@pytest.mark.parametrize(
+    ("method", "where", "body", "status", "cls", "field"), BAD, ids=[f"{b[0]} {b[1]} {b[3]}" for b in BAD]
+)
+async def test_bad_inputs_are_refused_and_change_nothing(
+    client, order, method, where, body, status, cls, field
+):
     before = {url: (await client.get(url)).json() for url in (order.org, order.vdc, order.backup)}
     kw = {"content": body, "headers": {"content-type": "application/json"}} if isinstance(body, bytes) else {}
     if isinstance(body, dict):
@@ -312,24 +404,42 @@ async def test_accounts_see_only_what_they_were_delivered(app, client, credentia
     for who, mine, theirs in ((client, order, other_order), (other, other_order, order)):
         assert [o["id"] for o in await _json(who, "GET", f"{BASE}/organization")] == [mine.org_id]
         assert [b["id"] for b in await _json(who, "GET", f"{BASE}/backup")] == [mine.backup_id]
-        for url in (theirs.org, theirs.vdc, theirs.compute, theirs.storage, theirs.backup, f"{theirs.org}/task",
-                    f"{theirs.backup}/event", f"{theirs.vdc}/compute", f"{theirs.vdc}/orderableResource"):  # fmt: skip
+        for url in (
+            theirs.org,
+            theirs.vdc,
+            theirs.compute,
+            theirs.storage,
+            theirs.backup,
+            f"{theirs.org}/task",
+            f"{theirs.backup}/event",
+            f"{theirs.vdc}/compute",
+            f"{theirs.vdc}/orderableResource",
+        ):
             r = await who.get(url)
             assert r.status_code == 404 and r.json()["class"].startswith("Client::NotFound::"), (url, r.text)
         assert (await who.put(theirs.org, json={"targetSpec": {"fullName": "mine"}})).status_code == 404
-        assert (await who.put(theirs.backup, json={"targetSpec": {"offers": [{"name": "GOLD", "quotaInTB": 1}]}})).status_code == 404
+        assert (
+            await who.put(theirs.backup, json={"targetSpec": {"offers": [{"name": "GOLD", "quotaInTB": 1}]}})
+        ).status_code == 404
         assert (await who.post(f"{theirs.org}/password")).status_code == 404
     # A datacenter is reachable only under its own organization.
     crossed = f"{order.org}/virtualDataCenter/{other_order.vdc_id}"
     assert (await client.get(crossed)).status_code == 404
 
 
-async def test_a_user_gets_only_what_policies_grant_on_an_organization(app, client, credentials, connect, order):
+async def test_a_user_gets_only_what_policies_grant_on_an_organization(
+    app, client, credentials, connect, order
+):
     second = await deliver(app)
     alice = await user_client(client, credentials, connect)
     assert await _json(alice, "GET", f"{BASE}/organization") == []
-    readable = ("vmwareCloudDirector:apiovh:organization/get", "vmwareCloudDirector:apiovh:organization/virtualDataCenter/get")
-    policy = _policy("vcd-read", [f"urn:v1:eu:resource:vmwareCloudDirector:{order.org_id}"], readable, identities=(ALICE,))
+    readable = (
+        "vmwareCloudDirector:apiovh:organization/get",
+        "vmwareCloudDirector:apiovh:organization/virtualDataCenter/get",
+    )
+    policy = _policy(
+        "vcd-read", [f"urn:v1:eu:resource:vmwareCloudDirector:{order.org_id}"], readable, identities=(ALICE,)
+    )
     await _json(client, "POST", "/v2/iam/policy", json=policy)
 
     assert [o["id"] for o in await _json(alice, "GET", f"{BASE}/organization")] == [order.org_id]
@@ -337,7 +447,10 @@ async def test_a_user_gets_only_what_policies_grant_on_an_organization(app, clie
     await _json(alice, "GET", order.vdc)
     refused = await alice.put(order.org, json={"targetSpec": {"fullName": "mine"}})
     assert refused.status_code == 403
-    assert refused.json()["details"]["unauthorizedActionsByIAM"] == "vmwareCloudDirector:apiovh:organization/edit"
+    assert (
+        refused.json()["details"]["unauthorizedActionsByIAM"]
+        == "vmwareCloudDirector:apiovh:organization/edit"
+    )
     assert (await alice.get(f"{order.vdc}/compute")).status_code == 403
     assert (await alice.post(f"{order.org}/password")).status_code == 403
     assert (await alice.get(second.org)).status_code == 403

@@ -4,8 +4,8 @@ managed services, and isolation between accounts."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import ACCOUNT
+
 from convergent.api.provisioning import provision
 from convergent.engine.orders import Order
 from convergent.sections.vrackservices import provision_storage
@@ -28,8 +28,12 @@ async def order_storage(app, account=ACCOUNT, **kw) -> str:
 
 
 def subnet(endpoints=(), cidr="10.120.0.0/24", service_range="10.120.0.0/29", vlan=2, **extra) -> dict:
-    out = {"cidr": cidr, "serviceEndpoints": [{"managedServiceURN": u} for u in endpoints],
-           "serviceRange": {"cidr": service_range}, "vlan": vlan}  # fmt: skip
+    out = {
+        "cidr": cidr,
+        "serviceEndpoints": [{"managedServiceURN": u} for u in endpoints],
+        "serviceRange": {"cidr": service_range},
+        "vlan": vlan,
+    }
     return {**out, **extra}
 
 
@@ -51,7 +55,12 @@ async def test_an_order_delivers_a_ready_vrack_services(app, client):
     assert body["checksum"] == EMPTY
     assert body["resourceStatus"] == "READY" and body["currentTasks"] == []
     assert body["targetSpec"] == {"subnets": []}
-    assert body["currentState"] == {"productStatus": "DRAFT", "region": "eu-west-lim", "subnets": [], "vrackId": None}
+    assert body["currentState"] == {
+        "productStatus": "DRAFT",
+        "region": "eu-west-lim",
+        "subnets": [],
+        "vrackId": None,
+    }
     assert body["iam"]["urn"] == item["urn"] and body["iam"]["displayName"] == item["id"]
     assert len(item["id"]) == 19 and item["id"].startswith("vrs-a")
     listed = (await client.get("/v2/iam/resource")).json()
@@ -69,7 +78,9 @@ async def test_no_create_delete_or_event_route(app, client):
 
 
 async def test_references(client):
-    assert (await client.get("/v2/vrackServices/reference/compatibleManagedServiceType")).json() == ["storageNetApp"]
+    assert (await client.get("/v2/vrackServices/reference/compatibleManagedServiceType")).json() == [
+        "storageNetApp"
+    ]
     regions = (await client.get("/v2/vrackServices/reference/region")).json()
     assert {"name": "eu-west-lim"} in regions
     r = await client.get("/v2/vrackServices/reference/region", headers={"X-Pagination-Size": "1"})
@@ -115,7 +126,11 @@ async def test_a_subnet_with_service_endpoints_is_built_step_by_step(app, client
     [current] = body["currentTasks"]
     assert current["type"] == "VrackServicesUpdate" and current["status"] == "PENDING"
     task = (await client.get(current["link"])).json()
-    assert [p["name"] for p in task["progress"]] == ["Check target specification", "Create subnets", "Create service endpoints"]
+    assert [p["name"] for p in task["progress"]] == [
+        "Check target specification",
+        "Create subnets",
+        "Create service endpoints",
+    ]
 
     await settle()
     ready = (await client.get(f"{BASE}/{id}")).json()
@@ -129,19 +144,28 @@ async def test_a_subnet_with_service_endpoints_is_built_step_by_step(app, client
     # A new display name and one endpoint less: applied in place, the other address kept.
     r = await put(client, id, [subnet(efs[1:], displayName="renamed")])
     task = (await client.get(r.json()["currentTasks"][0]["link"])).json()
-    assert [p["name"] for p in task["progress"]] == ["Check target specification", "Delete service endpoints", "Update subnets"]
+    assert [p["name"] for p in task["progress"]] == [
+        "Check target specification",
+        "Delete service endpoints",
+        "Update subnets",
+    ]
     await settle()
     [got] = (await client.get(f"{BASE}/{id}")).json()["currentState"]["subnets"]
     assert got["displayName"] == "renamed"
-    assert [(e["managedServiceURN"], e["endpoints"][0]["ip"]) for e in got["serviceEndpoints"]] == [(efs[1], "10.120.0.5")]
+    assert [(e["managedServiceURN"], e["endpoints"][0]["ip"]) for e in got["serviceEndpoints"]] == [
+        (efs[1], "10.120.0.5")
+    ]
 
     # Another VLAN is another subnet: deleted and created again.
     r = await put(client, id, [subnet(efs[1:], vlan=None, displayName="renamed")])
     task = (await client.get(r.json()["currentTasks"][0]["link"])).json()
     assert [p["name"] for p in task["progress"]] == [
-        "Check target specification", "Delete service endpoints", "Delete subnets", "Create subnets",
+        "Check target specification",
+        "Delete service endpoints",
+        "Delete subnets",
+        "Create subnets",
         "Create service endpoints",
-    ]  # fmt: skip
+    ]
     await settle()
     ready = (await client.get(f"{BASE}/{id}")).json()
     assert ready["currentState"]["subnets"][0]["vlan"] is None
@@ -163,7 +187,10 @@ async def test_steps_take_their_time_unless_instant(app, client):
     id = await order_vrack_services(app)
     r = await put(client, id, [subnet()], checksum=EMPTY)
     task = (await app.state.ctx.store.list_tasks("vrackServices.vrackServices", id, None, 10))[0]
-    assert [s["seconds"] for s in task.steps] == [STEPS["Check target specification"], STEPS["Create subnets"]]
+    assert [s["seconds"] for s in task.steps] == [
+        STEPS["Check target specification"],
+        STEPS["Create subnets"],
+    ]
     assert r.json()["resourceStatus"] == "UPDATING"
 
 
@@ -215,49 +242,141 @@ R = "urn:v1:eu:resource:storageNetApp:"
 
 BAD = [
     # (case, subnets, status, class, message)
-    ("public subnet", [subnet(cidr="8.8.8.0/24", service_range="8.8.8.0/29")], 400, "SubnetCIDRNotPrivateNetwork",
-     "Invalid Subnet '8.8.8.0/24': CIDR must be a private network address (see RFC1918)"),
-    ("host bits", [subnet(cidr="10.120.0.1/24")], 400, "SubnetCIDRNotNetworkIP",
-     "Invalid Subnet '10.120.0.1/24': CIDR is not a base IP (network address)"),
-    ("subnet too small", [subnet(cidr="10.120.0.0/25", service_range="10.120.0.0/29")], 400,
-     "SubnetCIDRPrefixLengthIncorrect", "Invalid Subnet '10.120.0.0/25': CIDR prefix length must be between 16 and 24"),
-    ("subnet too large", [subnet(cidr="10.0.0.0/15", service_range="10.0.0.0/29")], 400,
-     "SubnetCIDRPrefixLengthIncorrect", "Invalid Subnet '10.0.0.0/15': CIDR prefix length must be between 16 and 24"),
-    ("display name", [subnet(displayName="no/slash")], 400, "SubnetDisplayNameBadFormat",
-     "Invalid TargetSpec: invalid displayName, expected pattern ^[ a-zA-Z0-9-_.]{0,40}$"),
+    (
+        "public subnet",
+        [subnet(cidr="8.8.8.0/24", service_range="8.8.8.0/29")],
+        400,
+        "SubnetCIDRNotPrivateNetwork",
+        "Invalid Subnet '8.8.8.0/24': CIDR must be a private network address (see RFC1918)",
+    ),
+    (
+        "host bits",
+        [subnet(cidr="10.120.0.1/24")],
+        400,
+        "SubnetCIDRNotNetworkIP",
+        "Invalid Subnet '10.120.0.1/24': CIDR is not a base IP (network address)",
+    ),
+    (
+        "subnet too small",
+        [subnet(cidr="10.120.0.0/25", service_range="10.120.0.0/29")],
+        400,
+        "SubnetCIDRPrefixLengthIncorrect",
+        "Invalid Subnet '10.120.0.0/25': CIDR prefix length must be between 16 and 24",
+    ),
+    (
+        "subnet too large",
+        [subnet(cidr="10.0.0.0/15", service_range="10.0.0.0/29")],
+        400,
+        "SubnetCIDRPrefixLengthIncorrect",
+        "Invalid Subnet '10.0.0.0/15': CIDR prefix length must be between 16 and 24",
+    ),
+    (
+        "display name",
+        [subnet(displayName="no/slash")],
+        400,
+        "SubnetDisplayNameBadFormat",
+        "Invalid TargetSpec: invalid displayName, expected pattern ^[ a-zA-Z0-9-_.]{0,40}$",
+    ),
     ("display name too long", [subnet(displayName="x" * 41)], 400, "SubnetDisplayNameBadFormat", None),
-    ("vlan 1", [subnet(vlan=1)], 400, "SubnetVLANOutOfRange", "Invalid Subnet '10.120.0.0/24': VLAN 1 is out of range [2, 4094]"),
+    (
+        "vlan 1",
+        [subnet(vlan=1)],
+        400,
+        "SubnetVLANOutOfRange",
+        "Invalid Subnet '10.120.0.0/24': VLAN 1 is out of range [2, 4094]",
+    ),
     ("vlan 4095", [subnet(vlan=4095)], 400, "SubnetVLANOutOfRange", None),
-    ("public range", [subnet(service_range="8.8.8.0/29")], 400, "ServiceRangeCIDRNotPrivateNetwork",
-     "invalid ServiceRange '8.8.8.0/29': CIDR must be a private network address (see RFC1918)"),
-    ("range host bits", [subnet(service_range="10.120.0.1/29")], 400, "ServiceRangeCIDRNotNetworkIP",
-     "invalid ServiceRange '10.120.0.1/29': CIDR is not a base IP (network address)"),
-    ("range too small", [subnet(service_range="10.120.0.0/30")], 400, "ServiceRangeCIDRPrefixLengthOutOfRange",
-     "invalid ServiceRange '10.120.0.0/30': CIDR prefix length is out of range [27, 29]"),
-    ("range too large", [subnet(service_range="10.120.0.0/26")], 400, "ServiceRangeCIDRPrefixLengthOutOfRange", None),
-    ("range outside", [subnet(service_range="10.121.0.0/29")], 400, "ServiceRangeCIDRNotInSubnetCIDR",
-     "Invalid Subnet '10.120.0.0/24': serviceRange CIDR '10.121.0.0/29' is not a sub-network of the Subnet CIDR"),
-    ("bad urn", [subnet(["storageNetApp:1234"])], 400, "ManagedServiceURNBadFormat",
-     "Invalid Managed Service 'storageNetApp:1234': managedServiceURN must be a valid IAM resourceURN"),
-    ("incompatible", [subnet(["urn:v1:eu:resource:vps:vps-1.ovh.net"])], 400, "ManagedServiceIncompatibleType",
-     "Managed Service type 'vps' must be a compatible type for vRackServices"),
-    ("duplicated", [subnet([R + "a", R + "a"])], 400, "ManagedServiceDuplicated",
-     f"Managed Service '{R}a' is requested multiple times, a Managed Service can be referenced only once in a "
-     "vRackServices specification"),
-    ("capacity", [subnet([R + str(i) for i in range(4)])], 400, "ServiceRangeIPsCapacityExceeded",
-     "invalid ServiceRange '10.120.0.0/29': requested ServiceEndpoints require 4 IPs, it exceeds the ServiceRange "
-     "IPs capacity (3)"),
-    ("overlap", [subnet(), subnet(cidr="10.120.0.0/16", service_range="10.120.1.0/29", vlan=3)], 400,
-     "SubnetCIDROverlap", "Subnet CIDR '10.120.0.0/24' overlaps '10.120.0.0/16', Subnet CIDRs must not overlap each other"),
-    ("two subnets", [subnet(), subnet(cidr="10.121.0.0/24", service_range="10.121.0.0/29", vlan=3)], 400,
-     "SubnetLimitExceeded", "Limit of '1' Subnets exceeded"),
+    (
+        "public range",
+        [subnet(service_range="8.8.8.0/29")],
+        400,
+        "ServiceRangeCIDRNotPrivateNetwork",
+        "invalid ServiceRange '8.8.8.0/29': CIDR must be a private network address (see RFC1918)",
+    ),
+    (
+        "range host bits",
+        [subnet(service_range="10.120.0.1/29")],
+        400,
+        "ServiceRangeCIDRNotNetworkIP",
+        "invalid ServiceRange '10.120.0.1/29': CIDR is not a base IP (network address)",
+    ),
+    (
+        "range too small",
+        [subnet(service_range="10.120.0.0/30")],
+        400,
+        "ServiceRangeCIDRPrefixLengthOutOfRange",
+        "invalid ServiceRange '10.120.0.0/30': CIDR prefix length is out of range [27, 29]",
+    ),
+    (
+        "range too large",
+        [subnet(service_range="10.120.0.0/26")],
+        400,
+        "ServiceRangeCIDRPrefixLengthOutOfRange",
+        None,
+    ),
+    (
+        "range outside",
+        [subnet(service_range="10.121.0.0/29")],
+        400,
+        "ServiceRangeCIDRNotInSubnetCIDR",
+        "Invalid Subnet '10.120.0.0/24': serviceRange CIDR '10.121.0.0/29' is not a sub-network of the Subnet CIDR",
+    ),
+    (
+        "bad urn",
+        [subnet(["storageNetApp:1234"])],
+        400,
+        "ManagedServiceURNBadFormat",
+        "Invalid Managed Service 'storageNetApp:1234': managedServiceURN must be a valid IAM resourceURN",
+    ),
+    (
+        "incompatible",
+        [subnet(["urn:v1:eu:resource:vps:vps-1.ovh.net"])],
+        400,
+        "ManagedServiceIncompatibleType",
+        "Managed Service type 'vps' must be a compatible type for vRackServices",
+    ),
+    (
+        "duplicated",
+        [subnet([R + "a", R + "a"])],
+        400,
+        "ManagedServiceDuplicated",
+        f"Managed Service '{R}a' is requested multiple times, a Managed Service can be referenced only once in a "
+        "vRackServices specification",
+    ),
+    (
+        "capacity",
+        [subnet([R + str(i) for i in range(4)])],
+        400,
+        "ServiceRangeIPsCapacityExceeded",
+        "invalid ServiceRange '10.120.0.0/29': requested ServiceEndpoints require 4 IPs, it exceeds the ServiceRange "
+        "IPs capacity (3)",
+    ),
+    (
+        "overlap",
+        [subnet(), subnet(cidr="10.120.0.0/16", service_range="10.120.1.0/29", vlan=3)],
+        400,
+        "SubnetCIDROverlap",
+        "Subnet CIDR '10.120.0.0/24' overlaps '10.120.0.0/16', Subnet CIDRs must not overlap each other",
+    ),
+    (
+        "two subnets",
+        [subnet(), subnet(cidr="10.121.0.0/24", service_range="10.121.0.0/29", vlan=3)],
+        400,
+        "SubnetLimitExceeded",
+        "Limit of '1' Subnets exceeded",
+    ),
     ("not a cidr", [subnet(cidr="nope")], 400, "InvalidInput", None),
     ("ipv6", [subnet(cidr="fd00::/64")], 400, "InvalidInput", None),
     ("missing serviceRange", [{"cidr": "10.120.0.0/24", "serviceEndpoints": []}], 400, "InvalidInput", None),
     ("unknown field", [subnet(extra=1)], 400, "InvalidInput", None),
     ("vlan as text", [subnet(vlan="2")], 400, "InvalidInput", None),
-    ("unknown service", [subnet([R + "00000000-0000-4000-8000-000000000000"])], 404, "ManagedServiceNotFound",
-     f"Managed Service '{R}00000000-0000-4000-8000-000000000000' not found"),
+    (
+        "unknown service",
+        [subnet([R + "00000000-0000-4000-8000-000000000000"])],
+        404,
+        "ManagedServiceNotFound",
+        f"Managed Service '{R}00000000-0000-4000-8000-000000000000' not found",
+    ),
 ]
 
 
@@ -292,14 +411,27 @@ async def test_managed_service_states_and_regions(app, client):
     reopening = await order_storage(app, status="reopening")
     elsewhere = await order_storage(app, region="eu-west-gra")
     cases = [
-        (suspended, 400, "Client::BadRequest::ManagedServiceNotAvailable",
-         f"Managed Service '{suspended}' is not available due to state 'suspended'. It should be reopened or renewed "
-         "to be attached to the vRackServices"),
-        (reopening, 423, "Client::Locked::ManagedServiceLocked", f"Managed Service '{reopening}' is already locked"),
-        (elsewhere, 400, "Client::BadRequest::ManagedServiceRegionMismatch",
-         f"Managed Service '{elsewhere}' is in region 'eu-west-gra', it cannot be attached to this VrackServices in "
-         "region 'eu-west-lim'"),
-    ]  # fmt: skip
+        (
+            suspended,
+            400,
+            "Client::BadRequest::ManagedServiceNotAvailable",
+            f"Managed Service '{suspended}' is not available due to state 'suspended'. It should be reopened or renewed "
+            "to be attached to the vRackServices",
+        ),
+        (
+            reopening,
+            423,
+            "Client::Locked::ManagedServiceLocked",
+            f"Managed Service '{reopening}' is already locked",
+        ),
+        (
+            elsewhere,
+            400,
+            "Client::BadRequest::ManagedServiceRegionMismatch",
+            f"Managed Service '{elsewhere}' is in region 'eu-west-gra', it cannot be attached to this VrackServices in "
+            "region 'eu-west-lim'",
+        ),
+    ]
     for urn, status, cls, message in cases:
         r = await put(client, id, [subnet([urn])], checksum=EMPTY)
         assert (r.status_code, r.json()) == (status, {"class": cls, "message": message})
@@ -331,12 +463,17 @@ async def test_eligible_managed_services(app, client, settle):
     await order_storage(app, status="suspended")
     await order_storage(app, region="eu-west-rbx")
     url = f"{BASE}/{id}/eligibleManagedService"
-    assert (await client.get(url)).json() == [{"managedServiceType": "storageNetApp", "managedServiceURNs": free}]
+    assert (await client.get(url)).json() == [
+        {"managedServiceType": "storageNetApp", "managedServiceURNs": free}
+    ]
     await put(client, other, [subnet(free[:1])], checksum=EMPTY)
     await settle()
     assert (await client.get(url)).json()[0]["managedServiceURNs"] == free[1:]
     # Managed services are IAM resources of the account.
-    urns = {r["urn"] for r in (await client.get("/v2/iam/resource", params={"resourceType": "storageNetApp"})).json()}
+    urns = {
+        r["urn"]
+        for r in (await client.get("/v2/iam/resource", params={"resourceType": "storageNetApp"})).json()
+    }
     assert set(free) <= urns and len(urns) == 4
 
 
@@ -350,8 +487,12 @@ async def test_accounts_do_not_see_each_other(app, client, credentials, connect,
     other = connect(await credentials("yy2222-ovh"))
     assert [v["id"] for v in (await client.get(BASE)).json()] == [mine]
     assert [v["id"] for v in (await other.get(BASE)).json()] == [theirs]
-    for r in (await client.get(f"{BASE}/{theirs}"), await client.get(f"{BASE}/{theirs}/task"),
-              await client.get(f"{BASE}/{theirs}/eligibleManagedService"), await put(client, theirs, [], checksum=EMPTY)):  # fmt: skip
+    for r in (
+        await client.get(f"{BASE}/{theirs}"),
+        await client.get(f"{BASE}/{theirs}/task"),
+        await client.get(f"{BASE}/{theirs}/eligibleManagedService"),
+        await put(client, theirs, [], checksum=EMPTY),
+    ):
         assert r.status_code == 404, r.text
     # Another account's managed service does not exist for this one.
     r = await put(client, mine, [subnet([their_efs])], checksum=EMPTY)

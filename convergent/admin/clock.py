@@ -26,7 +26,9 @@ async def set_clock(store: Store, clock: Clock, mode: str, scale: float | None =
         settings = {"scale": 0.0, "frozenAt": None}
     elif mode == "scaled":
         if scale is None or scale <= 0:
-            raise ApiError.invalid_field("scale", "a positive multiplier of step durations (0.1 = ten times faster)")
+            raise ApiError.invalid_field(
+                "scale", "a positive multiplier of step durations (0.1 = ten times faster)"
+            )
         settings = {"scale": float(scale), "frozenAt": None}
     else:
         settings = {"scale": clock.scale if scale is None else float(scale), "frozenAt": clock.now()}
@@ -44,7 +46,10 @@ async def _publish(store: Store, clock: Clock) -> None:
 
 async def advance(store: Store, clock: Clock, seconds: float) -> dict:
     if clock.frozen is None:
-        raise ApiError.bad_request("ClockNotManual", "Time advances by request only in manual mode (PUT /admin/clock {\"mode\": \"manual\"})")
+        raise ApiError.bad_request(
+            "ClockNotManual",
+            'Time advances by request only in manual mode (PUT /admin/clock {"mode": "manual"})',
+        )
     if seconds < 0:
         raise ApiError.invalid_field("seconds", "a duration >= 0")
     clock.apply({"scale": clock.scale, "frozenAt": clock.frozen + seconds})

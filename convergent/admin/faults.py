@@ -49,28 +49,47 @@ class Faults:
             raise ApiError.invalid_field("count", "at least 1")
         if rule.type == "operation":
             if rule.operation not in self.operations:
-                raise ApiError.invalid_field("operation", f"{rule.operation!r} is not an operation of this server, "
-                                             "e.g. 'PUT /v2/publicCloud/project/{projectId}/rancher/{rancherId}'")  # fmt: skip
+                raise ApiError.invalid_field(
+                    "operation",
+                    f"{rule.operation!r} is not an operation of this server, "
+                    "e.g. 'PUT /v2/publicCloud/project/{projectId}/rancher/{rancherId}'",
+                )
             if not 400 <= rule.status <= 599:
                 raise ApiError.invalid_field("status", "an error status, 400 to 599")
             prefix = "Client" if rule.status < 500 else "Server"
             cls = rule.cls or f"{prefix}::Injected"
             if not cls.startswith(("Client::", "Server::")):
                 raise ApiError.invalid_field("class", "Client::... or Server::...")
-            return {"type": "operation", "operation": rule.operation, "status": rule.status, "class": cls,
-                    "message": rule.message, "remaining": rule.count}  # fmt: skip
+            return {
+                "type": "operation",
+                "operation": rule.operation,
+                "status": rule.status,
+                "class": cls,
+                "message": rule.message,
+                "remaining": rule.count,
+            }
         if rule.type == "task":
             if rule.kind not in self.kinds:
-                raise ApiError.invalid_field("kind", f"{rule.kind!r} is not a kind; one of {', '.join(sorted(self.kinds))}")
+                raise ApiError.invalid_field(
+                    "kind", f"{rule.kind!r} is not a kind; one of {', '.join(sorted(self.kinds))}"
+                )
             if not rule.step:
                 raise ApiError.invalid_field("step", "the name of the step that fails")
-            return {"type": "task", "kind": rule.kind, "step": rule.step, "message": rule.message, "remaining": rule.count}
+            return {
+                "type": "task",
+                "kind": rule.kind,
+                "step": rule.step,
+                "message": rule.message,
+                "remaining": rule.count,
+            }
         raise ApiError.invalid_field("type", "operation or task")
 
     async def add(self, rule: FaultRule) -> dict:
         body = self._check(rule)
         now = time.time()
-        item = Item(account=_GLOBAL, kind=FAULT, id=str(uuid.uuid4()), body=body, created_at=now, updated_at=now)
+        item = Item(
+            account=_GLOBAL, kind=FAULT, id=str(uuid.uuid4()), body=body, created_at=now, updated_at=now
+        )
         async with self.store.write() as tx:
             await tx.insert_item(item)
         return self.view(item)

@@ -34,9 +34,19 @@ from .token import admin_token_matches
 __all__ = ["add_admin"]
 
 _CAPABILITIES = [
-    "ovhSignatures", "oauth2ClientCredentials", "iamPolicies", "schemasVersions", "cursorPagination",
-    "manualClock", "faultInjection", "reset", "seededIds", "fixtures", "snapshots", "orders",
-]  # fmt: skip
+    "ovhSignatures",
+    "oauth2ClientCredentials",
+    "iamPolicies",
+    "schemasVersions",
+    "cursorPagination",
+    "manualClock",
+    "faultInjection",
+    "reset",
+    "seededIds",
+    "fixtures",
+    "snapshots",
+    "orders",
+]
 
 
 class ClockChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -73,9 +83,15 @@ def add_admin(table: Table, ctx) -> None:
         async def endpoint(request: Request, params: dict[str, str]) -> Response:
             authorization = request.headers.get("authorization", "")
             if authorization[:7].lower() != "bearer ":
-                raise ApiError(401, "Client::Unauthorized::AdminCredentialRequired", "The admin surface needs the admin credential")
+                raise ApiError(
+                    401,
+                    "Client::Unauthorized::AdminCredentialRequired",
+                    "The admin surface needs the admin credential",
+                )
             if not await admin_token_matches(store, authorization[7:].strip()):
-                raise ApiError(403, "Client::Forbidden::InvalidAdminCredential", "This admin credential is not valid")
+                raise ApiError(
+                    403, "Client::Forbidden::InvalidAdminCredential", "This admin credential is not valid"
+                )
             result = await handler(request, params)
             return result if isinstance(result, Response) else json_response(result)
 
@@ -90,10 +106,14 @@ def add_admin(table: Table, ctx) -> None:
             "config": config,
             "clock": clock.settings(),
             "sections": [
-                {"name": s.name, "branch": s.branch, "kinds": [k.key for k in s.kinds],
-                 "versions": ctx.versions.offered(s) if s.branch == "v2" else []}
+                {
+                    "name": s.name,
+                    "branch": s.branch,
+                    "kinds": [k.key for k in s.kinds],
+                    "versions": ctx.versions.offered(s) if s.branch == "v2" else [],
+                }
                 for s in ctx.sections
-            ],  # fmt: skip
+            ],
             "products": sorted(products(ctx)),
             "faults": len(await ctx.faults.rules()),
             "capabilities": _CAPABILITIES,

@@ -30,7 +30,9 @@ async def load(store: Store, snapshot: dict | None = None, path: str | None = No
         try:
             snapshot = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise ApiError.bad_request("SnapshotUnreadable", f"Cannot read a snapshot from {path}: {error}") from None
+            raise ApiError.bad_request(
+                "SnapshotUnreadable", f"Cannot read a snapshot from {path}: {error}"
+            ) from None
     if not isinstance(snapshot, dict) or snapshot.get("format") != FORMAT:
         raise ApiError.bad_request("SnapshotIncompatible", "This is not a convergent snapshot")
     if snapshot.get("formatVersion") != FORMAT_VERSION:

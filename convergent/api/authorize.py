@@ -10,7 +10,6 @@ time (store/base.py: EPOCH_TTL) to another process's.
 from __future__ import annotations
 
 import time
-
 from collections.abc import Sequence
 
 from ..auth.authenticate import Caller
@@ -39,7 +38,10 @@ class Authorizer:
         async def load() -> tuple:
             items = self.store.list_items
             policies = [item.body for item in await items(account, POLICY, None, _ALL)]
-            groups = {item.body["urn"]: item.body["permissions"] for item in await items(account, PERMISSIONS_GROUP, None, _ALL)}
+            groups = {
+                item.body["urn"]: item.body["permissions"]
+                for item in await items(account, PERMISSIONS_GROUP, None, _ALL)
+            }
             resource_groups = [
                 (item.body["urn"], frozenset(r.get("urn") for r in item.body.get("resources", [])))
                 for item in await items(account, RESOURCE_GROUP, None, _ALL)
@@ -48,7 +50,9 @@ class Authorizer:
 
         return await self._accounts.get(account, load)
 
-    async def decide(self, caller: Caller, actions: Sequence[str], urn: str, tags: dict | None = None) -> Decision:
+    async def decide(
+        self, caller: Caller, actions: Sequence[str], urn: str, tags: dict | None = None
+    ) -> Decision:
         if caller.owner:
             return Decision(tuple(actions), ())
         policies, groups, resource_groups = await self._rules(caller.account)
@@ -56,7 +60,9 @@ class Authorizer:
         subject = Subject(identities=(caller.identity, *caller.groups), ip=caller.ip, now=time.time())
         return decide(policies, groups, subject, Target(urn=urn, tags=tags or {}, groups=containing), actions)
 
-    async def require(self, caller: Caller, actions: Sequence[str], urn: str, tags: dict | None = None) -> None:
+    async def require(
+        self, caller: Caller, actions: Sequence[str], urn: str, tags: dict | None = None
+    ) -> None:
         if caller.owner or not actions:
             return
         decision = await self.decide(caller, actions, urn, tags)

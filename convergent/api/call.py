@@ -45,7 +45,14 @@ class Call:
 
     __slots__ = ("request", "params", "caller", "ctx", "major", "sent")
 
-    def __init__(self, request: Request, params: dict[str, str], caller: Caller, ctx: Context, major: Major | None = None):
+    def __init__(
+        self,
+        request: Request,
+        params: dict[str, str],
+        caller: Caller,
+        ctx: Context,
+        major: Major | None = None,
+    ):
         self.request = request
         self.params = params
         self.caller = caller
@@ -95,12 +102,18 @@ class Call:
     def urn_of(kind: Kind, resource: Resource) -> str:
         return urn(kind.owner().iam_type, resource.id)
 
-    async def visible(self, kind: Kind, resources: list[Resource], actions: tuple[str, ...]) -> list[Resource]:
+    async def visible(
+        self, kind: Kind, resources: list[Resource], actions: tuple[str, ...]
+    ) -> list[Resource]:
         """Those of `resources` on which the caller may do `actions` (all of them, for the owner)."""
         if self.caller.owner:
             return resources
         require = self.ctx.authorizer.decide
-        return [r for r in resources if (await require(self.caller, actions, self.urn_of(kind, r), r.tags)).allowed]
+        return [
+            r
+            for r in resources
+            if (await require(self.caller, actions, self.urn_of(kind, r), r.tags)).allowed
+        ]
 
     async def parent(self, kind: Kind) -> Resource | None:
         return None if kind.parent is None else await self.resource(kind.parent)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import Config
-from ..engine import Changes, Clock, Engine
-from ..model.kind import Kind
-from ..model.section import Section
 from ..admin.clock import sync_clock
 from ..admin.faults import Faults
 from ..admin.token import ensure_admin_token
 from ..auth.authenticate import Authenticator
+from ..config import Config
+from ..engine import Changes, Clock, Engine
+from ..model.kind import Kind
+from ..model.section import Section
 from ..store import Store, open_store
 from .authorize import Authorizer
 from .pagination import Cursors
@@ -57,10 +57,18 @@ class Context:
         # Each engine keeps up to half the process's connections busy with transitions in flight.
         parallel = max(1, config.pool_size // 2) if store.leases else 1
         engines = [
-            Engine(store, kinds, clock, poll=config.poll, lease=config.lease, parallel=parallel,
-                   faults=faults, before_pass=lambda: sync_clock(store, clock))
+            Engine(
+                store,
+                kinds,
+                clock,
+                poll=config.poll,
+                lease=config.lease,
+                parallel=parallel,
+                faults=faults,
+                before_pass=lambda: sync_clock(store, clock),
+            )
             for _ in range(max(1, config.workers))
-        ]  # fmt: skip
+        ]
 
         def wake() -> None:
             for engine in engines:
@@ -68,9 +76,18 @@ class Context:
 
         changes = Changes(store, clock, wake, config.seed)
         return cls(
-            config, sections, store, clock, engines, changes, Authenticator(store), Authorizer(store),
-            Versions(store, clock), faults, kinds,
-        )  # fmt: skip
+            config,
+            sections,
+            store,
+            clock,
+            engines,
+            changes,
+            Authenticator(store),
+            Authorizer(store),
+            Versions(store, clock),
+            faults,
+            kinds,
+        )
 
     async def start(self) -> None:
         await self.store.open()

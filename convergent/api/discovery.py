@@ -22,12 +22,19 @@ __all__ = ["add_discovery"]
 
 def _index(sections: tuple[Section, ...], base_path: str):
     apis = [
-        {"path": f"/{s.name}", "schema": "{path}.{format}", "format": ["json", "openapi.json"], "description": s.description}
+        {
+            "path": f"/{s.name}",
+            "schema": "{path}.{format}",
+            "format": ["json", "openapi.json"],
+            "description": s.description,
+        }
         for s in sections
     ]
 
     async def index(request: Request, params: dict[str, str]):
-        return json_response({"apis": apis, "basePath": f"{request.url.scheme}://{request.url.netloc}{base_path}"})
+        return json_response(
+            {"apis": apis, "basePath": f"{request.url.scheme}://{request.url.netloc}{base_path}"}
+        )
 
     return index
 
@@ -59,17 +66,30 @@ def _documents(section: Section, versions: Versions):
         return json_response(openapi(section, major, _base(request)), headers=headers(major))
 
     async def changelog(request: Request, params: dict[str, str]):
-        return json_response({
-            "section": section.name,
-            "defaultMajor": section.default_major,
-            "majors": versions.offered(section),
-            "versions": [
-                {"version": v.version, "released": v.released.isoformat(), "summary": v.summary,
-                 "changes": [{"route": c.route, "field": c.field, "description": c.description, "breaking": c.breaking}
-                             for c in v.changes]}
-                for v in section.versions
-            ],
-        })  # fmt: skip
+        return json_response(
+            {
+                "section": section.name,
+                "defaultMajor": section.default_major,
+                "majors": versions.offered(section),
+                "versions": [
+                    {
+                        "version": v.version,
+                        "released": v.released.isoformat(),
+                        "summary": v.summary,
+                        "changes": [
+                            {
+                                "route": c.route,
+                                "field": c.field,
+                                "description": c.description,
+                                "breaking": c.breaking,
+                            }
+                            for c in v.changes
+                        ],
+                    }
+                    for v in section.versions
+                ],
+            }
+        )
 
     return schema, document, changelog
 

@@ -24,19 +24,51 @@ __all__ = ["openapi", "console_schema", "error_classes", "BRANCH_BASE"]
 BRANCH_BASE = {"v2": "/v2", "v1": "/1.0"}  # where documents say a branch is served
 
 _PARAM = re.compile(r"{([^}]+)}")
-_ERROR = {"type": "object", "properties": {"class": {"type": "string"}, "message": {"type": "string"},
-                                           "details": {"type": "object", "additionalProperties": {"type": "string"}}}}  # fmt: skip
-_TASK_REF = {"type": "object", "properties": {k: {"type": "string"} for k in ("id", "link", "status", "type")}}
-_TASK = {"type": "object", "properties": {
-    **{k: {"type": "string"} for k in ("createdAt", "id", "link", "message", "status", "type", "updatedAt")},
-    **{k: {"type": ["string", "null"]} for k in ("startedAt", "finishedAt")},
-    "errors": {"type": "array", "items": {"type": "object", "properties": {"message": {"type": "string"}}}},
-    "progress": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "status": {"type": "string"}}}},
-}}  # fmt: skip
-_EVENT = {"type": "object", "properties": {k: {"type": "string"} for k in ("createdAt", "kind", "link", "message", "type")}}
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "class": {"type": "string"},
+        "message": {"type": "string"},
+        "details": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+_TASK_REF = {
+    "type": "object",
+    "properties": {k: {"type": "string"} for k in ("id", "link", "status", "type")},
+}
+_TASK = {
+    "type": "object",
+    "properties": {
+        **{
+            k: {"type": "string"}
+            for k in ("createdAt", "id", "link", "message", "status", "type", "updatedAt")
+        },
+        **{k: {"type": ["string", "null"]} for k in ("startedAt", "finishedAt")},
+        "errors": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"message": {"type": "string"}}},
+        },
+        "progress": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "status": {"type": "string"}},
+            },
+        },
+    },
+}
+_EVENT = {
+    "type": "object",
+    "properties": {k: {"type": "string"} for k in ("createdAt", "kind", "link", "message", "type")},
+}
 _PAGING = [
     {"in": "header", "name": "X-Pagination-Size", "schema": {"type": "integer"}, "description": "Page size"},
-    {"in": "header", "name": "X-Pagination-Cursor", "schema": {"type": "string"}, "description": "Cursor of the page"},
+    {
+        "in": "header",
+        "name": "X-Pagination-Cursor",
+        "schema": {"type": "string"},
+        "description": "Cursor of the page",
+    },
 ]
 
 
@@ -78,10 +110,17 @@ def error_classes(section: Section, op: Operation) -> list[tuple[int, str]]:
     if op.params:
         found.add((400, "Client::BadRequest::InvalidParameter"))
     if op.paged:
-        found.update({(400, "Client::BadRequest::InvalidCursor"), (400, "Client::BadRequest::InvalidPaginationSize")})
+        found.update(
+            {(400, "Client::BadRequest::InvalidCursor"), (400, "Client::BadRequest::InvalidPaginationSize")}
+        )
     if op.method in ("POST", "PUT"):
-        found.update({(400, "Client::BadRequest::InvalidJSON"), (400, "Client::BadRequest::InvalidInput"),
-                      (413, "Client::PayloadTooLarge")})  # fmt: skip
+        found.update(
+            {
+                (400, "Client::BadRequest::InvalidJSON"),
+                (400, "Client::BadRequest::InvalidInput"),
+                (413, "Client::PayloadTooLarge"),
+            }
+        )
     for kind in section.kinds:
         if f"{{{kind.id_param}}}" in op.path:
             found.add((404, f"Client::NotFound::{kind.not_found_class}"))
@@ -89,7 +128,12 @@ def error_classes(section: Section, op: Operation) -> list[tuple[int, str]]:
     if kind is not None and op.path == kind.item and op.method in ("PUT", "DELETE"):
         found.add((423, f"Client::Locked::{kind.locked_class}"))
         if op.method == "PUT":
-            found.update({(400, "Client::BadRequest::ChecksumBadFormat"), (412, "Client::PreconditionFailed::ChecksumMismatch")})
+            found.update(
+                {
+                    (400, "Client::BadRequest::ChecksumBadFormat"),
+                    (412, "Client::PreconditionFailed::ChecksumMismatch"),
+                }
+            )
             if kind.checksum_required:
                 found.add((400, "Client::BadRequest::ChecksumRequired"))
     if kind is not None and op.path == f"{kind.item}/task/{{taskId}}":
@@ -99,7 +143,9 @@ def error_classes(section: Section, op: Operation) -> list[tuple[int, str]]:
 
 def _responses(section: Section, op: Operation) -> dict:
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    out: dict = {"200": {"description": "successful operation", "content": {"application/json": {"schema": {}}}}}
+    out: dict = {
+        "200": {"description": "successful operation", "content": {"application/json": {"schema": {}}}}
+    }
     for status, cls in error_classes(section, op):
         entry = out.setdefault(str(status), {"description": "", "content": error})
         entry["description"] = f"{entry['description']}, {cls}" if entry["description"] else cls
@@ -129,12 +175,15 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
                 "currentState": {"type": "object"},
                 "currentTasks": {"type": "array", "items": {"$ref": "#/components/schemas/CurrentTask"}},
                 "id": {"type": "string"},
-                "resourceStatus": {"type": "string", "enum": ["CREATING", "DELETING", "ERROR", "READY", "SUSPENDED", "UPDATING"]},
+                "resourceStatus": {
+                    "type": "string",
+                    "enum": ["CREATING", "DELETING", "ERROR", "READY", "SUSPENDED", "UPDATING"],
+                },
                 "targetSpec": {"$ref": f"#/components/schemas/{spec}"},
                 "updatedAt": {"type": "string", "format": "date-time"},
                 **({"iam": {"type": "object"}} if kind.iam_type else {}),
             },
-        }  # fmt: skip
+        }
         for name in kind.strategy.hidden:
             components[envelopes[kind.name]]["properties"].pop(name, None)
     paths: dict[str, dict] = {}
@@ -145,14 +194,28 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
             "summary": op.summary or f"{op.method} {op.path}",
             "x-iam-actions": [{"name": a, "required": True} for a in op.actions],
             "x-status": _status(op),
-            "x-error-classes": [{"status": status, "class": cls} for status, cls in error_classes(section, op)],
+            "x-error-classes": [
+                {"status": status, "class": cls} for status, cls in error_classes(section, op)
+            ],
             "parameters": [
-                {"in": "path", "name": name, "required": True, "schema": {"type": "string"}} for name in _PARAM.findall(op.path)
-            ] + (list(_PAGING) if op.paged else []) + ([
-                {"in": "header", "name": "X-Schemas-Version", "schema": {"type": "string"}, "description": "Schemas version M.m"}
-            ] if versioned else []),
+                {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+                for name in _PARAM.findall(op.path)
+            ]
+            + (list(_PAGING) if op.paged else [])
+            + (
+                [
+                    {
+                        "in": "header",
+                        "name": "X-Schemas-Version",
+                        "schema": {"type": "string"},
+                        "description": "Schemas version M.m",
+                    }
+                ]
+                if versioned
+                else []
+            ),
             "responses": _responses(section, op),
-        }  # fmt: skip
+        }
         if op.deprecated:
             entry["deprecated"] = True
         if op.public:
@@ -162,9 +225,16 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
             ref = {"$ref": f"#/components/schemas/{envelopes[kind.name]}"}
             answer["schema"] = {"type": "array", "items": ref} if op.paged else ref
             if op.method in ("POST", "PUT"):
-                create, update = kind.bodies(major.codec(kind.name).spec_create, major.codec(kind.name).spec_update)
+                create, update = kind.bodies(
+                    major.codec(kind.name).spec_create, major.codec(kind.name).spec_update
+                )
                 body = create if op.method == "POST" else update
-                entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}}}
+                entry["requestBody"] = {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}
+                    },
+                }
         elif kind is not None and op.path.endswith("/task"):
             answer["schema"] = {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}
         elif kind is not None and op.path.endswith("/task/{taskId}"):
@@ -190,18 +260,27 @@ def console_schema(section: Section, major: Major, base_url: str) -> dict:
     for path, methods in doc["paths"].items():
         operations = []
         for method, op in methods.items():
-            operations.append({
-                "httpMethod": method.upper(),
-                "description": op["summary"],
-                "apiStatus": {"value": statuses[op["x-status"]]},
-                "noAuthentication": op.get("security") == [],
-                "iamActions": op["x-iam-actions"],
-                "errors": op["x-error-classes"],
-                "parameters": [{"name": p["name"], "paramType": p["in"], "required": p.get("required", False),
-                                "dataType": p["schema"].get("type", "string")} for p in op["parameters"]],  # fmt: skip
-                "responseType": op["responses"]["200"]["content"]["application/json"]["schema"],
-                "requestBody": op.get("requestBody"),
-            })  # fmt: skip
+            operations.append(
+                {
+                    "httpMethod": method.upper(),
+                    "description": op["summary"],
+                    "apiStatus": {"value": statuses[op["x-status"]]},
+                    "noAuthentication": op.get("security") == [],
+                    "iamActions": op["x-iam-actions"],
+                    "errors": op["x-error-classes"],
+                    "parameters": [
+                        {
+                            "name": p["name"],
+                            "paramType": p["in"],
+                            "required": p.get("required", False),
+                            "dataType": p["schema"].get("type", "string"),
+                        }
+                        for p in op["parameters"]
+                    ],
+                    "responseType": op["responses"]["200"]["content"]["application/json"]["schema"],
+                    "requestBody": op.get("requestBody"),
+                }
+            )
         apis.append({"path": path, "description": "", "operations": operations})
     return {
         "apiVersion": doc["info"]["version"],

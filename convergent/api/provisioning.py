@@ -28,7 +28,14 @@ async def provision(ctx: Context, product: str, account: str) -> list[dict]:
     out = []
     for r in order.delivered:
         kind = ctx.kinds[r.kind]
-        out.append({"kind": r.kind, "id": r.id, "path": r.path, "urn": urn(kind.iam_type, r.id) if kind.iam_type else None})
+        out.append(
+            {
+                "kind": r.kind,
+                "id": r.id,
+                "path": r.path,
+                "urn": urn(kind.iam_type, r.id) if kind.iam_type else None,
+            }
+        )
     return out
 
 

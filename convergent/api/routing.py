@@ -82,7 +82,9 @@ def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Context,
         major = None
         if versioned and not op.public:
             wanted = header_map(request.scope).get(b"x-schemas-version")
-            major = await versions.negotiate(section, caller.account, wanted and wanted.decode("latin-1"), caller.schemas)
+            major = await versions.negotiate(
+                section, caller.account, wanted and wanted.decode("latin-1"), caller.schemas
+            )
         call = Call(request, params, caller, ctx, major)
         if not op.public and not caller.owner and not op.iam_per_item:
             await _authorize(call, scope, actions)

@@ -75,7 +75,12 @@ def standard_operations(kind: Kind) -> list[Operation]:
         sent = msgspec.to_builtins(body.targetSpec)
         id = call.params[kind.id_param]
         resource = await call.ctx.changes.update(
-            kind, call.account, call.path_of(kind), id, lambda previous: codec.spec_to_hub(sent, previous), body.checksum
+            kind,
+            call.account,
+            call.path_of(kind),
+            id,
+            lambda previous: codec.spec_to_hub(sent, previous),
+            body.checksum,
         )
         return envelope(kind, resource, codec)
 
@@ -116,13 +121,27 @@ def standard_operations(kind: Kind) -> list[Operation]:
         "update": ("PUT", item, update, on_item, False, f"Update the target spec of a {kind.label}"),
         "delete": ("DELETE", item, delete, on_item, False, f"Delete a {kind.label}"),
         "tasks": ("GET", f"{item}/task", tasks, on_item, True, f"List the tasks of a {kind.label}"),
-        "task": ("GET", f"{item}/task/{{taskId}}", task, {**on_item, "taskId": is_uuid}, False, f"Get a task of a {kind.label}"),
+        "task": (
+            "GET",
+            f"{item}/task/{{taskId}}",
+            task,
+            {**on_item, "taskId": is_uuid},
+            False,
+            f"Get a task of a {kind.label}",
+        ),
         "events": ("GET", f"{item}/event", events, on_item, True, f"List the events of a {kind.label}"),
-    }  # fmt: skip
+    }
     return [
-        Operation(method, path, handler, tuple(kind.actions[name]), checks, summary, paged,
-                  iam_per_item=per_item and name == "list")
+        Operation(
+            method,
+            path,
+            handler,
+            tuple(kind.actions[name]),
+            checks,
+            summary,
+            paged,
+            iam_per_item=per_item and name == "list",
+        )
         for name, (method, path, handler, checks, paged, summary) in table.items()
         if name in kind.operations
-    ]  # fmt: skip
-
+    ]

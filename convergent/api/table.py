@@ -44,7 +44,9 @@ class Table:
                 if node.param is None:
                     node.param, node.param_name = _Node(), name
                 elif node.param_name != name:
-                    raise ValueError(f"{template}: parameter {{{name}}} where another route has {{{node.param_name}}}")
+                    raise ValueError(
+                        f"{template}: parameter {{{name}}} where another route has {{{node.param_name}}}"
+                    )
                 node = node.param
             else:
                 node = node.literal.setdefault(segment, _Node())

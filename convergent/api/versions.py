@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
 from ..auth import accounts
@@ -55,24 +55,30 @@ class Versions:
         out = []
         for major in section.majors:
             status = section.status(major, today)
-            out.append({
-                "major": major.number,
-                "version": section.latest_version(major.number),
-                "status": str(status),
-                "released": major.released.isoformat(),
-                "deprecated": major.deprecated.isoformat() if major.deprecated else None,
-                "sunset": major.sunset.isoformat() if major.sunset else None,
-            })  # fmt: skip
+            out.append(
+                {
+                    "major": major.number,
+                    "version": section.latest_version(major.number),
+                    "status": str(status),
+                    "released": major.released.isoformat(),
+                    "deprecated": major.deprecated.isoformat() if major.deprecated else None,
+                    "sunset": major.sunset.isoformat() if major.sunset else None,
+                }
+            )
         return out
 
-    async def negotiate(self, section: Section, account: str, header: str | None, defaults: dict | None = None) -> Major:
+    async def negotiate(
+        self, section: Section, account: str, header: str | None, defaults: dict | None = None
+    ) -> Major:
         """The major serving a call. `defaults` is the account's own choice per section, when
         the caller already knows it (authentication reads the account)."""
         if header:
             try:
                 number, _ = parse_version(header)
             except ValueError:
-                raise self._refusal(section, "InvalidSchemasVersion", f"X-Schemas-Version {header!r} is not M.m") from None
+                raise self._refusal(
+                    section, "InvalidSchemasVersion", f"X-Schemas-Version {header!r} is not M.m"
+                ) from None
             if number != 0:
                 return self._usable_today(section, number) or self.served(section, number)
         if defaults is not None:
@@ -86,7 +92,10 @@ class Versions:
         key = (section.name, number)
         if key not in self._usable:
             major = section.major(number)
-            usable = major is not None and section.status(major, self._today) not in (MajorStatus.RETIRED, MajorStatus.ANNOUNCED)
+            usable = major is not None and section.status(major, self._today) not in (
+                MajorStatus.RETIRED,
+                MajorStatus.ANNOUNCED,
+            )
             self._usable[key] = major if usable else None
         return self._usable[key]
 
@@ -95,19 +104,29 @@ class Versions:
         major = section.major(number)
         today = self.today()
         if major is None or section.status(major, today) == MajorStatus.ANNOUNCED:
-            raise self._refusal(section, "UnknownSchemasVersion", f"Section {section.name} has no schemas version {number}.x")
+            raise self._refusal(
+                section, "UnknownSchemasVersion", f"Section {section.name} has no schemas version {number}.x"
+            )
         if section.status(major, today) == MajorStatus.RETIRED:
             successor = section.successor(major, today)
             instead = f"; use {section.latest_version(successor.number)}" if successor else ""
             raise self._refusal(
-                section, "RetiredSchemasVersion",
+                section,
+                "RetiredSchemasVersion",
                 f"Schemas version {number}.x of {section.name} reached its end of availability on {major.sunset}{instead}",
-            )  # fmt: skip
+            )
         return major
 
     def _refusal(self, section: Section, specific: str, message: str) -> ApiError:
-        available = ",".join(v["version"] for v in self.offered(section) if v["status"] not in ("retired", "announced"))
-        return ApiError(400, f"Client::BadRequest::{specific}", f"{message} (available: {available})", {"available": available})
+        available = ",".join(
+            v["version"] for v in self.offered(section) if v["status"] not in ("retired", "announced")
+        )
+        return ApiError(
+            400,
+            f"Client::BadRequest::{specific}",
+            f"{message} (available: {available})",
+            {"available": available},
+        )
 
     def headers(self, section: Section, major: Major) -> dict[str, str]:
         """The headers of an answer served by `major` (the same dict all day: do not change it)."""
@@ -123,7 +142,7 @@ class Versions:
         if section.status(major, today) == MajorStatus.DEPRECATED:
             out["Deprecation"] = f"@{epoch_of(major.deprecated)}"
             if major.sunset:
-                sunset = datetime(major.sunset.year, major.sunset.month, major.sunset.day, tzinfo=timezone.utc)
+                sunset = datetime(major.sunset.year, major.sunset.month, major.sunset.day, tzinfo=UTC)
                 out["Sunset"] = format_datetime(sunset, usegmt=True)
             out["Link"] = f'</v2/{section.name}.changelog.json>; rel="deprecation"; type="application/json"'
         return out
@@ -159,12 +178,18 @@ class Versions:
             item.body["schemas"] = schemas
             item.updated_at = now
             await tx.update_item(item)
-            await tx.insert_event(Event(
-                account=account, kind=ACCOUNT_KIND, resource_id=account, type=SCHEMAS_EVENT,
-                name=f"{section.name}:{before}->{number}",
-                message=f"Default schemas version of {section.name} changed from {before}.x to {number}.x ({reason})",
-                link=f"/v2/{section.name}.changelog.json", created_at=now,
-            ))  # fmt: skip
+            await tx.insert_event(
+                Event(
+                    account=account,
+                    kind=ACCOUNT_KIND,
+                    resource_id=account,
+                    type=SCHEMAS_EVENT,
+                    name=f"{section.name}:{before}->{number}",
+                    message=f"Default schemas version of {section.name} changed from {before}.x to {number}.x ({reason})",
+                    link=f"/v2/{section.name}.changelog.json",
+                    created_at=now,
+                )
+            )
 
     # usage
 
@@ -221,11 +246,18 @@ class Versions:
                 if change.sent_only and not any(_under(f, change.field) for f in fields):
                     continue
                 count, last_seen = calls[change.route]
-                entry = affected.setdefault(change.route, {
-                    "operation": change.route, "calls": count,
-                    "lastSeen": datetime.fromtimestamp(last_seen, timezone.utc).isoformat(), "changes": [],
-                })  # fmt: skip
-                entry["changes"].append({"version": version.version, "field": change.field, "description": change.description})
+                entry = affected.setdefault(
+                    change.route,
+                    {
+                        "operation": change.route,
+                        "calls": count,
+                        "lastSeen": datetime.fromtimestamp(last_seen, UTC).isoformat(),
+                        "changes": [],
+                    },
+                )
+                entry["changes"].append(
+                    {"version": version.version, "field": change.field, "description": change.description}
+                )
         return {
             "section": section.name,
             "fromMajor": current,

@@ -6,5 +6,18 @@ from .refs import UNKNOWN, UnresolvedReference
 from .run import apply, drift, plan
 from .show import as_json, render, summary
 
-__all__ = ["Declaration", "DocumentError", "load", "parse", "Change", "UNKNOWN", "UnresolvedReference",
-           "apply", "drift", "plan", "as_json", "render", "summary"]  # fmt: skip
+__all__ = [
+    "Declaration",
+    "DocumentError",
+    "load",
+    "parse",
+    "Change",
+    "UNKNOWN",
+    "UnresolvedReference",
+    "apply",
+    "drift",
+    "plan",
+    "as_json",
+    "render",
+    "summary",
+]

@@ -82,7 +82,9 @@ def parse(entries: list[Any]) -> list[Declaration]:
             raise DocumentError(f"{where}: expected a mapping")
         name = entry.get("name")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise DocumentError(f"{where}: 'name' must be letters, digits, _ or - (it is how ${{name.id}} refers to it)")
+            raise DocumentError(
+                f"{where}: 'name' must be letters, digits, _ or - (it is how ${{name.id}} refers to it)"
+            )
         where = f"resource {name!r}"
         if name in names:
             raise DocumentError(f"{where}: declared twice")
@@ -105,7 +107,9 @@ def parse(entries: list[Any]) -> list[Declaration]:
         match = entry.get("match")
         if match is None and entry.get("id") is None:
             if "name" not in spec:
-                raise DocumentError(f"{where}: say how to find it: a 'match' mapping, an 'id', or a name in {spec_key}")
+                raise DocumentError(
+                    f"{where}: say how to find it: a 'match' mapping, an 'id', or a name in {spec_key}"
+                )
             match = {"name": spec["name"]}
         if match is not None and (not isinstance(match, dict) or not match):
             raise DocumentError(f"{where}: 'match' must be a non-empty mapping of fields to values")
@@ -113,5 +117,9 @@ def parse(entries: list[Any]) -> list[Declaration]:
         if not isinstance(wait, bool):
             raise DocumentError(f"{where}: 'wait' must be true or false")
         ident = entry.get("id")
-        out.append(Declaration(name, path.rstrip("/"), kind, spec, match or {}, None if ident is None else str(ident), wait))
+        out.append(
+            Declaration(
+                name, path.rstrip("/"), kind, spec, match or {}, None if ident is None else str(ident), wait
+            )
+        )
     return out

@@ -76,10 +76,16 @@ def _compared(declaration: Declaration, item: dict) -> dict:
 
 
 def _find(client: Client, declaration: Declaration, collection: str, match: dict) -> dict | None:
-    found = [item for item in client.iterate(collection) if isinstance(item, dict) and same(match, _compared(declaration, item))]
+    found = [
+        item
+        for item in client.iterate(collection)
+        if isinstance(item, dict) and same(match, _compared(declaration, item))
+    ]
     if len(found) > 1:
         ids = ", ".join(str(item.get("id")) for item in found)
-        raise LookupError(f"{declaration.name}: {len(found)} items of {collection} match {match} ({ids}): make 'match' narrower")
+        raise LookupError(
+            f"{declaration.name}: {len(found)} items of {collection} match {match} ({ids}): make 'match' narrower"
+        )
     return found[0] if found else None
 
 

@@ -35,7 +35,9 @@ def references(value: Any) -> set[str]:
 
 def _lookup(known: dict[str, dict | None], name: str, dotted: str) -> Any:
     if name not in known:
-        raise UnresolvedReference(f"${{{name}{dotted}}}: no resource named {name!r} is declared before this one")
+        raise UnresolvedReference(
+            f"${{{name}{dotted}}}: no resource named {name!r} is declared before this one"
+        )
     value = known[name]
     if value is None:
         return UNKNOWN

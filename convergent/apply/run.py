@@ -38,7 +38,11 @@ def _execute(client: Client, change: Change, on_progress: Progress | None, poll:
         item_path = f"{change.path}/{answer['id']}"
     elif change.action == UPDATE:
         current = change.current
-        body = {"checksum": current["checksum"], "targetSpec": merged(current["targetSpec"], change.spec)} if resource else change.spec
+        body = (
+            {"checksum": current["checksum"], "targetSpec": merged(current["targetSpec"], change.spec)}
+            if resource
+            else change.spec
+        )
         answer = client.put(change.path, body) or client.get(change.path)
         item_path = change.path
     else:
@@ -50,8 +54,9 @@ def _execute(client: Client, change: Change, on_progress: Progress | None, poll:
     return answer
 
 
-def apply(client: Client, declarations: list[Declaration], *, on_progress: Progress | None = None,
-          poll: float = 1.0) -> list[Change]:  # fmt: skip
+def apply(
+    client: Client, declarations: list[Declaration], *, on_progress: Progress | None = None, poll: float = 1.0
+) -> list[Change]:
     """Carry out every declaration in order; the changes made (their `current` the result)."""
     known: dict[str, dict | None] = {}
     done = []
@@ -65,5 +70,3 @@ def apply(client: Client, declarations: list[Declaration], *, on_progress: Progr
 
 def drift(changes: list[Change]) -> bool:
     return any(change.action != NONE for change in changes)
-
-

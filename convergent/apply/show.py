@@ -37,7 +37,9 @@ def render(changes: list[Change], console: Console) -> None:
             if change.action == "create":
                 console.print(f"    {escape(field)}: [green]{escape(_text(after))}[/]")
             else:
-                console.print(f"    {escape(field)}: [red]{escape(_text(before))}[/] -> [green]{escape(_text(after))}[/]")
+                console.print(
+                    f"    {escape(field)}: [red]{escape(_text(before))}[/] -> [green]{escape(_text(after))}[/]"
+                )
     console.print(f"Plan: {summary(changes)}.")
 
 

@@ -24,12 +24,30 @@ from ..store import Store
 from .passwords import hash_password, verify_password
 
 __all__ = [
-    "ACCOUNT", "USER", "APPLICATION", "CREDENTIAL", "OAUTH2_CLIENT", "OAUTH2_TOKEN",
-    "Issued", "account_urn", "user_urn", "service_urn", "new_nic",
-    "ensure_account", "create_user", "create_application", "request_credential",
-    "validate_credential", "issue_credential", "issue_service_account", "create_oauth2_client", "issue_token", "check_login",
-    "rule_matches", "allowed_blocks",
-]  # fmt: skip
+    "ACCOUNT",
+    "USER",
+    "APPLICATION",
+    "CREDENTIAL",
+    "OAUTH2_CLIENT",
+    "OAUTH2_TOKEN",
+    "Issued",
+    "account_urn",
+    "user_urn",
+    "service_urn",
+    "new_nic",
+    "ensure_account",
+    "create_user",
+    "create_application",
+    "request_credential",
+    "validate_credential",
+    "issue_credential",
+    "issue_service_account",
+    "create_oauth2_client",
+    "issue_token",
+    "check_login",
+    "rule_matches",
+    "allowed_blocks",
+]
 
 ACCOUNT = "account"
 USER = "user"
@@ -99,7 +117,9 @@ class Issued:
         }
 
 
-async def ensure_account(store: Store, nic: str, now: float, password: str | None = None) -> tuple[Item, str | None]:
+async def ensure_account(
+    store: Store, nic: str, now: float, password: str | None = None
+) -> tuple[Item, str | None]:
     """The account `nic`, created when missing; the second value is its new password, if made."""
     if not is_nic(nic):
         raise ApiError.invalid_parameter("account", f"{nic!r} is not an account name like xx1111-ovh")
@@ -108,10 +128,19 @@ async def ensure_account(store: Store, nic: str, now: float, password: str | Non
         return existing, None
     password = password or _key(20)
     account = Item(
-        account=nic, kind=ACCOUNT, id=nic, created_at=now, updated_at=now,
-        body={"nichandle": nic, "email": f"{nic}@example.invalid", "passwordHash": hash_password(password),
-              "state": "complete", "customerCode": str(secrets.randbelow(9 * 10**7) + 10**7)},
-    )  # fmt: skip
+        account=nic,
+        kind=ACCOUNT,
+        id=nic,
+        created_at=now,
+        updated_at=now,
+        body={
+            "nichandle": nic,
+            "email": f"{nic}@example.invalid",
+            "passwordHash": hash_password(password),
+            "state": "complete",
+            "customerCode": str(secrets.randbelow(9 * 10**7) + 10**7),
+        },
+    )
     async with store.write() as tx:
         if await tx.get_item(ACCOUNT, nic) is not None:
             return await tx.get_item(ACCOUNT, nic), None
@@ -122,18 +151,40 @@ async def ensure_account(store: Store, nic: str, now: float, password: str | Non
     return account, password
 
 
-async def create_user(store: Store, nic: str, login: str, password: str, now: float, *, email: str = "",
-                      description: str = "", group: str = "DEFAULT") -> Item:  # fmt: skip
+async def create_user(
+    store: Store,
+    nic: str,
+    login: str,
+    password: str,
+    now: float,
+    *,
+    email: str = "",
+    description: str = "",
+    group: str = "DEFAULT",
+) -> Item:
     if not _LOGIN.fullmatch(login):
         raise ApiError.invalid_field("login", "1 to 64 letters, digits or ._@-")
     if len(password) < 8:
         raise ApiError.invalid_field("password", "at least 8 characters")
     user = Item(
-        account=nic, kind=USER, id=f"{nic}/{login}", created_at=now, updated_at=now,
-        body={"login": login, "email": email, "description": description, "group": group, "status": "OK",
-              "creation": iso(now), "lastUpdate": iso(now), "passwordLastUpdate": iso(now),
-              "urn": user_urn(nic, login), "passwordHash": hash_password(password)},
-    )  # fmt: skip
+        account=nic,
+        kind=USER,
+        id=f"{nic}/{login}",
+        created_at=now,
+        updated_at=now,
+        body={
+            "login": login,
+            "email": email,
+            "description": description,
+            "group": group,
+            "status": "OK",
+            "creation": iso(now),
+            "lastUpdate": iso(now),
+            "passwordLastUpdate": iso(now),
+            "urn": user_urn(nic, login),
+            "passwordHash": hash_password(password),
+        },
+    )
     async with store.write() as tx:
         try:
             await tx.insert_item(user)
@@ -142,12 +193,24 @@ async def create_user(store: Store, nic: str, login: str, password: str, now: fl
     return user
 
 
-async def create_application(store: Store, nic: str, name: str, description: str, now: float,
-                             key: str | None = None, secret: str | None = None) -> Item:  # fmt: skip
+async def create_application(
+    store: Store,
+    nic: str,
+    name: str,
+    description: str,
+    now: float,
+    key: str | None = None,
+    secret: str | None = None,
+) -> Item:
     app = Item(
-        account=nic, kind=APPLICATION, id=_long_id(), key=key or _key(16), created_at=now, updated_at=now,
+        account=nic,
+        kind=APPLICATION,
+        id=_long_id(),
+        key=key or _key(16),
+        created_at=now,
+        updated_at=now,
         body={"name": name, "description": description, "status": "active", "secret": secret or _key(32)},
-    )  # fmt: skip
+    )
     app.body["applicationId"] = int(app.id)
     app.body["applicationKey"] = app.key
     async with store.write() as tx:
@@ -158,7 +221,11 @@ async def create_application(store: Store, nic: str, name: str, description: str
 def _rules(rules) -> list[dict]:
     out = []
     for i, rule in enumerate(rules or []):
-        if not isinstance(rule, dict) or not isinstance(rule.get("path"), str) or not rule["path"].startswith("/"):
+        if (
+            not isinstance(rule, dict)
+            or not isinstance(rule.get("path"), str)
+            or not rule["path"].startswith("/")
+        ):
             raise ApiError.invalid_field(f"accessRules[{i}].path", "a path starting with /")
         method = str(rule.get("method", "")).upper()
         if method not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
@@ -180,16 +247,32 @@ def allowed_blocks(allowed) -> list[str] | None:
     return out
 
 
-async def request_credential(store: Store, app: Item, rules, redirection, allowed_ips, now: float,
-                             consumer_key: str | None = None) -> Item:  # fmt: skip
+async def request_credential(
+    store: Store, app: Item, rules, redirection, allowed_ips, now: float, consumer_key: str | None = None
+) -> Item:
     """A new consumer key, pending validation by an account owner or user."""
     credential = Item(
-        account="", kind=CREDENTIAL, id=_long_id(), key=consumer_key or _key(32), created_at=now, updated_at=now,
-        body={"applicationId": int(app.id), "rules": _rules(rules), "allowedIPs": allowed_blocks(allowed_ips),
-              "status": "pendingValidation", "creation": iso(now), "expiration": None, "lastUse": None,
-              "ovhSupport": False, "redirection": redirection, "login": None,
-              "validationToken": _key(24), "expiresAt": None},
-    )  # fmt: skip
+        account="",
+        kind=CREDENTIAL,
+        id=_long_id(),
+        key=consumer_key or _key(32),
+        created_at=now,
+        updated_at=now,
+        body={
+            "applicationId": int(app.id),
+            "rules": _rules(rules),
+            "allowedIPs": allowed_blocks(allowed_ips),
+            "status": "pendingValidation",
+            "creation": iso(now),
+            "expiration": None,
+            "lastUse": None,
+            "ovhSupport": False,
+            "redirection": redirection,
+            "login": None,
+            "validationToken": _key(24),
+            "expiresAt": None,
+        },
+    )
     credential.body["credentialId"] = int(credential.id)
     async with store.write() as tx:
         await tx.insert_item(credential)
@@ -201,7 +284,11 @@ async def check_login(store: Store, login: str, password: str) -> tuple[str, str
     nic, _, user = login.partition("/")
     if user:
         item = await store.get_item(USER, f"{nic}/{user}")
-        if item is None or item.body["status"] != "OK" or not verify_password(password, item.body["passwordHash"]):
+        if (
+            item is None
+            or item.body["status"] != "OK"
+            or not verify_password(password, item.body["passwordHash"])
+        ):
             return None
         return nic, user
     item = await store.get_item(ACCOUNT, nic)
@@ -210,44 +297,70 @@ async def check_login(store: Store, login: str, password: str) -> tuple[str, str
     return nic, None
 
 
-async def validate_credential(store: Store, credential: Item, nic: str, login: str | None, seconds: float | None, now: float) -> Item:
+async def validate_credential(
+    store: Store, credential: Item, nic: str, login: str | None, seconds: float | None, now: float
+) -> Item:
     async with store.write() as tx:
         current = await tx.get_item(CREDENTIAL, credential.id)
         if current is None or current.body["status"] != "pendingValidation":
             raise ApiError.conflict("CredentialNotPending", "This credential is not waiting for validation")
         current.account = nic
         current.body.update(
-            status="validated", login=login, validationToken=None,
+            status="validated",
+            login=login,
+            validationToken=None,
             expiresAt=None if seconds is None else now + seconds,
             expiration=None if seconds is None else iso(now + seconds),
-        )  # fmt: skip
+        )
         current.updated_at = now
         await tx.update_item(current)
     return current
 
 
-async def issue_credential(store: Store, nic: str, now: float, rules=None, keys: dict | None = None) -> Issued:
+async def issue_credential(
+    store: Store, nic: str, now: float, rules=None, keys: dict | None = None
+) -> Issued:
     """An application and a validated consumer key for the account owner (created if missing).
     `keys` may fix applicationKey, applicationSecret and consumerKey (fixtures)."""
     keys = keys or {}
     await ensure_account(store, nic, now)
-    app = await create_application(store, nic, "convergent", "created by convergent", now,
-                                   keys.get("applicationKey"), keys.get("applicationSecret"))  # fmt: skip
+    app = await create_application(
+        store,
+        nic,
+        "convergent",
+        "created by convergent",
+        now,
+        keys.get("applicationKey"),
+        keys.get("applicationSecret"),
+    )
     every = rules or [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")]
     pending = await request_credential(store, app, every, None, None, now, keys.get("consumerKey"))
     await validate_credential(store, pending, nic, None, None, now)
     return Issued(nic, app.key, app.body["secret"], pending.key)
 
 
-async def create_oauth2_client(store: Store, nic: str, name: str, description: str, now: float) -> tuple[Item, str]:
+async def create_oauth2_client(
+    store: Store, nic: str, name: str, description: str, now: float
+) -> tuple[Item, str]:
     """A service account; returns it and its secret (shown once, kept hashed)."""
     client_id = f"EU.{secrets.token_hex(8)}"
     secret = _key(40)
     client = Item(
-        account=nic, kind=OAUTH2_CLIENT, id=client_id, created_at=now, updated_at=now,
-        body={"clientId": client_id, "name": name, "description": description, "flow": "CLIENT_CREDENTIALS",
-              "callbackUrls": [], "identity": service_urn(nic, client_id), "secretHash": _sha256(secret)},
-    )  # fmt: skip
+        account=nic,
+        kind=OAUTH2_CLIENT,
+        id=client_id,
+        created_at=now,
+        updated_at=now,
+        body={
+            "clientId": client_id,
+            "name": name,
+            "description": description,
+            "flow": "CLIENT_CREDENTIALS",
+            "callbackUrls": [],
+            "identity": service_urn(nic, client_id),
+            "secretHash": _sha256(secret),
+        },
+    )
     async with store.write() as tx:
         await tx.insert_item(client)
     return client, secret
@@ -259,9 +372,13 @@ async def issue_token(store: Store, client_id: str, secret: str, now: float) -> 
         return None
     token = secrets.token_urlsafe(32)
     item = Item(
-        account=client.account, kind=OAUTH2_TOKEN, id=_sha256(token), created_at=now, updated_at=now,
+        account=client.account,
+        kind=OAUTH2_TOKEN,
+        id=_sha256(token),
+        created_at=now,
+        updated_at=now,
         body={"clientId": client_id, "expiresAt": now + TOKEN_SECONDS},
-    )  # fmt: skip
+    )
     async with store.write() as tx:
         await tx.insert_item(item)
     return token, client
@@ -276,7 +393,9 @@ def token_id(token: str) -> str:
     return _sha256(token)
 
 
-async def issue_service_account(store: Store, nic: str, now: float, group: str = "urn:v1:eu:permissionsGroup:ovh-admin") -> dict:
+async def issue_service_account(
+    store: Store, nic: str, now: float, group: str = "urn:v1:eu:permissionsGroup:ovh-admin"
+) -> dict:
     """An OAuth2 service account of the account (created if missing) and an IAM policy giving it
     `group` on every resource of the account; its client id and secret (shown once)."""
     from ..iam import POLICY
@@ -284,12 +403,27 @@ async def issue_service_account(store: Store, nic: str, now: float, group: str =
     await ensure_account(store, nic, now)
     client, secret = await create_oauth2_client(store, nic, "convergent", "created by convergent", now)
     policy = Item(
-        account=nic, kind=POLICY, id=str(uuid.uuid4()), created_at=now, updated_at=now,
-        body={"conditions": None, "description": "created by convergent credential create --oauth2",
-              "expiredAt": None, "identities": [client.body["identity"]], "name": f"service account {client.id}",
-              "permissions": {"allow": [], "except": [], "deny": []}, "permissionsGroups": [{"urn": group}],
-              "resources": [{"urn": "urn:v1:eu:resource:*"}]},
-    )  # fmt: skip
+        account=nic,
+        kind=POLICY,
+        id=str(uuid.uuid4()),
+        created_at=now,
+        updated_at=now,
+        body={
+            "conditions": None,
+            "description": "created by convergent credential create --oauth2",
+            "expiredAt": None,
+            "identities": [client.body["identity"]],
+            "name": f"service account {client.id}",
+            "permissions": {"allow": [], "except": [], "deny": []},
+            "permissionsGroups": [{"urn": group}],
+            "resources": [{"urn": "urn:v1:eu:resource:*"}],
+        },
+    )
     async with store.write() as tx:
         await tx.insert_item(policy)
-    return {"account": nic, "clientId": client.id, "clientSecret": secret, "identity": client.body["identity"]}
+    return {
+        "account": nic,
+        "clientId": client.id,
+        "clientSecret": secret,
+        "identity": client.body["identity"],
+    }

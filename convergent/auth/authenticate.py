@@ -10,9 +10,8 @@ once the route (and so the actions refused) is known.
 
 from __future__ import annotations
 
-import time
-
 import ipaddress
+import time
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -106,10 +105,14 @@ class Authenticator:
         if app is None or app.body["status"] != "active":
             raise ApiError.authentication(403, "INVALID_KEY", "This application key is invalid")
         if not consumer_key:
-            raise ApiError.authentication(403, "NOT_CREDENTIAL", "This call requires a consumer key (X-Ovh-Consumer)")
+            raise ApiError.authentication(
+                403, "NOT_CREDENTIAL", "This call requires a consumer key (X-Ovh-Consumer)"
+            )
         stamp = headers.get(b"x-ovh-timestamp", b"").decode("latin-1")
         if not stamp.isdigit():
-            raise ApiError.authentication(400, "INVALID_SIGNATURE", "X-Ovh-Timestamp is missing or not a Unix time")
+            raise ApiError.authentication(
+                400, "INVALID_SIGNATURE", "X-Ovh-Timestamp is missing or not a Unix time"
+            )
         now = time.time()
         if abs(int(stamp) - now) > WINDOW:
             raise ApiError.authentication(
@@ -122,7 +125,9 @@ class Authenticator:
         body = await request.body() if has_body else b""
         provided = headers.get(b"x-ovh-signature", b"").decode("latin-1")
         url = full_url(scope, headers)
-        if not signature_matches(provided, app.body["secret"], consumer_key, scope["method"], url, body, stamp):
+        if not signature_matches(
+            provided, app.body["secret"], consumer_key, scope["method"], url, body, stamp
+        ):
             raise ApiError.authentication(400, "INVALID_SIGNATURE", "Invalid signature")
         if credential is None or credential.body["applicationId"] != int(app.id):
             raise _invalid_credential()
@@ -133,7 +138,15 @@ class Authenticator:
             raise ApiError.authentication(403, "FORBIDDEN", f"This credential may not be used from {ip}")
         await self._note_use(credential, now)
         if state["login"] is None:
-            return Caller(credential.account, accounts.account_urn(credential.account), True, (), credential, ip, schemas=schemas)
+            return Caller(
+                credential.account,
+                accounts.account_urn(credential.account),
+                True,
+                (),
+                credential,
+                ip,
+                schemas=schemas,
+            )
         if user is None or user.body["status"] != "OK":
             raise _invalid_credential()
         groups = (accounts.group_urn(credential.account, user.body["group"]),)
@@ -148,7 +161,11 @@ class Authenticator:
             credential = await store.find_item(accounts.CREDENTIAL, consumer_key) if consumer_key else None
             login = credential.body["login"] if credential else None
             user = await store.get_item(accounts.USER, f"{credential.account}/{login}") if login else None
-            account = await store.get_item(accounts.ACCOUNT, credential.account) if credential and credential.account else None
+            account = (
+                await store.get_item(accounts.ACCOUNT, credential.account)
+                if credential and credential.account
+                else None
+            )
             return app, credential, user, dict(account.body.get("schemas", {})) if account else {}
 
         return await self._resolved.get((app_key, consumer_key), load)
@@ -161,10 +178,14 @@ class Authenticator:
     async def _bearer(self, token: str, ip: str) -> Caller:
         item = await self.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token))
         if item is None or item.body["expiresAt"] <= time.time():
-            raise ApiError.authentication(401, "INVALID_CREDENTIAL", "This access token is not valid or has expired")
+            raise ApiError.authentication(
+                401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"
+            )
         client = await self.store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"])
         if client is None:
-            raise ApiError.authentication(401, "INVALID_CREDENTIAL", "This access token is not valid or has expired")
+            raise ApiError.authentication(
+                401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"
+            )
         return Caller(client.account, client.body["identity"], False, (), None, ip, "oauth2")
 
     async def _note_use(self, credential: Item, now: float) -> None:

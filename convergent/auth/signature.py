@@ -20,6 +20,8 @@ def sign(secret: str, consumer_key: str, method: str, url: str, body: bytes, tim
     return "$1$" + digest.hexdigest()
 
 
-def signature_matches(provided: str, secret: str, consumer_key: str, method: str, url: str, body: bytes, timestamp: str) -> bool:
+def signature_matches(
+    provided: str, secret: str, consumer_key: str, method: str, url: str, body: bytes, timestamp: str
+) -> bool:
     expected = sign(secret, consumer_key, method, url, body, timestamp)
     return hmac.compare_digest(provided.encode(), expected.encode())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -31,16 +31,32 @@ class AsyncClient:
     manager (`async with`), or call `aclose()`.
     """
 
-    def __init__(self, endpoint: str | None = None, application_key: str | None = None,
-                 application_secret: str | None = None, consumer_key: str | None = None, *,
-                 client_id: str | None = None, client_secret: str | None = None, config_file: str | None = None,
-                 token_url: str | None = None, schemas_version: str | None = None, timeout: float = 180.0,
-                 settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None):  # fmt: skip
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        application_key: str | None = None,
+        application_secret: str | None = None,
+        consumer_key: str | None = None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        config_file: str | None = None,
+        token_url: str | None = None,
+        schemas_version: str | None = None,
+        timeout: float = 180.0,
+        settings: Settings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self.settings = settings or load_settings(
-            endpoint, config_file=config_file, token_url=token_url, application_key=application_key,
-            application_secret=application_secret, consumer_key=consumer_key, client_id=client_id,
+            endpoint,
+            config_file=config_file,
+            token_url=token_url,
+            application_key=application_key,
+            application_secret=application_secret,
+            consumer_key=consumer_key,
+            client_id=client_id,
             client_secret=client_secret,
-        )  # fmt: skip
+        )
         self.schemas_version = schemas_version
         self._http = httpx.AsyncClient(auth=auth_for(self.settings), timeout=timeout, transport=transport)
 
@@ -53,16 +69,33 @@ class AsyncClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def raw(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-            headers: dict | None = None) -> httpx.Response:  # fmt: skip
+    async def raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+    ) -> httpx.Response:
         """Send one call and return the answer as it is (no error raised)."""
         return await self._http.request(
-            method, target(self.settings.endpoint, path), json=json, params=params_of(params),
+            method,
+            target(self.settings.endpoint, path),
+            json=json,
+            params=params_of(params),
             headers=headers_of(self.schemas_version, headers),
-        )  # fmt: skip
+        )
 
-    async def call(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-             headers: dict | None = None) -> Any:  # fmt: skip
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+    ) -> Any:
         return result(await self.raw(method, path, json=json, params=params, headers=headers))
 
     async def get(self, path: str, **params: Any) -> Any:
@@ -89,8 +122,16 @@ class AsyncClient:
                 return
             headers = {**headers, "X-Pagination-Cursor": cursor}
 
-    async def wait(self, resource: str | dict, until: str = "READY", *, path: str | None = None, timeout: float = 3600,
-             poll: float = 2.0, on_progress: Progress | None = None) -> dict | None:  # fmt: skip
+    async def wait(
+        self,
+        resource: str | dict,
+        until: str = "READY",
+        *,
+        path: str | None = None,
+        timeout: float = 3600,
+        poll: float = 2.0,
+        on_progress: Progress | None = None,
+    ) -> dict | None:
         """Poll a resource until its status is `until` with no task in flight, and return it.
 
         `resource` is a path or an envelope (its path is read from a current task's link, or
@@ -108,7 +149,11 @@ class AsyncClient:
                     return None
                 raise
             error = current.get("resourceStatus") == "ERROR"
-            tasks = [await self._task(t) for t in current.get("currentTasks") or []] if on_progress or error else []
+            tasks = (
+                [await self._task(t) for t in current.get("currentTasks") or []]
+                if on_progress or error
+                else []
+            )
             if on_progress:
                 on_progress(current, tasks)
             if done(current, until):

@@ -27,8 +27,15 @@ class OvhSignature(httpx.Auth):
     requires_request_body = True
     requires_response_body = True
 
-    def __init__(self, application_key: str, application_secret: str, consumer_key: str,
-                 time_delta: int | None = None, *, time_url: str | None = None):  # fmt: skip
+    def __init__(
+        self,
+        application_key: str,
+        application_secret: str,
+        consumer_key: str,
+        time_delta: int | None = None,
+        *,
+        time_url: str | None = None,
+    ):
         self.application_key = application_key
         self.application_secret = application_secret
         self.consumer_key = consumer_key
@@ -46,7 +53,12 @@ class OvhSignature(httpx.Auth):
         request.headers["X-Ovh-Consumer"] = self.consumer_key
         request.headers["X-Ovh-Timestamp"] = stamp
         request.headers["X-Ovh-Signature"] = sign(
-            self.application_secret, self.consumer_key, request.method, str(request.url), request.content, stamp
+            self.application_secret,
+            self.consumer_key,
+            request.method,
+            str(request.url),
+            request.content,
+            stamp,
         )
         yield request
 
@@ -60,7 +72,9 @@ class OAuth2ClientCredentials(httpx.Auth):
 
     requires_response_body = True
 
-    def __init__(self, client_id: str, client_secret: str, token_url: str, *, scope: str = "all", margin: float = 30):
+    def __init__(
+        self, client_id: str, client_secret: str, token_url: str, *, scope: str = "all", margin: float = 30
+    ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_url = token_url
@@ -70,7 +84,9 @@ class OAuth2ClientCredentials(httpx.Auth):
         self.expires_at = 0.0
 
     def _token_request(self) -> httpx.Request:
-        request = httpx.Request("POST", self.token_url, data={"grant_type": "client_credentials", "scope": self.scope})
+        request = httpx.Request(
+            "POST", self.token_url, data={"grant_type": "client_credentials", "scope": self.scope}
+        )
         return next(httpx.BasicAuth(self.client_id, self.client_secret).auth_flow(request))
 
     def _take(self, answer: httpx.Response) -> None:

@@ -13,11 +13,30 @@ import json
 import httpx
 
 __all__ = [
-    "ConfigurationError", "ApiError", "BadRequestError", "ForbiddenError", "NotFoundError", "ConflictError",
-    "PreconditionFailedError", "LockedError", "ServerError", "AuthError", "InvalidSignature", "QueryTimeOut",
-    "InvalidKey", "InvalidCredential", "NotCredential", "NotGrantedCall", "AuthForbidden", "NotAuthenticated",
-    "OAuth2Error", "TaskFailed", "WaitTimeout", "SchemasVersionDeprecated", "error_from",
-]  # fmt: skip
+    "ConfigurationError",
+    "ApiError",
+    "BadRequestError",
+    "ForbiddenError",
+    "NotFoundError",
+    "ConflictError",
+    "PreconditionFailedError",
+    "LockedError",
+    "ServerError",
+    "AuthError",
+    "InvalidSignature",
+    "QueryTimeOut",
+    "InvalidKey",
+    "InvalidCredential",
+    "NotCredential",
+    "NotGrantedCall",
+    "AuthForbidden",
+    "NotAuthenticated",
+    "OAuth2Error",
+    "TaskFailed",
+    "WaitTimeout",
+    "SchemasVersionDeprecated",
+    "error_from",
+]
 
 
 class ConfigurationError(ValueError):
@@ -27,8 +46,17 @@ class ConfigurationError(ValueError):
 class ApiError(Exception):
     """The API refused a call. `str()` reads `message (class) [query id]`."""
 
-    def __init__(self, message: str, *, status: int, error_class: str | None = None, details: dict | None = None,
-                 query_id: str | None = None, error_code: str | None = None, response: httpx.Response | None = None):  # fmt: skip
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        error_class: str | None = None,
+        details: dict | None = None,
+        query_id: str | None = None,
+        error_code: str | None = None,
+        response: httpx.Response | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -134,7 +162,9 @@ class SchemasVersionDeprecated(DeprecationWarning):
     """The schema version that served a call is deprecated: `deprecation` and `sunset` are the
     raw header values (RFC 9745 `@epoch`, RFC 8594 HTTP date), `link` the changelog's Link."""
 
-    def __init__(self, message: str, *, version: str | None, deprecation: str, sunset: str | None, link: str | None):
+    def __init__(
+        self, message: str, *, version: str | None, deprecation: str, sunset: str | None, link: str | None
+    ):
         super().__init__(message)
         self.version = version
         self.deprecation = deprecation
@@ -153,8 +183,14 @@ _AUTH = {
     "NOT_AUTHENTICATED": NotAuthenticated,
 }
 
-_STATUS = {400: BadRequestError, 403: ForbiddenError, 404: NotFoundError, 409: ConflictError,
-           412: PreconditionFailedError, 423: LockedError}  # fmt: skip
+_STATUS = {
+    400: BadRequestError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    412: PreconditionFailedError,
+    423: LockedError,
+}
 
 
 def error_from(response: httpx.Response) -> ApiError:

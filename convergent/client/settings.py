@@ -116,7 +116,9 @@ def load_settings(
     if bool(values["application_key"]) != bool(values["application_secret"]):
         raise ConfigurationError("both application_key and application_secret are needed")
     if values["client_id"] and values["application_key"]:
-        raise ConfigurationError("configure either application_key/application_secret or client_id/client_secret, not both")
+        raise ConfigurationError(
+            "configure either application_key/application_secret or client_id/client_secret, not both"
+        )
     if not values["client_id"] and not values["application_key"]:
         raise ConfigurationError(
             f"no credentials for {endpoint}: set OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY "

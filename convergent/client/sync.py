@@ -30,16 +30,32 @@ class Client:
     manager, or call `close()`.
     """
 
-    def __init__(self, endpoint: str | None = None, application_key: str | None = None,
-                 application_secret: str | None = None, consumer_key: str | None = None, *,
-                 client_id: str | None = None, client_secret: str | None = None, config_file: str | None = None,
-                 token_url: str | None = None, schemas_version: str | None = None, timeout: float = 180.0,
-                 settings: Settings | None = None, transport: httpx.BaseTransport | None = None):  # fmt: skip
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        application_key: str | None = None,
+        application_secret: str | None = None,
+        consumer_key: str | None = None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        config_file: str | None = None,
+        token_url: str | None = None,
+        schemas_version: str | None = None,
+        timeout: float = 180.0,
+        settings: Settings | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
         self.settings = settings or load_settings(
-            endpoint, config_file=config_file, token_url=token_url, application_key=application_key,
-            application_secret=application_secret, consumer_key=consumer_key, client_id=client_id,
+            endpoint,
+            config_file=config_file,
+            token_url=token_url,
+            application_key=application_key,
+            application_secret=application_secret,
+            consumer_key=consumer_key,
+            client_id=client_id,
             client_secret=client_secret,
-        )  # fmt: skip
+        )
         self.schemas_version = schemas_version
         self._http = httpx.Client(auth=auth_for(self.settings), timeout=timeout, transport=transport)
 
@@ -52,16 +68,33 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def raw(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-            headers: dict | None = None) -> httpx.Response:  # fmt: skip
+    def raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+    ) -> httpx.Response:
         """Send one call and return the answer as it is (no error raised)."""
         return self._http.request(
-            method, target(self.settings.endpoint, path), json=json, params=params_of(params),
+            method,
+            target(self.settings.endpoint, path),
+            json=json,
+            params=params_of(params),
             headers=headers_of(self.schemas_version, headers),
-        )  # fmt: skip
+        )
 
-    def call(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-             headers: dict | None = None) -> Any:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+    ) -> Any:
         return result(self.raw(method, path, json=json, params=params, headers=headers))
 
     def get(self, path: str, **params: Any) -> Any:
@@ -87,8 +120,16 @@ class Client:
                 return
             headers = {**headers, "X-Pagination-Cursor": cursor}
 
-    def wait(self, resource: str | dict, until: str = "READY", *, path: str | None = None, timeout: float = 3600,
-             poll: float = 2.0, on_progress: Progress | None = None) -> dict | None:  # fmt: skip
+    def wait(
+        self,
+        resource: str | dict,
+        until: str = "READY",
+        *,
+        path: str | None = None,
+        timeout: float = 3600,
+        poll: float = 2.0,
+        on_progress: Progress | None = None,
+    ) -> dict | None:
         """Poll a resource until its status is `until` with no task in flight, and return it.
 
         `resource` is a path or an envelope (its path is read from a current task's link, or

@@ -36,7 +36,11 @@ def minimal(schemas: SchemaSet, schema: dict):
     kind = schema.get("type", "object" if "properties" in schema else None)
     if kind == "object":
         props = schema.get("properties", {})
-        return {k: minimal(schemas, props.get(k, {})) for k in schema.get("required", []) if not _read_only(schemas, props.get(k, {}))}
+        return {
+            k: minimal(schemas, props.get(k, {}))
+            for k in schema.get("required", [])
+            if not _read_only(schemas, props.get(k, {}))
+        }
     if kind == "array":
         return [minimal(schemas, schema.get("items", {})) for _ in range(schema.get("minItems", 0))]
     if kind == "string":

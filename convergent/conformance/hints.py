@@ -54,7 +54,9 @@ HINTS: Mapping[str, Hints] = {
                 "actions": _CHECKED_ACTIONS,
                 "resourceURNs": [walk.value("resourceURN")],
             },
-            "POST /iam/resource/{resourceURN}/authorization/check": lambda walk: {"actions": _CHECKED_ACTIONS},
+            "POST /iam/resource/{resourceURN}/authorization/check": lambda walk: {
+                "actions": _CHECKED_ACTIONS
+            },
             # The example names a resource of another account; group one of this account's.
             "POST /iam/resourceGroup": lambda walk: {
                 "name": "conformance",
@@ -70,7 +72,9 @@ HINTS: Mapping[str, Hints] = {
     ),
     "publicCloud": Hints(
         changes={
-            "PUT /publicCloud/project/{projectId}": lambda current, walk: _as_code(current, name="conformance-renamed"),
+            "PUT /publicCloud/project/{projectId}": lambda current, walk: _as_code(
+                current, name="conformance-renamed"
+            ),
             # The example's version (1.0.0) is not one a rancher can run; keep the current one.
             "PUT /publicCloud/project/{projectId}/rancher/{rancherId}": lambda current, walk: _as_code(
                 current, plan="OVHCLOUD_EDITION"

@@ -45,7 +45,9 @@ class Reference:
     @cached_property
     def operations(self) -> KeysView[tuple[str, str]]:
         """(METHOD, path template), in the document's order; compares and subtracts as a set."""
-        ops = [(m.upper(), path) for path, item in self.spec["paths"].items() for m in item if m in HTTP_METHODS]
+        ops = [
+            (m.upper(), path) for path, item in self.spec["paths"].items() for m in item if m in HTTP_METHODS
+        ]
         return dict.fromkeys(ops).keys()
 
     def op(self, method: str, path: str) -> dict:

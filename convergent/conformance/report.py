@@ -56,7 +56,11 @@ class OperationResult:
             return self.problems[0]
         if self.validated == 0:
             if self.calls == 0:
-                return f"never called: no resource to fill {{{self.unfilled}}}" if self.unfilled else "never called"
+                return (
+                    f"never called: no resource to fill {{{self.unfilled}}}"
+                    if self.unfilled
+                    else "never called"
+                )
             return f"no 2xx answer to {self.calls} call(s)"
         return ""
 
@@ -139,7 +143,11 @@ class Report:
         )
 
     def as_json(self) -> dict:
-        return {"passes": self.passes, "summary": self.summary(), "sections": [s.as_json() for s in self.sections]}
+        return {
+            "passes": self.passes,
+            "summary": self.summary(),
+            "sections": [s.as_json() for s in self.sections],
+        }
 
     def render(self, console) -> None:
         """Print one table per section, then the summary, on a rich console."""
@@ -152,7 +160,9 @@ class Report:
             for op in section.operations:
                 style = "" if op.passes else "bold red"
                 others = ", ".join(f"{k}x{v}" for k, v in sorted(op.answers.items()) if not 200 <= k < 300)
-                table.add_row(op.name, op.status, str(op.calls), str(op.validated), others, op.verdict(), style=style)
+                table.add_row(
+                    op.name, op.status, str(op.calls), str(op.validated), others, op.verdict(), style=style
+                )
             console.print(table)
             if section.extra:
                 console.print(f"  served by convergent, not in the reference: {', '.join(section.extra)}")

@@ -105,10 +105,14 @@ async def measure(
             auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
             transport = httpx.ASGITransport(app=app)
             report = Report([])
-            async with httpx.AsyncClient(transport=transport, base_url="http://convergent", auth=auth) as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://convergent", auth=auth
+            ) as client:
                 for ref in references:
                     results = _results(ref, served, declined)
                     walk = Walk(ref, client, step_by_step, results, hints.get(ref.name, Hints()))
                     await walk.run()
-                    report.sections.append(SectionResult(ref.name, list(results.values()), _extra(ref, sections)))
+                    report.sections.append(
+                        SectionResult(ref.name, list(results.values()), _extra(ref, sections))
+                    )
             return report

@@ -42,7 +42,11 @@ def relax_nullable(node):
     if not isinstance(node, dict):
         return node
     out = {k: relax_nullable(v) for k, v in node.items()}
-    if out.get("nullable") is True and "type" not in out and any(k in out for k in ("allOf", "anyOf", "oneOf", "$ref")):
+    if (
+        out.get("nullable") is True
+        and "type" not in out
+        and any(k in out for k in ("allOf", "anyOf", "oneOf", "$ref"))
+    ):
         rest = {k: v for k, v in out.items() if k != "nullable"}
         return {"anyOf": [{"enum": [None]}, rest]}
     return out
@@ -113,7 +117,9 @@ class SchemaSet:
 
     def errors(self, schema: dict, instance) -> list[str]:
         """Every way `instance` fails `schema`, each as `at <path>: <message>`, by path."""
-        found = sorted(self.validator(schema).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+        found = sorted(
+            self.validator(schema).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))
+        )
         return [f"at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in found]
 
     def resolve(self, schema: dict) -> dict:

@@ -93,7 +93,11 @@ class Walk:
         ops = [op for op in ops if results[op].status == SERVED]
         self.reads = sorted((op for op in ops if op[0] == "GET"), key=lambda op: _depth(op[1]))
         self.creates = sorted(
-            (op for op in ops if op[0] == "POST" and ("GET", op[1]) in ref.operations and not op[1].endswith("}")),
+            (
+                op
+                for op in ops
+                if op[0] == "POST" and ("GET", op[1]) in ref.operations and not op[1].endswith("}")
+            ),
             key=lambda op: _depth(op[1]),
         )
         self.actions = [op for op in ops if op[0] == "POST" and op not in self.creates]
@@ -217,7 +221,11 @@ class Walk:
                     return None
                 params = {n: _PLACEHOLDER for n in names}
         url = self.ref.branch + path.format(**{k: quote(v, safe="") for k, v in params.items()})
-        response = await self.client.request(method, url, json=body) if body is not None else await self.client.request(method, url)
+        response = (
+            await self.client.request(method, url, json=body)
+            if body is not None
+            else await self.client.request(method, url)
+        )
         result.calls += 1
         result.answers[response.status_code] += 1
         where = f"{method} {url}"
@@ -232,7 +240,9 @@ class Walk:
         answer = response.json()
         problems = self.ref.check(method, path, answer)
         if problems:
-            result.fail(f"{where}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+            result.fail(
+                f"{where}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+            )
         else:
             result.validated += 1
         self._harvest(method, path, params, answer, body)
@@ -248,14 +258,18 @@ class Walk:
                 for item in answer:
                     value = _pick(item, name) if isinstance(item, dict) else None
                     if value is not None:
-                        self.bindings.append(_Binding(child, {**params, name: value}, False, next(self._order), source))
+                        self.bindings.append(
+                            _Binding(child, {**params, name: value}, False, next(self._order), source)
+                        )
         elif method == "POST":
             for child, name in self.children[path]:
                 value = (_pick(answer, name) if isinstance(answer, dict) else None) or (
                     _pick(sent, name) if isinstance(sent, dict) else None
                 )
                 if value is not None:
-                    self.bindings.append(_Binding(child, {**params, name: value}, True, next(self._order), None))
+                    self.bindings.append(
+                        _Binding(child, {**params, name: value}, True, next(self._order), None)
+                    )
 
     def _fill(self, path: str) -> dict[str, str]:
         """Values for the path's parameters from the resources that path is under (or is): the

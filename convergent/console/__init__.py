@@ -19,13 +19,15 @@ __all__ = ["console_app", "is_console", "STATIC"]
 STATIC = Path(__file__).parent / "static"
 
 _HEADERS = [
-    (b"content-security-policy",
-     b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
-     b"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+        b"base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-cache"),
-]  # fmt: skip
+]
 
 
 def is_console(path: str) -> bool:
@@ -60,7 +62,9 @@ async def _to_index(request):
 def console_app() -> ASGIApp:
     """For paths where `is_console`: `/console/` serves index.html and the assets beside it;
     `/console` redirects there."""
-    return Router(routes=[
-        Route("/console", _to_index, methods=["GET", "HEAD"]),
-        Mount("/console", _Hardened(StaticFiles(directory=STATIC, html=True))),
-    ])  # fmt: skip
+    return Router(
+        routes=[
+            Route("/console", _to_index, methods=["GET", "HEAD"]),
+            Mount("/console", _Hardened(StaticFiles(directory=STATIC, html=True))),
+        ]
+    )

@@ -70,7 +70,9 @@ class Changes:
     def new_uuid(self) -> str:
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
-    async def create(self, kind: Kind, account: str, collection_path: str, parent: Resource | None, spec: dict) -> Resource:
+    async def create(
+        self, kind: Kind, account: str, collection_path: str, parent: Resource | None, spec: dict
+    ) -> Resource:
         spec = canonical(kind.strategy.prepare_create(spec, parent))
         now = self.clock.now()
         resource = Resource(
@@ -104,7 +106,13 @@ class Changes:
         return resource
 
     async def update(
-        self, kind: Kind, account: str, path: str, id: str, to_hub: Callable[[dict], dict], provided: str | None
+        self,
+        kind: Kind,
+        account: str,
+        path: str,
+        id: str,
+        to_hub: Callable[[dict], dict],
+        provided: str | None,
     ) -> Resource:
         """`to_hub(stored spec)` is the new spec in hub form (a major's codec may keep from the
         stored spec what its shape cannot express)."""

@@ -22,26 +22,45 @@ class Order:
         self.account = account
         self.delivered: list[Resource] = []
 
-    async def deliver(self, kind: Kind, spec: dict, state: dict, parent: Resource | None = None, id: str | None = None) -> Resource:
+    async def deliver(
+        self, kind: Kind, spec: dict, state: dict, parent: Resource | None = None, id: str | None = None
+    ) -> Resource:
         """A READY resource of `kind` with this target spec and current state, and its event."""
         now = self.changes.clock.now()
         spec = canonical(spec)
         if (parent is None) != (kind.parent is None):
             raise ValueError(f"{kind.key}: a parent is needed exactly when the kind has one")
-        collection = parent.path + kind.collection[len(kind.parent.item):] if parent else "/v2" + kind.collection
+        collection = (
+            parent.path + kind.collection[len(kind.parent.item) :] if parent else "/v2" + kind.collection
+        )
         resource = Resource(
-            account=self.account, kind=kind.key, id=id or kind.new_id(self.changes.new_uuid()), parent_id=parent.id if parent else "",
-            path="", status=ResourceStatus.READY, target_spec=spec, current_state=canonical(state),
-            checksum=checksum(spec), created_at=now, updated_at=now,
+            account=self.account,
+            kind=kind.key,
+            id=id or kind.new_id(self.changes.new_uuid()),
+            parent_id=parent.id if parent else "",
+            path="",
+            status=ResourceStatus.READY,
+            target_spec=spec,
+            current_state=canonical(state),
+            checksum=checksum(spec),
+            created_at=now,
+            updated_at=now,
             iam_id=self.changes.new_uuid() if kind.iam_type else "",
-        )  # fmt: skip
+        )
         resource.path = f"{collection}/{resource.id}"
         async with self.changes.store.write() as tx:
             await tx.insert_resource(resource)
-            await tx.insert_event(Event(
-                account=self.account, kind=kind.key, resource_id=resource.id, type=EventType.TARGET_SPEC_UPDATE,
-                name=f"{kind.label.upper()}_DELIVERY", message=f"{kind.label} delivered by an order", link=resource.path,
-                created_at=now,
-            ))  # fmt: skip
+            await tx.insert_event(
+                Event(
+                    account=self.account,
+                    kind=kind.key,
+                    resource_id=resource.id,
+                    type=EventType.TARGET_SPEC_UPDATE,
+                    name=f"{kind.label.upper()}_DELIVERY",
+                    message=f"{kind.label} delivered by an order",
+                    link=resource.path,
+                    created_at=now,
+                )
+            )
         self.delivered.append(resource)
         return resource

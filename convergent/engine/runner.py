@@ -175,7 +175,9 @@ class Engine:
             log.error("task %s names unknown kind %s; leaving it", seen.id, seen.kind)
             return
         does_io = inspect.iscoroutinefunction(kind.reconciler.apply)
-        outcome = await self._apply_outside(kind, seen) if does_io and seen.status == TaskStatus.RUNNING else None
+        outcome = (
+            await self._apply_outside(kind, seen) if does_io and seen.status == TaskStatus.RUNNING else None
+        )
         async with self.store.write() as tx:
             task = await tx.get_task(seen.id)
             if (

@@ -115,7 +115,13 @@ class Decision:
 
 def _group(name: str, description: str, permissions: dict) -> tuple[str, dict]:
     urn = f"urn:v1:eu:permissionsGroup:{name}"
-    return urn, {"urn": urn, "name": name, "owner": "ovh", "description": description, "permissions": permissions}
+    return urn, {
+        "urn": urn,
+        "name": name,
+        "owner": "ovh",
+        "description": description,
+        "permissions": permissions,
+    }
 
 
 # OVH-managed permissions groups, always resolvable, by URN; treat as read-only. Each value

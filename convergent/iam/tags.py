@@ -32,7 +32,9 @@ def tag_filter(raw: str | None, parameter: str) -> Callable[[dict], bool] | None
     try:
         wanted = msgspec.json.decode(raw, type=dict[str, list[dict[str, str]]])
     except msgspec.DecodeError:
-        raise ApiError.invalid_parameter(parameter, 'a JSON map like {"env":[{"operator":"EQ","value":"prod"}]}') from None
+        raise ApiError.invalid_parameter(
+            parameter, 'a JSON map like {"env":[{"operator":"EQ","value":"prod"}]}'
+        ) from None
     tests = []
     for key, conditions in wanted.items():
         for condition in conditions:

@@ -207,10 +207,16 @@ class Kind:
         spec_update = spec_update or self.spec_update
         cached = self._bodies.get((spec_create, spec_update))
         if cached is None:
-            checksum: tuple[Any, ...] = ("checksum", str) if self.checksum_required else ("checksum", str | None, None)
+            checksum: tuple[Any, ...] = (
+                ("checksum", str) if self.checksum_required else ("checksum", str | None, None)
+            )
             cached = (
-                msgspec.defstruct(f"{self.label}Creation", [("targetSpec", spec_create)], forbid_unknown_fields=True),
-                msgspec.defstruct(f"{self.label}Update", [("targetSpec", spec_update), checksum], forbid_unknown_fields=True),
+                msgspec.defstruct(
+                    f"{self.label}Creation", [("targetSpec", spec_create)], forbid_unknown_fields=True
+                ),
+                msgspec.defstruct(
+                    f"{self.label}Update", [("targetSpec", spec_update), checksum], forbid_unknown_fields=True
+                ),
             )
             self._bodies[(spec_create, spec_update)] = cached
         return cached

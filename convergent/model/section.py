@@ -45,14 +45,18 @@ class Section:
             raise ValueError(f"section {self.name}: majors must be distinct and in order")
         for version in self.versions:
             if version.major not in numbers:
-                raise ValueError(f"section {self.name}: version {version.version} has no major {version.major}")
+                raise ValueError(
+                    f"section {self.name}: version {version.version} has no major {version.major}"
+                )
         if self.default_major not in numbers:
             raise ValueError(f"section {self.name}: default major {self.default_major} is not served")
         kinds = {k.name for k in self.kinds}
         for major in self.majors:
             unknown = set(major.codecs) - kinds
             if unknown:
-                raise ValueError(f"section {self.name}: major {major.number} has codecs for unknown kinds {sorted(unknown)}")
+                raise ValueError(
+                    f"section {self.name}: major {major.number} has codecs for unknown kinds {sorted(unknown)}"
+                )
 
     def major(self, number: int) -> Major | None:
         return next((m for m in self.majors if m.number == number), None)
@@ -74,8 +78,12 @@ class Section:
 
     def successor(self, major: Major, today: date) -> Major | None:
         """The next major that is served today, if any."""
-        later = [m for m in self.majors if m.number > major.number and self.status(m, today) not in
-                 (MajorStatus.RETIRED, MajorStatus.ANNOUNCED)]  # fmt: skip
+        later = [
+            m
+            for m in self.majors
+            if m.number > major.number
+            and self.status(m, today) not in (MajorStatus.RETIRED, MajorStatus.ANNOUNCED)
+        ]
         return later[0] if later else None
 
     def actions(self) -> dict[str, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 __all__ = ["Change", "Version", "Major", "Codec", "IDENTITY", "MajorStatus", "parse_version", "epoch_of"]
@@ -114,4 +114,4 @@ def parse_version(text: str) -> tuple[int, int]:
 
 
 def epoch_of(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())

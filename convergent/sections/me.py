@@ -95,7 +95,7 @@ async def delete_application(call):
 
 
 class CredentialUpdate(msgspec.Struct):
-    allowedIPs: list[str] | None | msgspec.UnsetType = msgspec.UNSET  # absent: unchanged; null: cleared
+    allowedIPs: list[str] | msgspec.UnsetType | None = msgspec.UNSET  # absent: unchanged; null: cleared
 
 
 async def list_credentials(call):
@@ -131,7 +131,9 @@ async def delete_credential(call):
 
 async def credential_application(call):
     item = await _own(call, accounts.CREDENTIAL, call.params["credentialId"], "Credential")
-    return _application(await _own(call, accounts.APPLICATION, str(item.body["applicationId"]), "Application"))
+    return _application(
+        await _own(call, accounts.APPLICATION, str(item.body["applicationId"]), "Application")
+    )
 
 
 # /me/identity/user
@@ -153,7 +155,20 @@ class UserUpdate(msgspec.Struct):
 
 def _user(item) -> dict:
     b = item.body
-    return {k: b[k] for k in ("creation", "description", "email", "group", "lastUpdate", "login", "passwordLastUpdate", "status", "urn")}
+    return {
+        k: b[k]
+        for k in (
+            "creation",
+            "description",
+            "email",
+            "group",
+            "lastUpdate",
+            "login",
+            "passwordLastUpdate",
+            "status",
+            "urn",
+        )
+    }
 
 
 def _user_id(call) -> str:
@@ -166,8 +181,16 @@ async def list_users(call):
 
 async def create_user(call):
     body = await call.body(UserRequest)
-    await accounts.create_user(call.ctx.store, call.account, body.login, body.password, time.time(),
-                               email=body.email, description=body.description, group=body.group)  # fmt: skip
+    await accounts.create_user(
+        call.ctx.store,
+        call.account,
+        body.login,
+        body.password,
+        time.time(),
+        email=body.email,
+        description=body.description,
+        group=body.group,
+    )
 
 
 async def get_user(call):
@@ -217,8 +240,15 @@ class ClientUpdate(msgspec.Struct):
 
 def _client(item) -> dict:
     b = item.body
-    return {"callbackUrls": b["callbackUrls"], "clientId": b["clientId"], "createdAt": iso(item.created_at),
-            "description": b["description"], "flow": b["flow"], "identity": b["identity"], "name": b["name"]}  # fmt: skip
+    return {
+        "callbackUrls": b["callbackUrls"],
+        "clientId": b["clientId"],
+        "createdAt": iso(item.created_at),
+        "description": b["description"],
+        "flow": b["flow"],
+        "identity": b["identity"],
+        "name": b["name"],
+    }
 
 
 async def list_clients(call):
@@ -229,7 +259,9 @@ async def create_client(call):
     body = await call.body(ClientRequest)
     if body.flow != "CLIENT_CREDENTIALS":
         raise ApiError.invalid_field("flow", "only CLIENT_CREDENTIALS is served (service accounts)")
-    client, secret = await accounts.create_oauth2_client(call.ctx.store, call.account, body.name, body.description, time.time())
+    client, secret = await accounts.create_oauth2_client(
+        call.ctx.store, call.account, body.name, body.description, time.time()
+    )
     return {"clientId": client.id, "clientSecret": secret}
 
 
@@ -265,26 +297,62 @@ SECTION = Section(
     operations=(
         Operation("GET", "/me", me, _action("get"), summary="Details about your account"),
         Operation("GET", "/me/api/application", list_applications, _action("api/application/get")),
-        Operation("GET", "/me/api/application/{applicationId}", get_application, _action("api/application/get"), _APP),
-        Operation("DELETE", "/me/api/application/{applicationId}", delete_application, _action("api/application/delete"), _APP),
+        Operation(
+            "GET",
+            "/me/api/application/{applicationId}",
+            get_application,
+            _action("api/application/get"),
+            _APP,
+        ),
+        Operation(
+            "DELETE",
+            "/me/api/application/{applicationId}",
+            delete_application,
+            _action("api/application/delete"),
+            _APP,
+        ),
         Operation("GET", "/me/api/credential", list_credentials, _action("api/credential/get")),
-        Operation("GET", "/me/api/credential/{credentialId}", get_credential, _action("api/credential/get"), _CRED),
-        Operation("PUT", "/me/api/credential/{credentialId}", edit_credential, _action("api/credential/edit"), _CRED),
-        Operation("DELETE", "/me/api/credential/{credentialId}", delete_credential, _action("api/credential/delete"), _CRED),
-        Operation("GET", "/me/api/credential/{credentialId}/application", credential_application,
-                  _action("api/credential/application/get"), _CRED),
+        Operation(
+            "GET", "/me/api/credential/{credentialId}", get_credential, _action("api/credential/get"), _CRED
+        ),
+        Operation(
+            "PUT", "/me/api/credential/{credentialId}", edit_credential, _action("api/credential/edit"), _CRED
+        ),
+        Operation(
+            "DELETE",
+            "/me/api/credential/{credentialId}",
+            delete_credential,
+            _action("api/credential/delete"),
+            _CRED,
+        ),
+        Operation(
+            "GET",
+            "/me/api/credential/{credentialId}/application",
+            credential_application,
+            _action("api/credential/application/get"),
+            _CRED,
+        ),
         Operation("GET", "/me/identity/user", list_users, _action("identity/user/get")),
         Operation("POST", "/me/identity/user", create_user, _action("identity/user/create")),
         Operation("GET", "/me/identity/user/{user}", get_user, _action("identity/user/get")),
         Operation("PUT", "/me/identity/user/{user}", edit_user, _action("identity/user/edit")),
         Operation("DELETE", "/me/identity/user/{user}", delete_user, _action("identity/user/delete")),
-        Operation("POST", "/me/identity/user/{user}/disable", _set_status("DISABLED"), _action("identity/user/disable")),
-        Operation("POST", "/me/identity/user/{user}/enable", _set_status("OK"), _action("identity/user/enable")),
+        Operation(
+            "POST",
+            "/me/identity/user/{user}/disable",
+            _set_status("DISABLED"),
+            _action("identity/user/disable"),
+        ),
+        Operation(
+            "POST", "/me/identity/user/{user}/enable", _set_status("OK"), _action("identity/user/enable")
+        ),
         Operation("GET", "/me/api/oauth2/client", list_clients, _action("api/oauth2/client/get")),
         Operation("POST", "/me/api/oauth2/client", create_client, _action("api/oauth2/client/create")),
         Operation("GET", "/me/api/oauth2/client/{clientId}", get_client, _action("api/oauth2/client/get")),
         Operation("PUT", "/me/api/oauth2/client/{clientId}", edit_client, _action("api/oauth2/client/edit")),
-        Operation("DELETE", "/me/api/oauth2/client/{clientId}", delete_client, _action("api/oauth2/client/delete")),
+        Operation(
+            "DELETE", "/me/api/oauth2/client/{clientId}", delete_client, _action("api/oauth2/client/delete")
+        ),
         *SCHEMAS_VERSION_OPERATIONS,
     ),
-)  # fmt: skip
+)

@@ -46,7 +46,11 @@ async def get_default(call):
 
 async def set_default(call):
     if not call.caller.owner:
-        raise ApiError(403, "Client::Forbidden::OwnerOnly", "Only the account itself may change its default schemas version")
+        raise ApiError(
+            403,
+            "Client::Forbidden::OwnerOnly",
+            "Only the account itself may change its default schemas version",
+        )
     section = _section(call)
     change = await call.body(DefaultChange)
     versions = call.ctx.versions
@@ -56,10 +60,13 @@ async def set_default(call):
         report = await versions.impact(call.account, section, change.major)
         if report["affected"] and not change.acknowledgeImpact and change.major > current:
             operations = ", ".join(a["operation"] for a in report["affected"])
-            raise ApiError(409, "Client::Conflict::SchemasVersionImpact",
-                           f"Switching {section.name} to {change.major}.x affects calls this account made: {operations}. "
-                           "Read the impact report, then send acknowledgeImpact: true",
-                           {"affectedOperations": operations})  # fmt: skip
+            raise ApiError(
+                409,
+                "Client::Conflict::SchemasVersionImpact",
+                f"Switching {section.name} to {change.major}.x affects calls this account made: {operations}. "
+                "Read the impact report, then send acknowledgeImpact: true",
+                {"affectedOperations": operations},
+            )
         await versions.set_default(call.account, section, change.major, "changed by the account")
     return await _view(call, section)
 
@@ -88,12 +95,29 @@ def _action(name: str) -> tuple[str, ...]:
 
 
 OPERATIONS = (
-    Operation("GET", "/me/api/schemasVersion", list_defaults, _action("api/schemasVersion/get"),
-              summary="Default schemas major of each /v2 section, with the versions on offer"),
+    Operation(
+        "GET",
+        "/me/api/schemasVersion",
+        list_defaults,
+        _action("api/schemasVersion/get"),
+        summary="Default schemas major of each /v2 section, with the versions on offer",
+    ),
     Operation("GET", "/me/api/schemasVersion/{section}", get_default, _action("api/schemasVersion/get")),
-    Operation("PUT", "/me/api/schemasVersion/{section}", set_default, _action("api/schemasVersion/edit"),
-              summary="Change the default major (account owner only)"),
-    Operation("GET", "/me/api/schemasVersion/{section}/impact", impact, _action("api/schemasVersion/get"),
-              summary="Which of your recent calls a major's breaking changes affect"),
-    Operation("GET", "/me/event", account_events, _action("event/get"), summary="Events of the account", paged=True),
-)  # fmt: skip
+    Operation(
+        "PUT",
+        "/me/api/schemasVersion/{section}",
+        set_default,
+        _action("api/schemasVersion/edit"),
+        summary="Change the default major (account owner only)",
+    ),
+    Operation(
+        "GET",
+        "/me/api/schemasVersion/{section}/impact",
+        impact,
+        _action("api/schemasVersion/get"),
+        summary="Which of your recent calls a major's breaking changes affect",
+    ),
+    Operation(
+        "GET", "/me/event", account_events, _action("event/get"), summary="Events of the account", paged=True
+    ),
+)

@@ -38,7 +38,9 @@ def migrations(engine: str) -> list[Migration]:
     found.sort(key=lambda m: m.version)
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
-            raise MigrationError(f"migrations/{engine}: expected number {expected}, found {migration.version}")
+            raise MigrationError(
+                f"migrations/{engine}: expected number {expected}, found {migration.version}"
+            )
     return found
 
 

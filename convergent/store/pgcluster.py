@@ -57,29 +57,50 @@ class Cluster:
         self.log = os.path.join(root, "server.log")
 
     @classmethod
-    def create(cls, *, durable: bool = False, port: int = 5432, settings: dict[str, str] | None = None) -> Cluster:
+    def create(
+        cls, *, durable: bool = False, port: int = 5432, settings: dict[str, str] | None = None
+    ) -> Cluster:
         """initdb a new cluster in a temporary directory and start it. `durable` keeps fsync
         and synchronous commits on (benchmarks); otherwise they are off (tests)."""
         found = bindir()
         if found is None:
-            raise ClusterError("PostgreSQL is not installed (no pg_config, no /usr/lib/postgresql/*/bin/initdb)")
+            raise ClusterError(
+                "PostgreSQL is not installed (no pg_config, no /usr/lib/postgresql/*/bin/initdb)"
+            )
         user = None
         if os.geteuid() == 0:
             user = os.environ.get("PGCLUSTER_USER", "postgres")
             try:
                 pwd.getpwnam(user)
             except KeyError:
-                raise ClusterError(f"running as root, and there is no user {user!r} to run PostgreSQL as") from None
+                raise ClusterError(
+                    f"running as root, and there is no user {user!r} to run PostgreSQL as"
+                ) from None
         root = tempfile.mkdtemp(prefix="convergent-pg-")
         os.chmod(root, 0o755)
         if user:
             entry = pwd.getpwnam(user)
             os.chown(root, entry.pw_uid, entry.pw_gid)
-        merged = {"max_connections": "300", "listen_addresses": "''", **({} if durable else FAST), **(settings or {})}
+        merged = {
+            "max_connections": "300",
+            "listen_addresses": "''",
+            **({} if durable else FAST),
+            **(settings or {}),
+        }
         cluster = cls(root, found, user, port, merged)
         try:
-            cluster._run("initdb", "-D", cluster.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                         "--locale=C", "--no-sync")  # fmt: skip
+            cluster._run(
+                "initdb",
+                "-D",
+                cluster.data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            )
             cluster.start()
         except BaseException:
             cluster.destroy()
@@ -93,7 +114,9 @@ class Cluster:
     def _run(self, program: str, *args: str) -> str:
         done = subprocess.run(self._command(program, *args), capture_output=True, text=True, cwd=self.root)
         if done.returncode != 0:
-            raise ClusterError(f"{program} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+            raise ClusterError(
+                f"{program} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}"
+            )
         return done.stdout
 
     def start(self) -> None:
@@ -122,8 +145,25 @@ class Cluster:
         return f"postgresql://postgres@/{database}?host={self.socket}&port={self.port}"
 
     def sql(self, statement: str, database: str = "postgres") -> str:
-        return self._run("psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", self.socket,
-                         "-p", str(self.port), "-U", "postgres", "-d", database, "-c", statement)  # fmt: skip
+        return self._run(
+            "psql",
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            self.socket,
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-c",
+            statement,
+        )
 
     def create_database(self, name: str, template: str | None = None) -> str:
         self.sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))

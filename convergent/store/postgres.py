@@ -23,21 +23,26 @@ import os
 import time
 from contextlib import asynccontextmanager
 
-
 try:
     import asyncpg
 except ImportError as missing:  # pragma: no cover - depends on the installation
-    raise ImportError(
-        "PostgreSQL needs the asyncpg driver: pip install 'convergent[postgres]'"
-    ) from missing
+    raise ImportError("PostgreSQL needs the asyncpg driver: pip install 'convergent[postgres]'") from missing
 
 from ..model.records import Event, Item, Resource, Task
 from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreUnavailable, Tx, redact
-from .rows import (
-    EVENT_COLUMNS, ITEM_COLUMNS, RESOURCE_COLUMNS, TASK_COLUMNS,
-    to_event, to_item, to_json, to_page, to_resource, to_task,
-)  # fmt: skip
 from .migrate import pending
+from .rows import (
+    EVENT_COLUMNS,
+    ITEM_COLUMNS,
+    RESOURCE_COLUMNS,
+    TASK_COLUMNS,
+    to_event,
+    to_item,
+    to_json,
+    to_page,
+    to_resource,
+    to_task,
+)
 
 __all__ = ["PostgresStore", "CHANNEL"]
 
@@ -65,7 +70,9 @@ def _unavailable(error: BaseException) -> StoreUnavailable:
     if isinstance(error, _RETRY):
         return StoreUnavailable(f"the database asked for the transaction to be retried ({error})")
     if isinstance(error, asyncio.TimeoutError):
-        return StoreUnavailable("no database connection could be had in time (the database is down or every connection is busy)")
+        return StoreUnavailable(
+            "no database connection could be had in time (the database is down or every connection is busy)"
+        )
     reason = str(error) or type(error).__name__
     return StoreUnavailable(f"the database cannot be reached ({reason})")
 
@@ -81,14 +88,16 @@ _INSERT_TASK_NOTIFY = f"WITH t AS ({_INSERT_TASK}) SELECT seq, pg_notify('{CHANN
 
 
 class PostgresTx(Tx):
-    def __init__(self, conn, notify: bool, store: "PostgresStore"):
+    def __init__(self, conn, notify: bool, store: PostgresStore):
         self.conn = conn
         self.notify = notify
         self.store = store
 
     async def account_resources(self, account: str, kind: str) -> list[Resource]:
         rows = await self.conn.fetch(
-            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = $2 ORDER BY seq", account, kind
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = $2 ORDER BY seq",
+            account,
+            kind,
         )
         return [to_resource(row) for row in rows]
 
@@ -103,18 +112,35 @@ class PostgresTx(Tx):
             "INSERT INTO resources (account, kind, id, parent_id, path, status, target_spec, "
             "current_state, checksum, current_tasks, iam_id, tags, created_at, updated_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq",
-            r.account, r.kind, r.id, r.parent_id, r.path, r.status, to_json(r.target_spec),
-            to_json(r.current_state), r.checksum, to_json(r.current_tasks), r.iam_id, to_json(r.tags),
-            r.created_at, r.updated_at,
-        )  # fmt: skip
+            r.account,
+            r.kind,
+            r.id,
+            r.parent_id,
+            r.path,
+            r.status,
+            to_json(r.target_spec),
+            to_json(r.current_state),
+            r.checksum,
+            to_json(r.current_tasks),
+            r.iam_id,
+            to_json(r.tags),
+            r.created_at,
+            r.updated_at,
+        )
 
     async def update_resource(self, r: Resource) -> None:
         await self.conn.execute(
             "UPDATE resources SET status = $1, target_spec = $2, current_state = $3, checksum = $4, "
             "current_tasks = $5, tags = $6, updated_at = $7 WHERE seq = $8",
-            r.status, to_json(r.target_spec), to_json(r.current_state), r.checksum,
-            to_json(r.current_tasks), to_json(r.tags), r.updated_at, r.seq,
-        )  # fmt: skip
+            r.status,
+            to_json(r.target_spec),
+            to_json(r.current_state),
+            r.checksum,
+            to_json(r.current_tasks),
+            to_json(r.tags),
+            r.updated_at,
+            r.seq,
+        )
 
     async def delete_resource(self, r: Resource) -> None:
         await self.conn.execute("DELETE FROM resources WHERE seq = $1", r.seq)
@@ -126,10 +152,26 @@ class PostgresTx(Tx):
     async def insert_task(self, t: Task) -> None:
         row = await self.conn.fetchrow(
             _INSERT_TASK_NOTIFY if self.notify else _INSERT_TASK,
-            t.id, t.account, t.kind, t.resource_id, t.action, t.type, t.status, t.message, t.link,
-            to_json(t.steps), to_json(t.progress), t.step, t.due_at, to_json(t.errors), t.attempts,
-            t.created_at, t.updated_at, t.started_at, t.finished_at,
-        )  # fmt: skip
+            t.id,
+            t.account,
+            t.kind,
+            t.resource_id,
+            t.action,
+            t.type,
+            t.status,
+            t.message,
+            t.link,
+            to_json(t.steps),
+            to_json(t.progress),
+            t.step,
+            t.due_at,
+            to_json(t.errors),
+            t.attempts,
+            t.created_at,
+            t.updated_at,
+            t.started_at,
+            t.finished_at,
+        )
         t.seq = row[0]
 
     async def update_task(self, t: Task) -> None:
@@ -137,16 +179,34 @@ class PostgresTx(Tx):
             "UPDATE tasks SET status = $1, message = $2, progress = $3, step = $4, due_at = $5, errors = $6, "
             "attempts = $7, updated_at = $8, started_at = $9, finished_at = $10, lease_owner = $11, "
             "lease_until = $12 WHERE id = $13",
-            t.status, t.message, to_json(t.progress), t.step, t.due_at, to_json(t.errors), t.attempts,
-            t.updated_at, t.started_at, t.finished_at, t.lease_owner, t.lease_until, t.id,
-        )  # fmt: skip
+            t.status,
+            t.message,
+            to_json(t.progress),
+            t.step,
+            t.due_at,
+            to_json(t.errors),
+            t.attempts,
+            t.updated_at,
+            t.started_at,
+            t.finished_at,
+            t.lease_owner,
+            t.lease_until,
+            t.id,
+        )
 
     async def insert_event(self, e: Event) -> None:
         e.seq = await self.conn.fetchval(
             "INSERT INTO events (account, kind, resource_id, type, name, message, link, created_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
-            e.account, e.kind, e.resource_id, e.type, e.name, e.message, e.link, e.created_at,
-        )  # fmt: skip
+            e.account,
+            e.kind,
+            e.resource_id,
+            e.type,
+            e.name,
+            e.message,
+            e.link,
+            e.created_at,
+        )
 
     async def get_item(self, kind: str, id: str) -> Item | None:
         row = await self.conn.fetchrow(
@@ -166,8 +226,14 @@ class PostgresTx(Tx):
         seq = await self.conn.fetchval(
             "INSERT INTO objects (account, kind, id, key, body, created_at, updated_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING seq",
-            item.account, item.kind, item.id, item.key, to_json(item.body), item.created_at, item.updated_at,
-        )  # fmt: skip
+            item.account,
+            item.kind,
+            item.id,
+            item.key,
+            to_json(item.body),
+            item.created_at,
+            item.updated_at,
+        )
         if seq is None:
             raise KeyError(f"{item.kind} {item.id} already exists")
         item.seq = seq
@@ -176,8 +242,12 @@ class PostgresTx(Tx):
     async def update_item(self, item: Item) -> None:
         await self.conn.execute(
             "UPDATE objects SET account = $1, key = $2, body = $3, updated_at = $4 WHERE seq = $5",
-            item.account, item.key, to_json(item.body), item.updated_at, item.seq,
-        )  # fmt: skip
+            item.account,
+            item.key,
+            to_json(item.body),
+            item.updated_at,
+            item.seq,
+        )
         await self._bump()
 
     async def delete_item(self, item: Item) -> None:
@@ -226,13 +296,16 @@ class PostgresStore(Store):
             pool, self.pool = self.pool, None
             try:
                 await asyncio.wait_for(pool.close(), 10)
-            except (asyncio.TimeoutError, *_LOST):
+            except (TimeoutError, *_LOST):
                 pool.terminate()
 
     async def _migrate(self, conn) -> None:
         locked = await _try(conn, "SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
         if not locked:
-            log.warning("no advisory locks on %s: run `convergent migrate` once before starting processes", redact(self.url))
+            log.warning(
+                "no advisory locks on %s: run `convergent migrate` once before starting processes",
+                redact(self.url),
+            )
         try:
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -244,8 +317,10 @@ class PostgresStore(Store):
                     await conn.execute(migration.sql)
                     await conn.execute(
                         "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                        migration.version, migration.name, time.time(),
-                    )  # fmt: skip
+                        migration.version,
+                        migration.name,
+                        time.time(),
+                    )
         finally:
             if locked:
                 await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
@@ -323,42 +398,58 @@ class PostgresStore(Store):
     # ------------------------------------------------------------------ reads
 
     async def get_resource(self, kind: str, id: str) -> Resource | None:
-        row = await self._fetchrow(f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = $1 AND id = $2", kind, id)
+        row = await self._fetchrow(
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = $1 AND id = $2", kind, id
+        )
         return to_resource(row) if row else None
 
     async def list_resources(self, account, kind, parent_id, after, limit) -> Page:
         rows = await self._fetchall(
             f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = $2 AND parent_id = $3 "
             "AND seq > $4 ORDER BY seq LIMIT $5",
-            account, kind, parent_id, after or 0, limit + 1,
-        )  # fmt: skip
+            account,
+            kind,
+            parent_id,
+            after or 0,
+            limit + 1,
+        )
         return to_page(rows, limit, to_resource)
 
     async def get_task(self, kind, resource_id, task_id) -> Task | None:
         row = await self._fetchrow(
             f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1 AND kind = $2 AND resource_id = $3",
-            task_id, kind, resource_id,
-        )  # fmt: skip
+            task_id,
+            kind,
+            resource_id,
+        )
         return to_task(row) if row else None
 
     async def list_tasks(self, kind, resource_id, before, limit) -> Page:
         rows = await self._fetchall(
             f"SELECT {TASK_COLUMNS} FROM tasks WHERE kind = $1 AND resource_id = $2 AND seq < $3 "
             "ORDER BY seq DESC LIMIT $4",
-            kind, resource_id, before or 2**62, limit + 1,
-        )  # fmt: skip
+            kind,
+            resource_id,
+            before or 2**62,
+            limit + 1,
+        )
         return to_page(rows, limit, to_task)
 
     async def list_events(self, kind, resource_id, before, limit) -> Page:
         rows = await self._fetchall(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE kind = $1 AND resource_id = $2 AND seq < $3 "
             "ORDER BY seq DESC LIMIT $4",
-            kind, resource_id, before or 2**62, limit + 1,
-        )  # fmt: skip
+            kind,
+            resource_id,
+            before or 2**62,
+            limit + 1,
+        )
         return to_page(rows, limit, to_event)
 
     async def get_item(self, kind: str, id: str) -> Item | None:
-        row = await self._fetchrow(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = $1 AND id = $2", kind, id)
+        row = await self._fetchrow(
+            f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = $1 AND id = $2", kind, id
+        )
         return to_item(row) if row else None
 
     async def items_epoch(self) -> int:
@@ -373,22 +464,30 @@ class PostgresStore(Store):
         return await self._fetchrow("SELECT 1 FROM objects WHERE kind = $1 LIMIT 1", kind) is not None
 
     async def find_item(self, kind: str, key: str) -> Item | None:
-        row = await self._fetchrow(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = $1 AND key = $2", kind, key)
+        row = await self._fetchrow(
+            f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = $1 AND key = $2", kind, key
+        )
         return to_item(row) if row else None
 
     async def list_items(self, account, kind, after, limit) -> Page:
         rows = await self._fetchall(
             f"SELECT {ITEM_COLUMNS} FROM objects WHERE account = $1 AND kind = $2 AND seq > $3 ORDER BY seq LIMIT $4",
-            account, kind, after or 0, limit + 1,
-        )  # fmt: skip
+            account,
+            kind,
+            after or 0,
+            limit + 1,
+        )
         return to_page(rows, limit, to_item)
 
     async def list_resources_of(self, account, kinds, after, limit) -> Page:
         rows = await self._fetchall(
             f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = ANY($2::TEXT[]) AND seq > $3 "
             "ORDER BY seq LIMIT $4",
-            account, list(kinds), after or 0, limit + 1,
-        )  # fmt: skip
+            account,
+            list(kinds),
+            after or 0,
+            limit + 1,
+        )
         return to_page(rows, limit, to_resource)
 
     async def add_usage(self, rows) -> None:
@@ -405,8 +504,10 @@ class PostgresStore(Store):
         rows = await self._fetchall(
             "SELECT major, route, field, count, last_seen FROM usage WHERE account = $1 AND section = $2 "
             "AND last_seen >= $3 ORDER BY route, field",
-            account, section, since,
-        )  # fmt: skip
+            account,
+            section,
+            since,
+        )
         return [tuple(row) for row in rows]
 
     async def get_meta(self, key: str) -> str | None:
@@ -417,8 +518,9 @@ class PostgresStore(Store):
         async with self.write() as tx:
             await tx.conn.execute(
                 "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                key, value,
-            )  # fmt: skip
+                key,
+                value,
+            )
 
     async def reset(self, account: str | None) -> None:
         async with self.write() as tx:
@@ -442,7 +544,8 @@ class PostgresStore(Store):
 
     async def _columns(self, table: str) -> list[str]:
         rows = await self._fetchall(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position", table
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
+            table,
         )
         return [row[0] for row in rows]
 
@@ -457,7 +560,9 @@ class PostgresStore(Store):
                 if content["rows"]:
                     columns = ", ".join(content["columns"])
                     marks = ", ".join(f"${i}" for i in range(1, len(content["columns"]) + 1))
-                    await tx.conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", content["rows"])
+                    await tx.conn.executemany(
+                        f"INSERT INTO {table} ({columns}) VALUES ({marks})", content["rows"]
+                    )
                 if "seq" in content["columns"]:
                     # Keep the keyset sequence past the restored rows.
                     await tx.conn.execute(
@@ -470,7 +575,9 @@ class PostgresStore(Store):
         row = await self._fetchrow("SELECT value FROM meta WHERE key = $1", key)
         if row is None:
             await self._fetchrow(
-                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", key, os.urandom(32).hex()
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                key,
+                os.urandom(32).hex(),
             )
             row = await self._fetchrow("SELECT value FROM meta WHERE key = $1", key)
         return bytes.fromhex(row[0])
@@ -480,8 +587,9 @@ class PostgresStore(Store):
     async def due_tasks(self, now: float, limit: int) -> list[Task]:
         rows = await self._fetchall(
             f"SELECT {TASK_COLUMNS} FROM tasks WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT $2",
-            now, limit,
-        )  # fmt: skip
+            now,
+            limit,
+        )
         return [to_task(row) for row in rows]
 
     async def claim_tasks(self, owner: str, now: float, until: float, limit: int) -> list[Task]:
@@ -491,20 +599,27 @@ class PostgresStore(Store):
             "SELECT id FROM tasks WHERE due_at IS NOT NULL AND due_at <= $3 "
             "AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) "
             f"ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {TASK_COLUMNS}",
-            owner, until, now, limit,
-        )  # fmt: skip
+            owner,
+            until,
+            now,
+            limit,
+        )
         return sorted((to_task(row) for row in rows), key=lambda t: t.due_at)
 
     async def renew_leases(self, owner: str, ids: list[str], until: float) -> None:
         await self._fetchall(
-            "UPDATE tasks SET lease_until = $1 WHERE id = ANY($2::TEXT[]) AND lease_owner = $3", until, list(ids), owner
+            "UPDATE tasks SET lease_until = $1 WHERE id = ANY($2::TEXT[]) AND lease_owner = $3",
+            until,
+            list(ids),
+            owner,
         )
 
     async def release_leases(self, owner: str, ids: list[str]) -> None:
         await self._fetchall(
             "UPDATE tasks SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::TEXT[]) AND lease_owner = $2",
-            list(ids), owner,
-        )  # fmt: skip
+            list(ids),
+            owner,
+        )
 
     async def next_due(self) -> float | None:
         # A leased task is not workable before its lease ends, whatever its due time.
@@ -529,7 +644,11 @@ class PostgresStore(Store):
                     await asyncio.sleep(5.0)
                     await asyncio.wait_for(conn.execute("SELECT 1"), self.timeout)  # still there?
             except _LOST as error:
-                log.warning("LISTEN connection lost (%s); reconnecting in %.1f s", error or type(error).__name__, delay)
+                log.warning(
+                    "LISTEN connection lost (%s); reconnecting in %.1f s",
+                    error or type(error).__name__,
+                    delay,
+                )
             finally:
                 if conn is not None:
                     conn.terminate()

@@ -14,14 +14,21 @@ import sqlite3
 import time
 from contextlib import asynccontextmanager
 
-
 from ..model.records import Event, Item, Resource, Task
 from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreUnavailable, Tx
-from .rows import (
-    EVENT_COLUMNS, ITEM_COLUMNS, RESOURCE_COLUMNS, TASK_COLUMNS,
-    to_event, to_item, to_json, to_page, to_resource, to_task,
-)  # fmt: skip
 from .migrate import pending, statements
+from .rows import (
+    EVENT_COLUMNS,
+    ITEM_COLUMNS,
+    RESOURCE_COLUMNS,
+    TASK_COLUMNS,
+    to_event,
+    to_item,
+    to_json,
+    to_page,
+    to_resource,
+    to_task,
+)
 
 __all__ = ["SqliteStore"]
 
@@ -29,7 +36,7 @@ _CACHED_RESOURCES = 10_000  # resources a process keeps decoded (SQLite only)
 
 
 class SqliteTx(Tx):
-    def __init__(self, db: sqlite3.Connection, store: "SqliteStore"):
+    def __init__(self, db: sqlite3.Connection, store: SqliteStore):
         self.db = db
         self.store = store
 
@@ -41,7 +48,8 @@ class SqliteTx(Tx):
 
     async def account_resources(self, account: str, kind: str) -> list[Resource]:
         rows = self.db.execute(
-            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind = ? ORDER BY seq", (account, kind)
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = ? AND kind = ? ORDER BY seq",
+            (account, kind),
         ).fetchall()
         return [to_resource(row) for row in rows]
 
@@ -51,10 +59,23 @@ class SqliteTx(Tx):
             "INSERT INTO resources (account, kind, id, parent_id, path, status, target_spec, "
             "current_state, checksum, current_tasks, iam_id, tags, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (r.account, r.kind, r.id, r.parent_id, r.path, r.status, to_json(r.target_spec),
-             to_json(r.current_state), r.checksum, to_json(r.current_tasks), r.iam_id, to_json(r.tags),
-             r.created_at, r.updated_at),
-        )  # fmt: skip
+            (
+                r.account,
+                r.kind,
+                r.id,
+                r.parent_id,
+                r.path,
+                r.status,
+                to_json(r.target_spec),
+                to_json(r.current_state),
+                r.checksum,
+                to_json(r.current_tasks),
+                r.iam_id,
+                to_json(r.tags),
+                r.created_at,
+                r.updated_at,
+            ),
+        )
         r.seq = cur.lastrowid
 
     async def update_resource(self, r: Resource) -> None:
@@ -62,9 +83,17 @@ class SqliteTx(Tx):
         self.db.execute(
             "UPDATE resources SET status = ?, target_spec = ?, current_state = ?, checksum = ?, "
             "current_tasks = ?, tags = ?, updated_at = ? WHERE seq = ?",
-            (r.status, to_json(r.target_spec), to_json(r.current_state), r.checksum,
-             to_json(r.current_tasks), to_json(r.tags), r.updated_at, r.seq),
-        )  # fmt: skip
+            (
+                r.status,
+                to_json(r.target_spec),
+                to_json(r.current_state),
+                r.checksum,
+                to_json(r.current_tasks),
+                to_json(r.tags),
+                r.updated_at,
+                r.seq,
+            ),
+        )
 
     async def delete_resource(self, r: Resource) -> None:
         self.store._forget(r.kind, r.id)
@@ -79,10 +108,28 @@ class SqliteTx(Tx):
             "INSERT INTO tasks (id, account, kind, resource_id, action, type, status, message, link, "
             "steps, progress, step, due_at, errors, attempts, created_at, updated_at, started_at, "
             "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (t.id, t.account, t.kind, t.resource_id, t.action, t.type, t.status, t.message, t.link,
-             to_json(t.steps), to_json(t.progress), t.step, t.due_at, to_json(t.errors), t.attempts,
-             t.created_at, t.updated_at, t.started_at, t.finished_at),
-        )  # fmt: skip
+            (
+                t.id,
+                t.account,
+                t.kind,
+                t.resource_id,
+                t.action,
+                t.type,
+                t.status,
+                t.message,
+                t.link,
+                to_json(t.steps),
+                to_json(t.progress),
+                t.step,
+                t.due_at,
+                to_json(t.errors),
+                t.attempts,
+                t.created_at,
+                t.updated_at,
+                t.started_at,
+                t.finished_at,
+            ),
+        )
         t.seq = cur.lastrowid
 
     async def update_task(self, t: Task) -> None:
@@ -90,9 +137,22 @@ class SqliteTx(Tx):
             "UPDATE tasks SET status = ?, message = ?, progress = ?, step = ?, due_at = ?, errors = ?, "
             "attempts = ?, updated_at = ?, started_at = ?, finished_at = ?, lease_owner = ?, lease_until = ? "
             "WHERE id = ?",
-            (t.status, t.message, to_json(t.progress), t.step, t.due_at, to_json(t.errors), t.attempts,
-             t.updated_at, t.started_at, t.finished_at, t.lease_owner, t.lease_until, t.id),
-        )  # fmt: skip
+            (
+                t.status,
+                t.message,
+                to_json(t.progress),
+                t.step,
+                t.due_at,
+                to_json(t.errors),
+                t.attempts,
+                t.updated_at,
+                t.started_at,
+                t.finished_at,
+                t.lease_owner,
+                t.lease_until,
+                t.id,
+            ),
+        )
 
     async def insert_event(self, e: Event) -> None:
         cur = self.db.execute(
@@ -103,7 +163,9 @@ class SqliteTx(Tx):
         e.seq = cur.lastrowid
 
     async def get_item(self, kind: str, id: str) -> Item | None:
-        row = self.db.execute(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
+        row = self.db.execute(
+            f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)
+        ).fetchone()
         return to_item(row) if row else None
 
     def _bump(self) -> None:
@@ -114,7 +176,15 @@ class SqliteTx(Tx):
         try:
             cur = self.db.execute(
                 "INSERT INTO objects (account, kind, id, key, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (item.account, item.kind, item.id, item.key, to_json(item.body), item.created_at, item.updated_at),
+                (
+                    item.account,
+                    item.kind,
+                    item.id,
+                    item.key,
+                    to_json(item.body),
+                    item.created_at,
+                    item.updated_at,
+                ),
             )
         except sqlite3.IntegrityError:
             raise KeyError(f"{item.kind} {item.id} already exists") from None
@@ -273,7 +343,9 @@ class SqliteStore(Store):
         return self.db.execute("SELECT min(due_at) FROM tasks WHERE due_at IS NOT NULL").fetchone()[0]
 
     async def get_item(self, kind: str, id: str) -> Item | None:
-        row = self.db.execute(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)).fetchone()
+        row = self.db.execute(
+            f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = ? AND id = ?", (kind, id)
+        ).fetchone()
         return to_item(row) if row else None
 
     async def items_epoch(self) -> int:
@@ -281,7 +353,9 @@ class SqliteStore(Store):
         # only another process's writes (a CLI, a second server on the file) wait that long.
         now = time.monotonic()
         if now - self._epoch_read_at > EPOCH_TTL:
-            self._epoch = int(self.db.execute("SELECT value FROM meta WHERE key = 'items_epoch'").fetchone()[0])
+            self._epoch = int(
+                self.db.execute("SELECT value FROM meta WHERE key = 'items_epoch'").fetchone()[0]
+            )
             self._epoch_read_at = now
         return self._epoch
 
@@ -289,7 +363,9 @@ class SqliteStore(Store):
         return self.db.execute("SELECT 1 FROM objects WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
 
     async def find_item(self, kind: str, key: str) -> Item | None:
-        row = self.db.execute(f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        row = self.db.execute(
+            f"SELECT {ITEM_COLUMNS} FROM objects WHERE kind = ? AND key = ?", (kind, key)
+        ).fetchone()
         return to_item(row) if row else None
 
     async def list_items(self, account, kind, after, limit) -> Page:
@@ -376,7 +452,8 @@ class SqliteStore(Store):
         key = f"secret:{name}"
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         if row is None:
-            self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, os.urandom(32).hex()))
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, os.urandom(32).hex())
+            )
             row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return bytes.fromhex(row[0])
-

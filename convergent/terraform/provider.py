@@ -12,7 +12,14 @@ from .resources import RESOURCES
 
 __all__ = ["ConvergentProvider"]
 
-_SETTINGS = ("endpoint", "application_key", "application_secret", "consumer_key", "client_id", "client_secret")
+_SETTINGS = (
+    "endpoint",
+    "application_key",
+    "application_secret",
+    "consumer_key",
+    "client_id",
+    "client_secret",
+)
 _SECRET = {"application_secret", "consumer_key", "client_secret"}
 
 
@@ -32,7 +39,10 @@ class ConvergentProvider(Provider):
     def get_provider_schema(self, diags: Diagnostics) -> schema.Schema:
         return schema.Schema(
             version=1,
-            attributes=[schema.Attribute(name, types.String(), optional=True, sensitive=name in _SECRET) for name in _SETTINGS],
+            attributes=[
+                schema.Attribute(name, types.String(), optional=True, sensitive=name in _SECRET)
+                for name in _SETTINGS
+            ],
         )
 
     def validate_config(self, diags: Diagnostics, config: Config) -> None:

@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from tf import schema, types
-from tf.iface import CreateContext, DeleteContext, ImportContext, PlanContext, ReadContext, Resource, UpdateContext
+from tf.iface import (
+    CreateContext,
+    DeleteContext,
+    ImportContext,
+    PlanContext,
+    ReadContext,
+    Resource,
+    UpdateContext,
+)
 from tf.types import Unknown
 
 from ..apply.plan import merged
@@ -59,17 +67,35 @@ class AsCode(_Base):
 
     @classmethod
     def get_schema(cls) -> schema.Schema:
-        attrs = [schema.Attribute(p, types.String(), required=True, requires_replace=True) for p in cls.parents]
+        attrs = [
+            schema.Attribute(p, types.String(), required=True, requires_replace=True) for p in cls.parents
+        ]
         for attr in cls.fields:
             if attr in cls.required:
-                attrs.append(schema.Attribute(attr, types.String(), required=True, requires_replace=attr in cls.replace))
+                attrs.append(
+                    schema.Attribute(
+                        attr, types.String(), required=True, requires_replace=attr in cls.replace
+                    )
+                )
             else:
-                attrs.append(schema.Attribute(attr, types.String(), optional=True, computed=True, requires_replace=attr in cls.replace))
+                attrs.append(
+                    schema.Attribute(
+                        attr,
+                        types.String(),
+                        optional=True,
+                        computed=True,
+                        requires_replace=attr in cls.replace,
+                    )
+                )
         attrs += [
             schema.Attribute("id", types.String(), computed=True, description="Server-generated id"),
             schema.Attribute("urn", types.String(), computed=True, description="IAM URN"),
-            schema.Attribute("checksum", types.String(), computed=True, description="Checksum of the target spec"),
-            schema.Attribute("resource_status", types.String(), computed=True, description="READY once applied"),
+            schema.Attribute(
+                "checksum", types.String(), computed=True, description="Checksum of the target spec"
+            ),
+            schema.Attribute(
+                "resource_status", types.String(), computed=True, description="READY once applied"
+            ),
         ]
         return schema.Schema(version=1, attributes=attrs)
 
@@ -83,8 +109,12 @@ class AsCode(_Base):
         spec = item.get("targetSpec") or {}
         state = {p: parents[p] for p in self.parents}
         state.update({attr: spec.get(key) for attr, key in self.fields.items()})
-        state.update(id=item["id"], urn=(item.get("iam") or {}).get("urn"), checksum=item.get("checksum"),
-                     resource_status=item.get("resourceStatus"))  # fmt: skip
+        state.update(
+            id=item["id"],
+            urn=(item.get("iam") or {}).get("urn"),
+            checksum=item.get("checksum"),
+            resource_status=item.get("resourceStatus"),
+        )
         return state
 
     def plan(self, ctx: PlanContext, current: dict | None, planned: dict) -> dict:
@@ -116,7 +146,10 @@ class AsCode(_Base):
         path = f"{self._collection(current)}/{current['id']}"
         try:
             live = self.api.get(path)
-            body = {"checksum": live["checksum"], "targetSpec": merged(live["targetSpec"], self._spec(planned))}
+            body = {
+                "checksum": live["checksum"],
+                "targetSpec": merged(live["targetSpec"], self._spec(planned)),
+            }
             self.api.put(path, body)
             ready = self.api.wait(path, poll=POLL)
         except (ApiError, TaskFailed, WaitTimeout) as error:
@@ -135,7 +168,9 @@ class AsCode(_Base):
             if error.status != 405:
                 return _failed(ctx, f"deleting {self.name}", error)
             # Some kinds (publicCloud projects) cannot be deleted through the API.
-            ctx.diagnostics.add_warning(f"{self.name} {current['id']} was only removed from the state", str(error))
+            ctx.diagnostics.add_warning(
+                f"{self.name} {current['id']} was only removed from the state", str(error)
+            )
         except (TaskFailed, WaitTimeout) as error:
             _failed(ctx, f"deleting {self.name}", error)
         return None
@@ -180,23 +215,30 @@ class IamPolicy(_Base):
 
     @classmethod
     def get_schema(cls) -> schema.Schema:
-        return schema.Schema(version=1, attributes=[
-            schema.Attribute("name", types.String(), required=True),
-            schema.Attribute("description", types.String(), optional=True, computed=True),
-            schema.Attribute("identities", _LIST, required=True, description="Identity URNs"),
-            schema.Attribute("resources", _LIST, required=True, description="Resource URNs"),
-            schema.Attribute("allow", _LIST, optional=True, description="Allowed actions"),
-            schema.Attribute("except", _LIST, optional=True, description="Actions removed from allow"),
-            schema.Attribute("deny", _LIST, optional=True, description="Denied actions (deny wins)"),
-            schema.Attribute("permissions_groups", _LIST, optional=True, description="Permissions group URNs"),
-            schema.Attribute("expired_at", types.String(), optional=True),
-            schema.Attribute("id", types.String(), computed=True),
-            schema.Attribute("owner", types.String(), computed=True),
-        ])  # fmt: skip
+        return schema.Schema(
+            version=1,
+            attributes=[
+                schema.Attribute("name", types.String(), required=True),
+                schema.Attribute("description", types.String(), optional=True, computed=True),
+                schema.Attribute("identities", _LIST, required=True, description="Identity URNs"),
+                schema.Attribute("resources", _LIST, required=True, description="Resource URNs"),
+                schema.Attribute("allow", _LIST, optional=True, description="Allowed actions"),
+                schema.Attribute("except", _LIST, optional=True, description="Actions removed from allow"),
+                schema.Attribute("deny", _LIST, optional=True, description="Denied actions (deny wins)"),
+                schema.Attribute(
+                    "permissions_groups", _LIST, optional=True, description="Permissions group URNs"
+                ),
+                schema.Attribute("expired_at", types.String(), optional=True),
+                schema.Attribute("id", types.String(), computed=True),
+                schema.Attribute("owner", types.String(), computed=True),
+            ],
+        )
 
     @staticmethod
     def _body(state: dict) -> dict:
-        permissions = {k: [{"action": a} for a in state[k]] for k in ("allow", "except", "deny") if _given(state.get(k))}
+        permissions = {
+            k: [{"action": a} for a in state[k]] for k in ("allow", "except", "deny") if _given(state.get(k))
+        }
         body = {
             "name": state["name"],
             "description": state["description"] if _given(state.get("description")) else "",
@@ -220,12 +262,19 @@ class IamPolicy(_Base):
 
         groups = [g["urn"] for g in item.get("permissionsGroups") or []]
         return {
-            "name": item["name"], "description": item.get("description") or "", "identities": item.get("identities") or [],
-            "resources": [r["urn"] for r in item.get("resources") or []], "allow": actions("allow"),
-            "except": actions("except"), "deny": actions("deny"),
-            "permissions_groups": groups or (None if prior.get("permissions_groups") in (None, Unknown) else []),
-            "expired_at": item.get("expiredAt"), "id": item["id"], "owner": item.get("owner"),
-        }  # fmt: skip
+            "name": item["name"],
+            "description": item.get("description") or "",
+            "identities": item.get("identities") or [],
+            "resources": [r["urn"] for r in item.get("resources") or []],
+            "allow": actions("allow"),
+            "except": actions("except"),
+            "deny": actions("deny"),
+            "permissions_groups": groups
+            or (None if prior.get("permissions_groups") in (None, Unknown) else []),
+            "expired_at": item.get("expiredAt"),
+            "id": item["id"],
+            "owner": item.get("owner"),
+        }
 
     def create(self, ctx: CreateContext, planned: dict) -> dict | None:
         try:

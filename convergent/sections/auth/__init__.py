@@ -65,7 +65,9 @@ async def request_credential(call):
         raise ApiError.authentication(403, "INVALID_KEY", "This application key is invalid")
     body = await call.body(CredentialRequest)
     rules = [msgspec.to_builtins(rule) for rule in body.accessRules]
-    credential = await accounts.request_credential(call.ctx.store, app, rules, body.redirection, body.allowedIPs, time.time())
+    credential = await accounts.request_credential(
+        call.ctx.store, app, rules, body.redirection, body.allowedIPs, time.time()
+    )
     base = f"{call.request.url.scheme}://{call.request.url.netloc}"
     token = credential.body["validationToken"]
     return {
@@ -76,7 +78,9 @@ async def request_credential(call):
 
 
 async def _pending(call, credential_id: str, token: str):
-    credential = await call.ctx.store.get_item(accounts.CREDENTIAL, credential_id) if credential_id.isdigit() else None
+    credential = (
+        await call.ctx.store.get_item(accounts.CREDENTIAL, credential_id) if credential_id.isdigit() else None
+    )
     if credential is None or not token or credential.body.get("validationToken") != token:
         return None, None
     app = await call.ctx.store.get_item(accounts.APPLICATION, str(credential.body["applicationId"]))
@@ -87,36 +91,60 @@ async def validation_page(call):
     query = call.request.query_params
     credential, app = await _pending(call, query.get("credentialId", ""), query.get("token", ""))
     if credential is None:
-        return HTMLResponse(outcome_page("Unknown request", "This validation link is not valid or was already used."), 404)
-    return HTMLResponse(validation_form(credential.id, query["token"], app.body["name"] if app else "?", credential.body["rules"]))
+        return HTMLResponse(
+            outcome_page("Unknown request", "This validation link is not valid or was already used."), 404
+        )
+    return HTMLResponse(
+        validation_form(
+            credential.id, query["token"], app.body["name"] if app else "?", credential.body["rules"]
+        )
+    )
 
 
 async def validate(call):
     form = await _form(call)
     credential, app = await _pending(call, str(form.get("credentialId", "")), str(form.get("token", "")))
     if credential is None:
-        return HTMLResponse(outcome_page("Unknown request", "This validation link is not valid or was already used."), 404)
+        return HTMLResponse(
+            outcome_page("Unknown request", "This validation link is not valid or was already used."), 404
+        )
     store = call.ctx.store
     if form.get("decision") == "refuse":
         async with store.write() as tx:
             current = await tx.get_item(accounts.CREDENTIAL, credential.id)
             current.body.update(status="refused", validationToken=None)
             await tx.update_item(current)
-        return HTMLResponse(outcome_page("Request refused", "The application will not be able to act for you."))
+        return HTMLResponse(
+            outcome_page("Request refused", "The application will not be able to act for you.")
+        )
     who = await accounts.check_login(store, str(form.get("login", "")), str(form.get("password", "")))
     if who is None:
-        page = validation_form(credential.id, str(form["token"]), app.body["name"] if app else "?", credential.body["rules"], "Wrong account, user or password.")
+        page = validation_form(
+            credential.id,
+            str(form["token"]),
+            app.body["name"] if app else "?",
+            credential.body["rules"],
+            "Wrong account, user or password.",
+        )
         return HTMLResponse(page, 403)
     duration = str(form.get("duration", "unlimited"))
     if duration not in DURATIONS:
-        page = validation_form(credential.id, str(form["token"]), app.body["name"] if app else "?", credential.body["rules"], "Choose one of the offered validities.")
+        page = validation_form(
+            credential.id,
+            str(form["token"]),
+            app.body["name"] if app else "?",
+            credential.body["rules"],
+            "Choose one of the offered validities.",
+        )
         return HTMLResponse(page, 400)
     seconds = None if duration == "unlimited" else float(duration)
     await accounts.validate_credential(store, credential, who[0], who[1], seconds, time.time())
     redirection = credential.body.get("redirection")
     if redirection:
         return RedirectResponse(redirection, 303)
-    return HTMLResponse(outcome_page("Application authorized", "You can close this page: the consumer key now works."))
+    return HTMLResponse(
+        outcome_page("Application authorized", "You can close this page: the consumer key now works.")
+    )
 
 
 def _basic(header: str) -> tuple[str, str] | None:
@@ -133,14 +161,22 @@ async def oauth2_token(call):
     form = await _form(call)
     if form.get("grant_type") != "client_credentials":
         return _oauth_error("unsupported_grant_type", "Only grant_type=client_credentials is supported", 400)
-    pair = _basic(call.request.headers.get("authorization", "")) or (form.get("client_id"), form.get("client_secret"))
+    pair = _basic(call.request.headers.get("authorization", "")) or (
+        form.get("client_id"),
+        form.get("client_secret"),
+    )
     if not pair[0] or not pair[1]:
         return _oauth_error("invalid_client", "Client credentials are missing", 401)
     issued = await accounts.issue_token(call.ctx.store, str(pair[0]), str(pair[1]), time.time())
     if issued is None:
         return _oauth_error("invalid_client", "Client authentication failed", 401)
     token, _ = issued
-    return {"access_token": token, "expires_in": accounts.TOKEN_SECONDS, "scope": form.get("scope") or "all", "token_type": "Bearer"}
+    return {
+        "access_token": token,
+        "expires_in": accounts.TOKEN_SECONDS,
+        "scope": form.get("scope") or "all",
+        "token_type": "Bearer",
+    }
 
 
 def _oauth_error(code: str, description: str, status: int) -> Response:
@@ -163,7 +199,9 @@ async def details(call):
     user = credential.body["login"] if credential else None
     return {
         "account": caller.account,
-        "allowedRoutes": credential.body["rules"] if credential else [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")],
+        "allowedRoutes": credential.body["rules"]
+        if credential
+        else [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")],
         "identities": [caller.identity, *caller.groups],
         "method": caller.method if caller.method == "oauth2" else ("user" if user else "account"),
         "user": user,
@@ -192,10 +230,18 @@ SECTION = Section(
     branch="v1",
     operations=(
         Operation("GET", "/auth/time", server_time, summary="Server time (Unix seconds)", public=True),
-        Operation("POST", "/auth/credential", request_credential, summary="Request a consumer key", public=True),
-        Operation("GET", "/auth/validate", validation_page, summary="Consumer key validation page", public=True),
-        Operation("POST", "/auth/validate", validate, summary="Validate or refuse a consumer key", public=True),
-        Operation("POST", "/auth/oauth2/token", oauth2_token, summary="OAuth2 client credentials token", public=True),
+        Operation(
+            "POST", "/auth/credential", request_credential, summary="Request a consumer key", public=True
+        ),
+        Operation(
+            "GET", "/auth/validate", validation_page, summary="Consumer key validation page", public=True
+        ),
+        Operation(
+            "POST", "/auth/validate", validate, summary="Validate or refuse a consumer key", public=True
+        ),
+        Operation(
+            "POST", "/auth/oauth2/token", oauth2_token, summary="OAuth2 client credentials token", public=True
+        ),
         Operation("GET", "/auth/details", details, summary="Who the current credential acts as"),
         Operation("GET", "/auth/currentCredential", current_credential, summary="The current consumer key"),
         Operation("POST", "/auth/logout", logout, summary="Expire the current consumer key"),

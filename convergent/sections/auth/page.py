@@ -25,7 +25,9 @@ def _page(title: str, body: str) -> str:
 
 
 def validation_form(credential_id: str, token: str, app_name: str, rules: list[dict], error: str = "") -> str:
-    rows = "".join(f"<tr><td>{escape(r['method'])}</td><td><code>{escape(r['path'])}</code></td></tr>" for r in rules)
+    rows = "".join(
+        f"<tr><td>{escape(r['method'])}</td><td><code>{escape(r['path'])}</code></td></tr>" for r in rules
+    )
     options = "".join(f'<option value="{v}">{escape(label)}</option>' for v, label in DURATIONS.items())
     notice = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     return _page(

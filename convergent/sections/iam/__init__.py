@@ -19,9 +19,17 @@ from ...model.records import Item
 from ...model.section import Section
 from ...model.times import iso
 from .models import (
-    AddTag, AuthorizeBatchRequest, AuthorizeRequest, GroupCreation, GroupUpdate, PermissionsGroupInput,
-    PolicyInput, ResourceUpdate, TAG_KEY, TAG_VALUE,
-)  # fmt: skip
+    TAG_KEY,
+    TAG_VALUE,
+    AddTag,
+    AuthorizeBatchRequest,
+    AuthorizeRequest,
+    GroupCreation,
+    GroupUpdate,
+    PermissionsGroupInput,
+    PolicyInput,
+    ResourceUpdate,
+)
 
 __all__ = ["SECTION"]
 
@@ -60,9 +68,11 @@ async def _own(call, kind: str, id: str, label: str) -> Item:
 
 
 def _permissions(p) -> dict:
-    return {"allow": [msgspec.to_builtins(a) for a in p.allow or []],
-            "except": [msgspec.to_builtins(a) for a in p.except_ or []],
-            "deny": [msgspec.to_builtins(a) for a in p.deny or []]}  # fmt: skip
+    return {
+        "allow": [msgspec.to_builtins(a) for a in p.allow or []],
+        "except": [msgspec.to_builtins(a) for a in p.except_ or []],
+        "deny": [msgspec.to_builtins(a) for a in p.deny or []],
+    }
 
 
 # --- resources ------------------------------------------------------------------------------
@@ -89,7 +99,9 @@ async def _resource_by_urn(call, urn: str):
     prefix, _, rest = urn.partition(":resource:")
     type_, _, id = rest.partition(":")
     kind = _kinds_by_type(call).get(type_)
-    resource = await call.ctx.store.get_resource(kind.key, id) if prefix.startswith("urn:v1:") and kind else None
+    resource = (
+        await call.ctx.store.get_resource(kind.key, id) if prefix.startswith("urn:v1:") and kind else None
+    )
     if resource is None or resource.account != call.account:
         raise ApiError.not_found("ResourceNotFound", f"Resource '{urn}' does not exist")
     return resource
@@ -106,16 +118,19 @@ async def list_resources(call):
     async def keep(page):
         views = [_resource_view(call, r) for r in page]
         return [
-            v for v in views
+            v
+            for v in views
             if (not names or v["name"] in names)
             and (not urns or any(matches(u, v["urn"]) for u in urns))
             and (by_tags is None or by_tags(v["tags"]))
-        ]  # fmt: skip
+        ]
 
     if not keys:
         return []
     return await call.paginate(
-        lambda after, size: call.ctx.store.list_resources_of(call.account, keys, after, size), lambda v: v, keep
+        lambda after, size: call.ctx.store.list_resources_of(call.account, keys, after, size),
+        lambda v: v,
+        keep,
     )
 
 
@@ -144,7 +159,7 @@ async def edit_resource(call):
             raise ApiError.invalid_field(
                 f"tags.{key}", "keys ^[a-zA-Z0-9_.:/=+@-]{1,128}$ not starting with ovh:, values {0,256}"
             )
-    keep_internal = lambda old: {**{k: v for k, v in old.items() if k.startswith("ovh:")}, **tags}  # noqa: E731
+    keep_internal = lambda old: {**{k: v for k, v in old.items() if k.startswith("ovh:")}, **tags}
     return await _retag(call, keep_internal, ("add", "remove"))
 
 
@@ -219,7 +234,11 @@ async def list_policies(call):
     query = call.request.query_params
     details = bool(_flag(call, "details"))
     read_only = _flag(call, "readOnly")
-    identities, urns, actions = query.getlist("identity"), query.getlist("resourceURN"), query.getlist("action")
+    identities, urns, actions = (
+        query.getlist("identity"),
+        query.getlist("resourceURN"),
+        query.getlist("action"),
+    )
     out = []
     for item in await _items(call, POLICY):
         b = item.body
@@ -239,14 +258,23 @@ async def create_policy(call):
     body = await call.body(PolicyInput)
     _expiry(body)
     now = time.time()
-    item = Item(account=call.account, kind=POLICY, id=str(uuid.uuid4()), body=_policy_body(body), created_at=now, updated_at=now)
+    item = Item(
+        account=call.account,
+        kind=POLICY,
+        id=str(uuid.uuid4()),
+        body=_policy_body(body),
+        created_at=now,
+        updated_at=now,
+    )
     async with call.ctx.store.write() as tx:
         await tx.insert_item(item)
     return await _policy_view(call, item, False)
 
 
 async def get_policy(call):
-    return await _policy_view(call, await _own(call, POLICY, call.params["policyId"], "Policy"), bool(_flag(call, "details")))
+    return await _policy_view(
+        call, await _own(call, POLICY, call.params["policyId"], "Policy"), bool(_flag(call, "details"))
+    )
 
 
 async def edit_policy(call):
@@ -270,12 +298,26 @@ async def delete_policy(call):
 
 
 def _group_view(item: Item) -> dict:
-    return dict(sorted({**item.body, "createdAt": iso(item.created_at), "id": item.body["id"],
-                        "owner": item.account, "updatedAt": iso(item.updated_at)}.items()))  # fmt: skip
+    return dict(
+        sorted(
+            {
+                **item.body,
+                "createdAt": iso(item.created_at),
+                "id": item.body["id"],
+                "owner": item.account,
+                "updatedAt": iso(item.updated_at),
+            }.items()
+        )
+    )
 
 
 def _ovh_group_view(group: dict) -> dict:
-    return {**group, "createdAt": "2023-01-01T00:00:00.000Z", "id": str(uuid.uuid5(uuid.NAMESPACE_URL, group["urn"])), "updatedAt": None}
+    return {
+        **group,
+        "createdAt": "2023-01-01T00:00:00.000Z",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, group["urn"])),
+        "updatedAt": None,
+    }
 
 
 async def list_permissions_groups(call):
@@ -287,9 +329,20 @@ async def create_permissions_group(call):
     body = await call.body(PermissionsGroupInput)
     now, id = time.time(), str(uuid.uuid4())
     urn = f"urn:v1:eu:permissionsGroup:{id}"
-    item = Item(account=call.account, kind=PERMISSIONS_GROUP, id=urn, created_at=now, updated_at=now,
-                body={"description": body.description, "id": id, "name": body.name,
-                      "permissions": _permissions(body.permissions), "urn": urn})  # fmt: skip
+    item = Item(
+        account=call.account,
+        kind=PERMISSIONS_GROUP,
+        id=urn,
+        created_at=now,
+        updated_at=now,
+        body={
+            "description": body.description,
+            "id": id,
+            "name": body.name,
+            "permissions": _permissions(body.permissions),
+            "urn": urn,
+        },
+    )
     async with call.ctx.store.write() as tx:
         await tx.insert_item(item)
     return _group_view(item)
@@ -298,7 +351,11 @@ async def create_permissions_group(call):
 async def _own_group(call) -> Item:
     urn = call.params["permissionsGroupURN"]
     if urn in OVH_PERMISSIONS_GROUPS:
-        raise ApiError(403, "Client::Forbidden::ReadOnlyPermissionsGroup", f"'{urn}' is managed by OVHcloud and read-only")
+        raise ApiError(
+            403,
+            "Client::Forbidden::ReadOnlyPermissionsGroup",
+            f"'{urn}' is managed by OVHcloud and read-only",
+        )
     return await _own(call, PERMISSIONS_GROUP, urn, "PermissionsGroup")
 
 
@@ -337,10 +394,15 @@ async def _members(call, refs) -> list[dict]:
         elif ref.id:
             if by_iam_id is None:
                 keys = [k.key for k in _kinds_by_type(call).values()]
-                by_iam_id = {r.iam_id: r for r in await call.ctx.store.list_resources_of(call.account, keys, None, _ALL)}
+                by_iam_id = {
+                    r.iam_id: r
+                    for r in await call.ctx.store.list_resources_of(call.account, keys, None, _ALL)
+                }
             r = by_iam_id.get(ref.id)
             if r is None:
-                raise ApiError.invalid_field(f"resources[{i}].id", f"no resource of this account has id {ref.id}")
+                raise ApiError.invalid_field(
+                    f"resources[{i}].id", f"no resource of this account has id {ref.id}"
+                )
         else:
             raise ApiError.invalid_field(f"resources[{i}]", "give the resource's id or urn")
         view = _resource_view(call, r)
@@ -356,21 +418,40 @@ async def _resource_group_view(call, item: Item, details: bool = True) -> dict:
         except ApiError:
             continue  # the resource was deleted since
         members.append(view if details else {"id": view["id"], "urn": view["urn"]})
-    return {"createdAt": iso(item.created_at), "id": item.id, "name": item.body["name"], "owner": item.account,
-            "readOnly": False, "resources": members, "updatedAt": iso(item.updated_at), "urn": item.body["urn"]}  # fmt: skip
+    return {
+        "createdAt": iso(item.created_at),
+        "id": item.id,
+        "name": item.body["name"],
+        "owner": item.account,
+        "readOnly": False,
+        "resources": members,
+        "updatedAt": iso(item.updated_at),
+        "urn": item.body["urn"],
+    }
 
 
 async def list_resource_groups(call):
     details = bool(_flag(call, "details"))
-    return await call.paginate_items([await _resource_group_view(call, i, details) for i in await _items(call, RESOURCE_GROUP)])
+    return await call.paginate_items(
+        [await _resource_group_view(call, i, details) for i in await _items(call, RESOURCE_GROUP)]
+    )
 
 
 async def create_resource_group(call):
     body = await call.body(GroupCreation)
     now, id = time.time(), str(uuid.uuid4())
-    item = Item(account=call.account, kind=RESOURCE_GROUP, id=id, created_at=now, updated_at=now,
-                body={"name": body.name, "resources": await _members(call, body.resources),
-                      "urn": f"urn:v1:eu:resourceGroup:{id}"})  # fmt: skip
+    item = Item(
+        account=call.account,
+        kind=RESOURCE_GROUP,
+        id=id,
+        created_at=now,
+        updated_at=now,
+        body={
+            "name": body.name,
+            "resources": await _members(call, body.resources),
+            "urn": f"urn:v1:eu:resourceGroup:{id}",
+        },
+    )
     async with call.ctx.store.write() as tx:
         await tx.insert_item(item)
     return await _resource_group_view(call, item)
@@ -416,8 +497,15 @@ async def reference_actions(call):
         if wanted and type_ not in wanted:
             continue
         verb = name.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-        out.append({"action": name, "categories": [_CATEGORIES.get(verb, "OPERATE")], "description": name,
-                    "hasQueryParameters": False, "resourceType": type_})  # fmt: skip
+        out.append(
+            {
+                "action": name,
+                "categories": [_CATEGORIES.get(verb, "OPERATE")],
+                "description": name,
+                "hasQueryParameters": False,
+                "resourceType": type_,
+            }
+        )
     return await call.paginate_items(out)
 
 
@@ -430,7 +518,10 @@ async def _check(call, urn: str, actions: list[str]) -> dict:
     if ":resource:account:" not in urn:
         tags = (await _resource_by_urn(call, urn)).tags
     decision = await call.ctx.authorizer.decide(call.caller, actions, urn, tags)
-    return {"authorizedActions": list(decision.authorized), "unauthorizedActions": list(decision.unauthorized)}
+    return {
+        "authorizedActions": list(decision.authorized),
+        "unauthorizedActions": list(decision.unauthorized),
+    }
 
 
 async def check_batch(call):
@@ -444,7 +535,9 @@ async def check_resource(call):
 
 
 async def logs_not_available(call):
-    raise ApiError(501, "Server::NotImplemented::LogsNotAvailable", "IAM logs are not available on convergent")
+    raise ApiError(
+        501, "Server::NotImplemented::LogsNotAvailable", "IAM logs are not available on convergent"
+    )
 
 
 _NO_LOGS = (
@@ -464,36 +557,73 @@ SECTION = Section(
     name="iam",
     description="Identity and access management: policies, groups, resources and tags",
     operations=(
-        Operation("POST", "/iam/authorization/check", check_batch, summary="Check authorizations on resources"),
+        Operation(
+            "POST", "/iam/authorization/check", check_batch, summary="Check authorizations on resources"
+        ),
         _log("GET", "/iam/log/kind", _action("log/kind/get")),
         _log("GET", "/iam/log/kind/{name}", _action("log/kind/get")),
         _log("GET", "/iam/log/subscription", _action("log/subscription/get")),
-        _log("POST", "/iam/log/subscription", (*_action("log/subscription/create"), "ldp:apiovh:output/graylog/stream/forwardTo")),
+        _log(
+            "POST",
+            "/iam/log/subscription",
+            (*_action("log/subscription/create"), "ldp:apiovh:output/graylog/stream/forwardTo"),
+        ),
         _log("DELETE", "/iam/log/subscription/{subscriptionId}", _action("log/subscription/delete")),
         _log("GET", "/iam/log/subscription/{subscriptionId}", _action("log/subscription/get")),
         _log("POST", "/iam/log/url", _action("log/url/create")),
         Operation("GET", "/iam/permissionsGroup", list_permissions_groups, _action("permissionsGroup/get")),
-        Operation("POST", "/iam/permissionsGroup", create_permissions_group, _action("permissionsGroup/create")),
-        Operation("DELETE", "/iam/permissionsGroup/{permissionsGroupURN}", delete_permissions_group, _action("permissionsGroup/delete")),
-        Operation("GET", "/iam/permissionsGroup/{permissionsGroupURN}", get_permissions_group, _action("permissionsGroup/get")),
-        Operation("PUT", "/iam/permissionsGroup/{permissionsGroupURN}", edit_permissions_group, _action("permissionsGroup/edit")),
+        Operation(
+            "POST", "/iam/permissionsGroup", create_permissions_group, _action("permissionsGroup/create")
+        ),
+        Operation(
+            "DELETE",
+            "/iam/permissionsGroup/{permissionsGroupURN}",
+            delete_permissions_group,
+            _action("permissionsGroup/delete"),
+        ),
+        Operation(
+            "GET",
+            "/iam/permissionsGroup/{permissionsGroupURN}",
+            get_permissions_group,
+            _action("permissionsGroup/get"),
+        ),
+        Operation(
+            "PUT",
+            "/iam/permissionsGroup/{permissionsGroupURN}",
+            edit_permissions_group,
+            _action("permissionsGroup/edit"),
+        ),
         Operation("GET", "/iam/policy", list_policies, _action("policy/get")),
         Operation("POST", "/iam/policy", create_policy, _action("policy/create")),
         Operation("DELETE", "/iam/policy/{policyId}", delete_policy, _action("policy/delete"), _POLICY),
         Operation("GET", "/iam/policy/{policyId}", get_policy, _action("policy/get"), _POLICY),
         Operation("PUT", "/iam/policy/{policyId}", edit_policy, _action("policy/edit"), _POLICY),
-        Operation("GET", "/iam/reference/action", reference_actions, summary="Actions that policies can name"),
+        Operation(
+            "GET", "/iam/reference/action", reference_actions, summary="Actions that policies can name"
+        ),
         Operation("GET", "/iam/reference/resource/type", reference_types, summary="Resource types"),
         Operation("GET", "/iam/resource", list_resources, summary="Resources of the account", paged=True),
         Operation("GET", "/iam/resource/{resourceURN}", get_resource),
         Operation("PUT", "/iam/resource/{resourceURN}", edit_resource, _action("resource/edit")),
         Operation("POST", "/iam/resource/{resourceURN}/authorization/check", check_resource),
         Operation("POST", "/iam/resource/{resourceURN}/tag", add_tag, _action("resource/tag/add")),
-        Operation("DELETE", "/iam/resource/{resourceURN}/tag/{key}", remove_tag, _action("resource/tag/remove")),
+        Operation(
+            "DELETE", "/iam/resource/{resourceURN}/tag/{key}", remove_tag, _action("resource/tag/remove")
+        ),
         Operation("GET", "/iam/resourceGroup", list_resource_groups, _action("resourceGroup/get")),
         Operation("POST", "/iam/resourceGroup", create_resource_group, _action("resourceGroup/create")),
-        Operation("DELETE", "/iam/resourceGroup/{groupId}", delete_resource_group, _action("resourceGroup/delete"), _GROUP),
-        Operation("GET", "/iam/resourceGroup/{groupId}", get_resource_group, _action("resourceGroup/get"), _GROUP),
-        Operation("PUT", "/iam/resourceGroup/{groupId}", edit_resource_group, _action("resourceGroup/edit"), _GROUP),
+        Operation(
+            "DELETE",
+            "/iam/resourceGroup/{groupId}",
+            delete_resource_group,
+            _action("resourceGroup/delete"),
+            _GROUP,
+        ),
+        Operation(
+            "GET", "/iam/resourceGroup/{groupId}", get_resource_group, _action("resourceGroup/get"), _GROUP
+        ),
+        Operation(
+            "PUT", "/iam/resourceGroup/{groupId}", edit_resource_group, _action("resourceGroup/edit"), _GROUP
+        ),
     ),
-)  # fmt: skip
+)

@@ -8,8 +8,18 @@ import msgspec
 
 from ...iam.policy import check_conditions
 
-__all__ = ["PolicyInput", "PermissionsGroupInput", "GroupCreation", "GroupUpdate", "AddTag", "ResourceUpdate",
-           "AuthorizeRequest", "AuthorizeBatchRequest", "TAG_KEY", "TAG_VALUE"]  # fmt: skip
+__all__ = [
+    "PolicyInput",
+    "PermissionsGroupInput",
+    "GroupCreation",
+    "GroupUpdate",
+    "AddTag",
+    "ResourceUpdate",
+    "AuthorizeRequest",
+    "AuthorizeBatchRequest",
+    "TAG_KEY",
+    "TAG_VALUE",
+]
 
 TAG_KEY = re.compile(r"[a-zA-Z0-9_.:/=+@-]{1,128}")
 TAG_VALUE = re.compile(r"[a-zA-Z0-9_.:/=+@-]{0,256}")

@@ -58,7 +58,9 @@ _RANCHER_PATH = RANCHER.item
 async def reset_admin_credentials(call):
     rancher = await call.resource(RANCHER)
     if rancher.status == ResourceStatus.CREATING or "url" not in rancher.current_state:
-        raise ApiError.locked(RANCHER.locked_class, f"Rancher '{rancher.id}' is not deployed yet; retry once it is READY")
+        raise ApiError.locked(
+            RANCHER.locked_class, f"Rancher '{rancher.id}' is not deployed yet; retry once it is READY"
+        )
     return {"password": new_password(), "username": "admin"}
 
 
@@ -104,24 +106,70 @@ SECTION = Section(
     majors=MAJORS,
     default_major=1,
     operations=(
-        Operation("POST", f"{_RANCHER_PATH}/adminCredentials", reset_admin_credentials,
-                  _action("rancher/adminCredentials/reset"), _ON_RANCHER, "Reset the admin password",
-                  errors=((423, f"Client::Locked::{RANCHER.locked_class}"),)),
-        Operation("GET", f"{_RANCHER_PATH}/capabilities/plan", plan_capabilities,
-                  _action("rancher/capabilities/plan/get"), _ON_RANCHER,
-                  "List available and current plans for the given managed Rancher service", paged=True),
-        Operation("GET", f"{_RANCHER_PATH}/capabilities/version", version_capabilities,
-                  _action("rancher/capabilities/version/get"), _ON_RANCHER,
-                  "List available and current versions for the given managed Rancher service", paged=True),
-        Operation("GET", "/publicCloud/project/{projectId}/reference/rancher/plan", project_plan_references,
-                  _action("reference/rancher/plan/get"), _ON_PROJECT,
-                  "List available plans for creating a managed Rancher service", paged=True),
-        Operation("GET", "/publicCloud/project/{projectId}/reference/rancher/version", project_version_references,
-                  _action("reference/rancher/version/get"), _ON_PROJECT,
-                  "List available versions for creating a managed Rancher service", paged=True),
-        Operation("GET", "/publicCloud/reference/rancher/plan", plan_references, (), {},
-                  "List available plans for creating a managed Rancher service", paged=True, deprecated=True),
-        Operation("GET", "/publicCloud/reference/rancher/version", version_references, (), {},
-                  "List available versions for creating a managed Rancher service", paged=True, deprecated=True),
+        Operation(
+            "POST",
+            f"{_RANCHER_PATH}/adminCredentials",
+            reset_admin_credentials,
+            _action("rancher/adminCredentials/reset"),
+            _ON_RANCHER,
+            "Reset the admin password",
+            errors=((423, f"Client::Locked::{RANCHER.locked_class}"),),
+        ),
+        Operation(
+            "GET",
+            f"{_RANCHER_PATH}/capabilities/plan",
+            plan_capabilities,
+            _action("rancher/capabilities/plan/get"),
+            _ON_RANCHER,
+            "List available and current plans for the given managed Rancher service",
+            paged=True,
+        ),
+        Operation(
+            "GET",
+            f"{_RANCHER_PATH}/capabilities/version",
+            version_capabilities,
+            _action("rancher/capabilities/version/get"),
+            _ON_RANCHER,
+            "List available and current versions for the given managed Rancher service",
+            paged=True,
+        ),
+        Operation(
+            "GET",
+            "/publicCloud/project/{projectId}/reference/rancher/plan",
+            project_plan_references,
+            _action("reference/rancher/plan/get"),
+            _ON_PROJECT,
+            "List available plans for creating a managed Rancher service",
+            paged=True,
+        ),
+        Operation(
+            "GET",
+            "/publicCloud/project/{projectId}/reference/rancher/version",
+            project_version_references,
+            _action("reference/rancher/version/get"),
+            _ON_PROJECT,
+            "List available versions for creating a managed Rancher service",
+            paged=True,
+        ),
+        Operation(
+            "GET",
+            "/publicCloud/reference/rancher/plan",
+            plan_references,
+            (),
+            {},
+            "List available plans for creating a managed Rancher service",
+            paged=True,
+            deprecated=True,
+        ),
+        Operation(
+            "GET",
+            "/publicCloud/reference/rancher/version",
+            version_references,
+            (),
+            {},
+            "List available versions for creating a managed Rancher service",
+            paged=True,
+            deprecated=True,
+        ),
     ),
-)  # fmt: skip
+)

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 from .models import PLANS
 
-__all__ = ["VERSIONS", "latest_version", "version_references", "plan_references", "version_capabilities", "plan_capabilities"]
+__all__ = [
+    "VERSIONS",
+    "latest_version",
+    "version_references",
+    "plan_references",
+    "version_capabilities",
+    "plan_capabilities",
+]
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,9 @@ def version_capabilities(current: str) -> list[dict]:
         if here is None or i == here or i == here + 1:
             out.append(_entry(v, "AVAILABLE"))
         elif i < here:
-            out.append(_entry(v, "UNAVAILABLE", "DISABLED", "Downgrading a managed Rancher is not supported."))
+            out.append(
+                _entry(v, "UNAVAILABLE", "DISABLED", "Downgrading a managed Rancher is not supported.")
+            )
         else:
             out.append(
                 _entry(

@@ -34,7 +34,9 @@ class ProjectReconciler:
                 (Step("Create project", 2.0), Step("Activate services", 1.0)),
             )
         if action == Action.DELETE:
-            return Plan("PROJECT_DELETE", f"Delete cloud project {resource.id}", (Step("Delete project", 2.0),))
+            return Plan(
+                "PROJECT_DELETE", f"Delete cloud project {resource.id}", (Step("Delete project", 2.0),)
+            )
         return Plan("PROJECT_UPDATE", f"Update cloud project {resource.id}", (Step("Update project", 1.0),))
 
     def apply(self, step: str, resource: Resource) -> dict:

@@ -58,7 +58,12 @@ _UPDATE_STEPS = {
     "Upgrade Rancher": ("version",),
     "Apply IP restrictions": ("ipRestrictions",),
 }
-_UPDATE_SECONDS = {"Rename service": 1.0, "Switch plan": 6.0, "Upgrade Rancher": 12.0, "Apply IP restrictions": 3.0}
+_UPDATE_SECONDS = {
+    "Rename service": 1.0,
+    "Switch plan": 6.0,
+    "Upgrade Rancher": 12.0,
+    "Apply IP restrictions": 3.0,
+}
 
 
 class RancherReconciler:
@@ -87,7 +92,9 @@ class RancherReconciler:
             for name, fields in _UPDATE_STEPS.items()
             if any(target.get(f) != current.get(f) for f in fields)
         )
-        return Plan("RANCHER_UPDATE", f"{where}: update rancher {resource.id}", steps or (Step("Reconcile", 1.0),))
+        return Plan(
+            "RANCHER_UPDATE", f"{where}: update rancher {resource.id}", steps or (Step("Reconcile", 1.0),)
+        )
 
     def apply(self, step: str, resource: Resource) -> dict:
         target = resource.target_spec

@@ -34,7 +34,9 @@ class RancherTargetSpecV2(_Spec):
 
     def __post_init__(self):
         _check_name(self.name, "name")
-        _check_restrictions([IpRestriction(cidrBlock=b.cidr, description=b.description) for b in self.ipAllowlist or []])
+        _check_restrictions(
+            [IpRestriction(cidrBlock=b.cidr, description=b.description) for b in self.ipAllowlist or []]
+        )
 
 
 def _to_v2(blocks: list[dict]) -> list[dict]:
@@ -69,8 +71,13 @@ class RancherV2(Codec):
 
 
 def _renamed(route: str, field: str, sent_only: bool = False) -> Change:
-    return Change(route, field, "ipRestrictions is now ipAllowlist; its entries name the block `cidr` (was `cidrBlock`)",
-                  breaking=True, sent_only=sent_only)  # fmt: skip
+    return Change(
+        route,
+        field,
+        "ipRestrictions is now ipAllowlist; its entries name the block `cidr` (was `cidrBlock`)",
+        breaking=True,
+        sent_only=sent_only,
+    )
 
 
 VERSIONS = (

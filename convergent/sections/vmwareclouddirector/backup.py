@@ -45,7 +45,11 @@ class BackupStrategy(Strategy):
 def _changes(resource: Resource) -> tuple[list[str], list[str], list[str]]:
     """Offers to enable, to resize and to remove, in the target's order."""
     wanted = {o["name"]: o["quotaInTB"] for o in resource.target_spec["offers"]}
-    have = {o["name"]: o["quotaInTB"] for o in resource.current_state.get("offers", []) if o["status"] != "REMOVING"}
+    have = {
+        o["name"]: o["quotaInTB"]
+        for o in resource.current_state.get("offers", [])
+        if o["status"] != "REMOVING"
+    }
     enable = [n for n in wanted if n not in have]
     resize = [n for n in wanted if n in have and have[n] != wanted[n]]
     remove = [o["name"] for o in resource.current_state.get("offers", []) if o["name"] not in wanted]
@@ -82,7 +86,10 @@ class BackupReconciler:
             if verb == "Remove":
                 offers = [o for o in offers if o["name"] != name]
             else:
-                offers = [o if o["name"] != name else offer_state(wanted[name], region, used=o["usedSpaceInGB"]) for o in offers]
+                offers = [
+                    o if o["name"] != name else offer_state(wanted[name], region, used=o["usedSpaceInGB"])
+                    for o in offers
+                ]
         else:  # "Update backup jobs": the current state is the target, whatever came before
             used = {o["name"]: o["usedSpaceInGB"] for o in offers}
             offers = [offer_state(o, region, used=used.get(o["name"], 0.0)) for o in wanted.values()]

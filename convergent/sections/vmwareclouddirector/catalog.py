@@ -89,7 +89,9 @@ COMPUTE_PROFILES: tuple[ComputeProfile, ...] = (
 STORAGE_PROFILES: tuple[StorageProfile, ...] = (
     StorageProfile("vcd-storage-standard-1tb", "Standard 1 TB", "standard", 1024, 500),
     StorageProfile("vcd-storage-performance-1tb", "Performance 1 TB", "performance", 1024, 2000),
-    StorageProfile("vcd-storage-high-performance-1tb", "High performance 1 TB", "high-performance", 1024, 5000),
+    StorageProfile(
+        "vcd-storage-high-performance-1tb", "High performance 1 TB", "high-performance", 1024, 5000
+    ),
     StorageProfile("vcd-storage-vsan-2tb", "vSAN 2 TB", "vsan", 2048, 10000, ("VSAN-NSX",)),
 )
 _COMPUTE = {p.profile: p for p in COMPUTE_PROFILES}
@@ -100,26 +102,50 @@ def orderable(commercial_range: str) -> dict:
     """What a datacenter of this commercial range may add (GET .../orderableResource)."""
     return {
         "compute": [
-            {"memoryQuota": p.memoryQuota, "name": p.name, "profile": p.profile, "vCPUCount": p.vCPUCount,
-             "vCPUSpeed": p.vCPUSpeed}
-            for p in COMPUTE_PROFILES if commercial_range in p.ranges
+            {
+                "memoryQuota": p.memoryQuota,
+                "name": p.name,
+                "profile": p.profile,
+                "vCPUCount": p.vCPUCount,
+                "vCPUSpeed": p.vCPUSpeed,
+            }
+            for p in COMPUTE_PROFILES
+            if commercial_range in p.ranges
         ],
         "storage": [
-            {"capacity": p.capacity, "name": p.name, "performanceClass": p.performanceClass, "profile": p.profile,
-             "type": p.type}
-            for p in STORAGE_PROFILES if commercial_range in p.ranges
+            {
+                "capacity": p.capacity,
+                "name": p.name,
+                "performanceClass": p.performanceClass,
+                "profile": p.profile,
+                "type": p.type,
+            }
+            for p in STORAGE_PROFILES
+            if commercial_range in p.ranges
         ],
-    }  # fmt: skip
+    }
 
 
 def compute_state(profile: str, billing: str) -> dict:
     p = _COMPUTE[profile]
-    return {"billingType": billing, "memoryQuota": p.memoryQuota, "name": p.name, "profile": p.profile, "vCPUCount": p.vCPUCount}
+    return {
+        "billingType": billing,
+        "memoryQuota": p.memoryQuota,
+        "name": p.name,
+        "profile": p.profile,
+        "vCPUCount": p.vCPUCount,
+    }
 
 
 def storage_state(profile: str, billing: str) -> dict:
     p = _STORAGE[profile]
-    return {"billingType": billing, "capacity": p.capacity, "name": p.name, "profile": p.profile, "type": p.type}
+    return {
+        "billingType": billing,
+        "capacity": p.capacity,
+        "name": p.name,
+        "profile": p.profile,
+        "type": p.type,
+    }
 
 
 def urls(region: str, organization: str) -> dict:

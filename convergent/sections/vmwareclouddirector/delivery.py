@@ -34,30 +34,51 @@ class Delivery:
         token = uuid.UUID(order.changes.new_uuid())  # the framework's ids: seedable where it seeds them
         region = sorted(catalog.REGIONS)[token.int % len(catalog.REGIONS)]
         org_id = f"org-{region}-{token}"
-        org_spec = {"description": f"VMware Cloud Director organization in {region}", "fullName": f"Organization {str(token)[:8]}"}
+        org_spec = {
+            "description": f"VMware Cloud Director organization in {region}",
+            "fullName": f"Organization {str(token)[:8]}",
+        }
         org = await order.deliver(
-            self.organization, org_spec,
-            {**org_spec, **catalog.urls(region, org_id), "billingType": BILLING, "name": org_id, "region": region,
-             "spla": False},
+            self.organization,
+            org_spec,
+            {
+                **org_spec,
+                **catalog.urls(region, org_id),
+                "billingType": BILLING,
+                "name": org_id,
+                "region": region,
+                "spla": False,
+            },
             id=org_id,
-        )  # fmt: skip
+        )
 
         vdc_id = f"vdc-{region}-{order.changes.new_uuid()}"
         compute = catalog.compute_state(COMPUTE_PROFILE, BILLING)
         storage = catalog.storage_state(STORAGE_PROFILE, BILLING)
         vdc_spec = {"description": "Primary organization Virtual DataCenter", "vCPUSpeed": 2.6}
         vdc = await order.deliver(
-            self.datacenter, vdc_spec,
-            {**vdc_spec, "commercialRange": COMMERCIAL_RANGE, "ipQuota": IP_QUOTA, "memoryQuota": compute["memoryQuota"],
-             "name": vdc_id, "region": region, "storageQuota": storage["capacity"], "vCPUCount": compute["vCPUCount"]},
-            parent=org, id=vdc_id,
-        )  # fmt: skip
+            self.datacenter,
+            vdc_spec,
+            {
+                **vdc_spec,
+                "commercialRange": COMMERCIAL_RANGE,
+                "ipQuota": IP_QUOTA,
+                "memoryQuota": compute["memoryQuota"],
+                "name": vdc_id,
+                "region": region,
+                "storageQuota": storage["capacity"],
+                "vCPUCount": compute["vCPUCount"],
+            },
+            parent=org,
+            id=vdc_id,
+        )
         await order.deliver(self.compute, {}, compute, parent=vdc)
         await order.deliver(self.storage, {}, storage, parent=vdc)
 
         offers = [dict(o) for o in BACKUP_OFFERS]
         await order.deliver(
-            self.backup, {"offers": offers},
+            self.backup,
+            {"offers": offers},
             {"azName": catalog.availability_zone(region), "offers": [offer_state(o, region) for o in offers]},
             id=backup_id(org_id),
-        )  # fmt: skip
+        )

@@ -31,7 +31,9 @@ class _Spec(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
 
 def _check_text(value: str, what: str, limit: int, blank_ok: bool = False) -> None:
     if len(value) > limit or (not blank_ok and not value.strip()):
-        raise ValueError(f"{what} must be {0 if blank_ok else 1} to {limit} characters{'' if blank_ok else ', not blank'}")
+        raise ValueError(
+            f"{what} must be {0 if blank_ok else 1} to {limit} characters{'' if blank_ok else ', not blank'}"
+        )
 
 
 class OrganizationTargetSpec(_Spec):

@@ -47,7 +47,11 @@ class OrganizationReconciler:
 
     def apply(self, step: str, resource: Resource) -> dict:
         target = resource.target_spec
-        return {**resource.current_state, "description": target.get("description", ""), "fullName": target["fullName"]}
+        return {
+            **resource.current_state,
+            "description": target.get("description", ""),
+            "fullName": target["fullName"],
+        }
 
 
 class DataCenterStrategy(Strategy):

@@ -56,9 +56,10 @@ async def eligible_managed_services(call):
         decide = call.ctx.authorizer.decide
         for group in groups:
             group["managedServiceURNs"] = [
-                u for u in group["managedServiceURNs"]
+                u
+                for u in group["managedServiceURNs"]
                 if (await decide(call.caller, (_ATTACH,), u, services[u].tags)).allowed
-            ]  # fmt: skip
+            ]
     return await call.paginate_items(groups)
 
 
@@ -80,13 +81,32 @@ SECTION = Section(
     majors=(Major(1, _RELEASED),),
     provisioners={"vrackServices": provision_vrack_services, "storageNetApp": provision_storage},
     operations=(
-        Operation("GET", "/vrackServices/reference/compatibleManagedServiceType", compatible_types, (), {},
-                  "List all managed service types that are compatible with vRack Services (IAM resource types)",
-                  paged=True),
-        Operation("GET", "/vrackServices/reference/region", regions, (), {}, "List all vRack Services regions",
-                  paged=True),
-        Operation("GET", f"{VRACK_SERVICES.item}/eligibleManagedService", eligible_managed_services,
-                  ("vrackServices:apiovh:resource/eligibleManagedService/get",), {"vrackServicesId": is_id},
-                  "List every managed service eligible to the requested vRack Services", paged=True),
+        Operation(
+            "GET",
+            "/vrackServices/reference/compatibleManagedServiceType",
+            compatible_types,
+            (),
+            {},
+            "List all managed service types that are compatible with vRack Services (IAM resource types)",
+            paged=True,
+        ),
+        Operation(
+            "GET",
+            "/vrackServices/reference/region",
+            regions,
+            (),
+            {},
+            "List all vRack Services regions",
+            paged=True,
+        ),
+        Operation(
+            "GET",
+            f"{VRACK_SERVICES.item}/eligibleManagedService",
+            eligible_managed_services,
+            ("vrackServices:apiovh:resource/eligibleManagedService/get",),
+            {"vrackServicesId": is_id},
+            "List every managed service eligible to the requested vRack Services",
+            paged=True,
+        ),
     ),
-)  # fmt: skip
+)

@@ -19,9 +19,15 @@ from ...model.status import ResourceStatus
 from .models import StorageSpec
 
 __all__ = [
-    "COMPATIBLE_TYPES", "STORAGE", "parse_urn", "attached_urns", "admit_endpoints", "eligible",
-    "AVAILABLE", "TRANSITIONAL",
-]  # fmt: skip
+    "COMPATIBLE_TYPES",
+    "STORAGE",
+    "parse_urn",
+    "attached_urns",
+    "admit_endpoints",
+    "eligible",
+    "AVAILABLE",
+    "TRANSITIONAL",
+]
 
 COMPATIBLE_TYPES = ("storageNetApp",)
 _URN = re.compile(r"urn:v1:(eu|ca|us):resource:([a-zA-Z][a-zA-Z0-9]*):([A-Za-z0-9._\-]{1,128})")
@@ -118,7 +124,11 @@ async def admit_endpoints(view: AccountView, kind: Kind, resource: Resource, spe
                 f"attached to this VrackServices in region '{region}'",
             )
         holder = next((r for r in others if wanted in attached_urns(r)), None)
-        if holder is not None and holder.status in (ResourceStatus.UPDATING, ResourceStatus.CREATING, ResourceStatus.DELETING):
+        if holder is not None and holder.status in (
+            ResourceStatus.UPDATING,
+            ResourceStatus.CREATING,
+            ResourceStatus.DELETING,
+        ):
             raise ApiError.locked("ManagedServiceLocked", f"Managed Service '{wanted}' is already locked")
         if holder is not None:
             raise ApiError.bad_request(
@@ -136,10 +146,13 @@ def eligible(resource: Resource, vrack_services: list[Resource], services: list[
     out = []
     for type_ in COMPATIBLE_TYPES:
         urns = [
-            urn(type_, s.id) for s in services
-            if _KINDS[type_].key == s.kind and s.status == ResourceStatus.READY
-            and s.current_state.get("status") == AVAILABLE and s.current_state.get("region") == region
+            urn(type_, s.id)
+            for s in services
+            if _KINDS[type_].key == s.kind
+            and s.status == ResourceStatus.READY
+            and s.current_state.get("status") == AVAILABLE
+            and s.current_state.get("region") == region
             and urn(type_, s.id) not in taken
-        ]  # fmt: skip
+        ]
         out.append({"managedServiceType": type_, "managedServiceURNs": urns})
     return out

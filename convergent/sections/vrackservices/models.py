@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import msgspec
 
-__all__ = ["VrackServicesTargetSpec", "TargetSubnet", "TargetServiceRange", "TargetServiceEndpoint", "StorageSpec"]
+__all__ = [
+    "VrackServicesTargetSpec",
+    "TargetSubnet",
+    "TargetServiceRange",
+    "TargetServiceEndpoint",
+    "StorageSpec",
+]
 
 
 class _Spec(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):

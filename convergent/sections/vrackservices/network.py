@@ -11,9 +11,17 @@ from __future__ import annotations
 import ipaddress
 
 __all__ = [
-    "PRIVATE", "SUBNET_PREFIX", "SERVICE_RANGE_PREFIX", "VLAN", "SUBNET_LIMIT", "RESERVED_IPS",
-    "is_private", "capacity", "usable", "range_counts",
-]  # fmt: skip
+    "PRIVATE",
+    "SUBNET_PREFIX",
+    "SERVICE_RANGE_PREFIX",
+    "VLAN",
+    "SUBNET_LIMIT",
+    "RESERVED_IPS",
+    "is_private",
+    "capacity",
+    "usable",
+    "range_counts",
+]
 
 PRIVATE = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 SUBNET_PREFIX = (16, 24)

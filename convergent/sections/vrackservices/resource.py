@@ -67,7 +67,8 @@ class VrackServicesStrategy(Strategy):
 
     def task_not_found(self, resource: Resource, task_id: str) -> ApiError:
         return ApiError.bad_request(
-            "VrackServicesNotFound", f"Task '{task_id}' linked to VrackServices '{resource.id}' does not exist"
+            "VrackServicesNotFound",
+            f"Task '{task_id}' linked to VrackServices '{resource.id}' does not exist",
         )
 
 
@@ -91,7 +92,9 @@ def _changes(current: list[dict], target: list[dict]) -> dict[str, bool]:
         "Delete subnets": any(k not in wanted for k in now),
         "Create subnets": any(k not in now for k in wanted),
         "Update subnets": any(now[k].get("displayName") != wanted[k].get("displayName") for k in kept),
-        "Create service endpoints": any(set(_urns(s)) - set(_urns(now.get(k, {}))) for k, s in wanted.items()),
+        "Create service endpoints": any(
+            set(_urns(s)) - set(_urns(now.get(k, {}))) for k, s in wanted.items()
+        ),
     }
 
 
@@ -115,10 +118,16 @@ def _with_endpoints(subnet: dict, target: dict, add: bool) -> dict:
         free = [ip for ip in net.usable(subnet["serviceRange"]["cidr"]) if ip not in used]
         for urn in wanted:
             if urn not in held:
-                endpoints.append({"endpoints": [{"description": "", "ip": free.pop(0)}], "managedServiceURN": urn})
+                endpoints.append(
+                    {"endpoints": [{"description": "", "ip": free.pop(0)}], "managedServiceURN": urn}
+                )
         order = {urn: i for i, urn in enumerate(wanted)}
         endpoints.sort(key=lambda e: order[e["managedServiceURN"]])
-    return {**subnet, "serviceEndpoints": endpoints, "serviceRange": net.range_counts(subnet["serviceRange"]["cidr"], len(endpoints))}
+    return {
+        **subnet,
+        "serviceEndpoints": endpoints,
+        "serviceRange": net.range_counts(subnet["serviceRange"]["cidr"], len(endpoints)),
+    }
 
 
 class VrackServicesReconciler:
@@ -136,16 +145,22 @@ class VrackServicesReconciler:
         target = resource.target_spec["subnets"]
         wanted = {_key(s): s for s in target}
         if step == "Delete service endpoints":
-            current = [_with_endpoints(s, wanted.get(_key(s), {"serviceEndpoints": []}), add=False) for s in current]
+            current = [
+                _with_endpoints(s, wanted.get(_key(s), {"serviceEndpoints": []}), add=False) for s in current
+            ]
         elif step == "Delete subnets":
             current = [s for s in current if _key(s) in wanted]
         elif step == "Create subnets":
             have = {_key(s): s for s in current}
             current = [have.get(_key(t)) or _subnet(t, []) for t in target]
         elif step == "Update subnets":
-            current = [_subnet(wanted[_key(s)], s["serviceEndpoints"]) if _key(s) in wanted else s for s in current]
+            current = [
+                _subnet(wanted[_key(s)], s["serviceEndpoints"]) if _key(s) in wanted else s for s in current
+            ]
         elif step == "Create service endpoints":
-            current = [_with_endpoints(s, wanted[_key(s)], add=True) if _key(s) in wanted else s for s in current]
+            current = [
+                _with_endpoints(s, wanted[_key(s)], add=True) if _key(s) in wanted else s for s in current
+            ]
         state["subnets"] = current
         return state
 

@@ -32,18 +32,23 @@ def _check_subnet(i: int, subnet: dict) -> ipaddress.IPv4Network:
     block = _block(cidr, f"targetSpec.subnets[{i}].cidr")
     if not net.is_private(block):
         raise ApiError.bad_request(
-            "SubnetCIDRNotPrivateNetwork", f"Invalid Subnet '{cidr}': CIDR must be a private network address (see RFC1918)"
+            "SubnetCIDRNotPrivateNetwork",
+            f"Invalid Subnet '{cidr}': CIDR must be a private network address (see RFC1918)",
         )
     if block.with_prefixlen != cidr:
-        raise ApiError.bad_request("SubnetCIDRNotNetworkIP", f"Invalid Subnet '{cidr}': CIDR is not a base IP (network address)")
+        raise ApiError.bad_request(
+            "SubnetCIDRNotNetworkIP", f"Invalid Subnet '{cidr}': CIDR is not a base IP (network address)"
+        )
     low, high = net.SUBNET_PREFIX
     if not low <= block.prefixlen <= high:
         raise ApiError.bad_request(
-            "SubnetCIDRPrefixLengthIncorrect", f"Invalid Subnet '{cidr}': CIDR prefix length must be between {low} and {high}"
+            "SubnetCIDRPrefixLengthIncorrect",
+            f"Invalid Subnet '{cidr}': CIDR prefix length must be between {low} and {high}",
         )
     if subnet.get("displayName") is not None and not DISPLAY_NAME.fullmatch(subnet["displayName"]):
         raise ApiError.bad_request(
-            "SubnetDisplayNameBadFormat", "Invalid TargetSpec: invalid displayName, expected pattern ^[ a-zA-Z0-9-_.]{0,40}$"
+            "SubnetDisplayNameBadFormat",
+            "Invalid TargetSpec: invalid displayName, expected pattern ^[ a-zA-Z0-9-_.]{0,40}$",
         )
     vlan = subnet.get("vlan")
     low, high = net.VLAN
@@ -61,14 +66,18 @@ def _check_service_range(i: int, cidr: str, subnet: ipaddress.IPv4Network, spec:
     where = f"invalid ServiceRange '{given}'"
     if not net.is_private(block):
         raise ApiError.bad_request(
-            "ServiceRangeCIDRNotPrivateNetwork", f"{where}: CIDR must be a private network address (see RFC1918)"
+            "ServiceRangeCIDRNotPrivateNetwork",
+            f"{where}: CIDR must be a private network address (see RFC1918)",
         )
     if block.with_prefixlen != given:
-        raise ApiError.bad_request("ServiceRangeCIDRNotNetworkIP", f"{where}: CIDR is not a base IP (network address)")
+        raise ApiError.bad_request(
+            "ServiceRangeCIDRNotNetworkIP", f"{where}: CIDR is not a base IP (network address)"
+        )
     low, high = net.SERVICE_RANGE_PREFIX
     if not low <= block.prefixlen <= high:
         raise ApiError.bad_request(
-            "ServiceRangeCIDRPrefixLengthOutOfRange", f"{where}: CIDR prefix length is out of range [{low}, {high}]"
+            "ServiceRangeCIDRPrefixLengthOutOfRange",
+            f"{where}: CIDR prefix length is out of range [{low}, {high}]",
         )
     if not block.subnet_of(subnet):
         raise ApiError.bad_request(
