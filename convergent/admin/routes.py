@@ -10,12 +10,16 @@ admin credential: `Authorization: Bearer <admin token>`.
 | `POST /admin/reset` | `{"account": NIC}`, or `{}` for everything |
 | `PUT /admin/seed` | `{"seed": N}`: ids drawn from a seeded generator from now on (null: random) |
 | `POST /admin/provision/{product}` | `{"account": NIC}`: deliver an order, READY |
+| `PUT /admin/schemasVersion/{section}/{major}` | `{"deprecated": DATE, "sunset": DATE}` (null: none): a major's lifecycle, in this process |
+| `POST /admin/credential` | `{"account": NIC, "oauth2": false}`: a validated key (or a service account) for NIC, created when missing |
 | `GET, PUT /admin/snapshot` | the whole state, as JSON (download and load) |
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
+from datetime import date
 
 import msgspec
 from starlette.requests import Request
@@ -25,6 +29,7 @@ from .. import __version__
 from ..api.provisioning import products, provision
 from ..api.responses import json_response
 from ..api.table import Table
+from ..auth import accounts
 from ..errors import ApiError
 from . import clock as clock_admin
 from . import snapshot
@@ -46,6 +51,7 @@ _CAPABILITIES = [
     "fixtures",
     "snapshots",
     "orders",
+    "credentials",
 ]
 
 
@@ -64,6 +70,16 @@ class AccountRef(msgspec.Struct, forbid_unknown_fields=True):
 
 class Seed(msgspec.Struct, forbid_unknown_fields=True):
     seed: int | None
+
+
+class Lifecycle(msgspec.Struct, forbid_unknown_fields=True):
+    deprecated: date | None = None
+    sunset: date | None = None
+
+
+class CredentialRequest(msgspec.Struct, forbid_unknown_fields=True):
+    account: str
+    oauth2: bool = False
 
 
 async def _body(request: Request, type_):
@@ -163,6 +179,23 @@ def add_admin(table: Table, ctx) -> None:
         except LookupError as error:
             raise ApiError.not_found("ProductNotFound", str(error)) from None
 
+    async def lifecycle(request, params):
+        wanted = await _body(request, Lifecycle)
+        section = next((s for s in ctx.sections if s.name == params["section"] and s.majors), None)
+        if section is None:
+            raise ApiError.not_found("SectionNotFound", f"No versioned section {params['section']!r}")
+        if not params["major"].isdigit():
+            raise ApiError.invalid_parameter("major", "a major version number")
+        return ctx.versions.set_lifecycle(section, int(params["major"]), wanted.deprecated, wanted.sunset)
+
+    async def credential(request, params):
+        wanted = await _body(request, CredentialRequest)
+        now = time.time()
+        if wanted.oauth2:
+            return await accounts.issue_service_account(store, wanted.account, now)
+        issued = await accounts.issue_credential(store, wanted.account, now)
+        return issued.as_json(f"{request.url.scheme}://{request.url.netloc}")
+
     async def download(request, params):
         return await snapshot.save(store)
 
@@ -188,6 +221,8 @@ def add_admin(table: Table, ctx) -> None:
         ("POST", "/admin/reset", reset),
         ("PUT", "/admin/seed", seed),
         ("POST", "/admin/provision/{product}", order),
+        ("POST", "/admin/credential", credential),
+        ("PUT", "/admin/schemasVersion/{section}/{major}", lifecycle),
         ("GET", "/admin/snapshot", download),
         ("PUT", "/admin/snapshot", upload),
     ]

@@ -22,7 +22,7 @@ async def provision(ctx: Context, product: str, account: str) -> list[dict]:
     provisioner = products(ctx).get(product)
     if provisioner is None:
         raise LookupError(f"unknown product {product!r}; known: {', '.join(sorted(products(ctx))) or 'none'}")
-    await accounts.ensure_account(ctx.store, account, time.time())
+    await accounts.ensure_account(ctx.store, account, time.time(), login=False)
     order = Order(ctx.changes, account)
     await provisioner(order)
     out = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
@@ -40,6 +41,29 @@ class Versions:
         self._today = date(1970, 1, 1)
         self._headers: dict[tuple[str, int], dict[str, str]] = {}  # for today
         self._usable: dict[tuple[str, int], Major | None] = {}  # for today: served, not retired
+        self._lifecycles: dict[str, Section] = {}  # sections whose majors' dates the admin moved
+
+    def _effective(self, section: Section) -> Section:
+        return self._lifecycles.get(section.name, section)
+
+    def set_lifecycle(
+        self, section: Section, number: int, deprecated: date | None, sunset: date | None
+    ) -> dict:
+        """Give a major of `section` other deprecation and end-of-availability dates in this
+        process (the admin surface: tests of how callers react to a deprecation)."""
+        current = self._effective(section)
+        if current.major(number) is None:
+            raise ApiError.invalid_field("major", f"{section.name} serves no major {number}")
+        if deprecated and sunset and sunset < deprecated:
+            raise ApiError.invalid_field("sunset", "on or after the deprecation date")
+        majors = tuple(
+            replace(m, deprecated=deprecated, sunset=sunset) if m.number == number else m
+            for m in current.majors
+        )
+        self._lifecycles[section.name] = replace(current, majors=majors)
+        self._headers.clear()
+        self._usable.clear()
+        return next(v for v in self.offered(section) if v["major"] == number)
 
     def today(self) -> date:
         day = int(self.clock.now() // 86400)
@@ -51,6 +75,7 @@ class Versions:
 
     def offered(self, section: Section) -> list[dict]:
         """The versions of a section with their status today."""
+        section = self._effective(section)
         today = self.today()
         out = []
         for major in section.majors:
@@ -91,6 +116,7 @@ class Versions:
         self.today()  # empties the caches when the day changes
         key = (section.name, number)
         if key not in self._usable:
+            section = self._effective(section)
             major = section.major(number)
             usable = major is not None and section.status(major, self._today) not in (
                 MajorStatus.RETIRED,
@@ -101,6 +127,7 @@ class Versions:
 
     def served(self, section: Section, number: int) -> Major:
         """The major `number` if it is served today; 400 naming what is on offer otherwise."""
+        section = self._effective(section)
         major = section.major(number)
         today = self.today()
         if major is None or section.status(major, today) == MajorStatus.ANNOUNCED:
@@ -134,6 +161,8 @@ class Versions:
         key = (section.name, major.number)
         cached = self._headers.get(key)
         if cached is None:
+            section = self._effective(section)
+            major = section.major(major.number)
             cached = self._headers[key] = self._make_headers(section, major, today)
         return cached
 
@@ -156,6 +185,7 @@ class Versions:
             return dict(item.body.get("schemas", {})) if item else {}
 
         chosen = (await self._defaults.get(account, load)).get(section.name, section.default_major)
+        section = self._effective(section)
         major = section.major(chosen)
         today = self.today()
         if major is not None and section.status(major, today) != MajorStatus.RETIRED:

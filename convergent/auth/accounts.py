@@ -118,15 +118,21 @@ class Issued:
 
 
 async def ensure_account(
-    store: Store, nic: str, now: float, password: str | None = None
+    store: Store, nic: str, now: float, password: str | None = None, *, login: bool = True
 ) -> tuple[Item, str | None]:
-    """The account `nic`, created when missing; the second value is its new password, if made."""
+    """The account `nic`, created when missing; the second value is its new password, if made.
+    With `login=False` and no `password`, a new account gets none (nobody could learn a random
+    one, and hashing it costs tens of milliseconds): its owner cannot log in to validation pages."""
     if not is_nic(nic):
         raise ApiError.invalid_parameter("account", f"{nic!r} is not an account name like xx1111-ovh")
     existing = await store.get_item(ACCOUNT, nic)
     if existing is not None:
         return existing, None
-    password = password or _key(20)
+    if password is None and not login:
+        password_hash = ""
+    else:
+        password = password or _key(20)
+        password_hash = hash_password(password)
     account = Item(
         account=nic,
         kind=ACCOUNT,
@@ -136,7 +142,7 @@ async def ensure_account(
         body={
             "nichandle": nic,
             "email": f"{nic}@example.invalid",
-            "passwordHash": hash_password(password),
+            "passwordHash": password_hash,
             "state": "complete",
             "customerCode": str(secrets.randbelow(9 * 10**7) + 10**7),
         },
@@ -323,7 +329,7 @@ async def issue_credential(
     """An application and a validated consumer key for the account owner (created if missing).
     `keys` may fix applicationKey, applicationSecret and consumerKey (fixtures)."""
     keys = keys or {}
-    await ensure_account(store, nic, now)
+    await ensure_account(store, nic, now, login=False)
     app = await create_application(
         store,
         nic,
@@ -340,11 +346,18 @@ async def issue_credential(
 
 
 async def create_oauth2_client(
-    store: Store, nic: str, name: str, description: str, now: float
+    store: Store,
+    nic: str,
+    name: str,
+    description: str,
+    now: float,
+    client_id: str | None = None,
+    secret: str | None = None,
 ) -> tuple[Item, str]:
-    """A service account; returns it and its secret (shown once, kept hashed)."""
-    client_id = f"EU.{secrets.token_hex(8)}"
-    secret = _key(40)
+    """A service account; returns it and its secret (shown once, kept hashed). `client_id` and
+    `secret` may be fixed (keys registered on first sight by `convergent.testing.mock_ovh`)."""
+    client_id = client_id or f"EU.{secrets.token_hex(8)}"
+    secret = secret or _key(40)
     client = Item(
         account=nic,
         kind=OAUTH2_CLIENT,
@@ -394,14 +407,21 @@ def token_id(token: str) -> str:
 
 
 async def issue_service_account(
-    store: Store, nic: str, now: float, group: str = "urn:v1:eu:permissionsGroup:ovh-admin"
+    store: Store,
+    nic: str,
+    now: float,
+    group: str = "urn:v1:eu:permissionsGroup:ovh-admin",
+    client_id: str | None = None,
+    secret: str | None = None,
 ) -> dict:
     """An OAuth2 service account of the account (created if missing) and an IAM policy giving it
     `group` on every resource of the account; its client id and secret (shown once)."""
     from ..iam import POLICY
 
-    await ensure_account(store, nic, now)
-    client, secret = await create_oauth2_client(store, nic, "convergent", "created by convergent", now)
+    await ensure_account(store, nic, now, login=False)
+    client, secret = await create_oauth2_client(
+        store, nic, "convergent", "created by convergent", now, client_id, secret
+    )
     policy = Item(
         account=nic,
         kind=POLICY,
