@@ -175,7 +175,7 @@ class MockOvh:
             self._folder = tempfile.TemporaryDirectory(prefix="convergent-mock-")
             database = f"{self._folder.name}/convergent.db"
         token = "cva_" + secrets.token_urlsafe(24)
-        scale = {"instant": 0.0, "realistic": 1.0, "manual": 0.0}.get(self.clock, self.time_scale or 0.1)
+        scale = {"instant": 0.0, "realistic": 1.0, "manual": 1.0}.get(self.clock, self.time_scale or 0.1)
         config = Config(database=database, time_scale=scale, seed=self.seed, admin_token=token)
         self.embedded = Embedded(config, before=self._admit).start()
         self.embedded.run(self._ready(token))

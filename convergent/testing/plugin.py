@@ -58,6 +58,30 @@ def pytest_configure(config):
         "markers",
         f"{SHARED}: the tests of a module carrying it share one convergent state (made for the first of them)",
     )
+    from .server import CLOCKS
+
+    choices = {"isolation": ISOLATIONS, "clock": CLOCKS, "mock": ("true", "false")}
+    for name, allowed in choices.items():
+        if _setting(config, name).lower() not in allowed:
+            raise pytest.UsageError(
+                f"--convergent-{name} {_setting(config, name)!r}: one of {', '.join(allowed)}"
+            )
+    if _mocked(config) and _setting(config, "database") not in ("sqlite", "memory"):
+        raise pytest.UsageError("--convergent-mock keeps its state in memory or in a sqlite file")
+    if _setting(config, "url") and not _setting(config, "admin_token"):
+        raise pytest.UsageError(
+            "--convergent-url needs --convergent-admin-token (the server's admin credential)"
+        )
+    scale = _setting(config, "time_scale")
+    try:
+        if scale and float(scale) <= 0:
+            raise ValueError
+    except ValueError:
+        raise pytest.UsageError(f"--convergent-time-scale {scale!r}: a positive number") from None
+
+
+def _mocked(config) -> bool:
+    return _setting(config, "mock").lower() == "true"
 
 
 def _setting(config, name: str) -> str:
@@ -71,8 +95,6 @@ class Isolation:
     sharing a key (a module under the `convergent_shared` marker) share one."""
 
     def __init__(self, server, method: str):
-        if method not in ISOLATIONS:
-            raise pytest.UsageError(f"--convergent-isolation {method!r}: one of {', '.join(ISOLATIONS)}")
         self.server, self.method = server, method
         self.shared: dict[str, dict] = {}
         letters = "".join(secrets.choice(string.ascii_lowercase) for _ in range(2))
@@ -169,12 +191,10 @@ def convergent_server(request):
     config = request.config
     url = _setting(config, "url")
     scale = _setting(config, "time_scale")
-    if _setting(config, "mock").lower() in ("1", "true", "yes", "on"):
+    if _mocked(config):
         from .mock import MockOvh
 
         database = _setting(config, "database")
-        if database not in ("sqlite", "memory"):
-            raise pytest.UsageError("--convergent-mock keeps its state in memory or in a sqlite file")
         server = MockSession(
             MockOvh(
                 database="file" if database == "sqlite" else ":memory:",
@@ -183,12 +203,7 @@ def convergent_server(request):
             ).start()
         )
     elif url:
-        token = _setting(config, "admin_token")
-        if not token:
-            raise pytest.UsageError(
-                "--convergent-url needs --convergent-admin-token (the server's admin credential)"
-            )
-        server = SessionServer.attach(url, token)
+        server = SessionServer.attach(url, _setting(config, "admin_token"))
     else:
         server = SessionServer.start(
             clock=_setting(config, "clock"),

@@ -73,7 +73,7 @@ class SessionServer:
         if clock == "scaled":
             args += ["--time-scale", str(time_scale if time_scale is not None else 0.1)]
         else:
-            args += ["--realistic" if clock == "realistic" else "--instant"]
+            args += ["--instant" if clock == "instant" else "--realistic"]
         log = open(Path(folder.name) / "server.log", "wb")
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         server = cls(f"http://127.0.0.1:{port}", token, proc, folder, cluster, log)
