@@ -9,7 +9,7 @@ from ..admin.faults import Faults
 from ..admin.token import ensure_admin_token
 from ..auth.authenticate import Authenticator
 from ..config import Config
-from ..engine import Changes, Clock, Engine
+from ..engine import Changes, Clock, Engine, Objects
 from ..model.kind import Kind
 from ..model.section import Section
 from ..store import Store, open_store
@@ -28,6 +28,7 @@ class Context:
     clock: Clock
     engines: list[Engine]  # `config.workers` of them run; the first exists always (tests settle it)
     changes: Changes
+    objects: Objects
     authenticator: Authenticator
     authorizer: Authorizer
     versions: Versions
@@ -82,6 +83,7 @@ class Context:
             clock,
             engines,
             changes,
+            Objects(store, clock.now, changes.new_uuid),
             Authenticator(store),
             Authorizer(store),
             Versions(store, clock),

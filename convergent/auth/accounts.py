@@ -16,7 +16,9 @@ import string
 import uuid
 from dataclasses import dataclass
 
+from ..engine.objects import Objects
 from ..errors import ApiError
+from ..iam.objects import POLICIES
 from ..iam.policy import matches
 from ..model.records import Item
 from ..model.times import iso
@@ -68,6 +70,10 @@ def _key(length: int = 32) -> str:
 
 def _long_id() -> str:
     return str(secrets.randbelow(9 * 10**9) + 10**9)
+
+
+def _uuid4() -> str:
+    return str(uuid.uuid4())
 
 
 def _sha256(value: str) -> str:
@@ -398,17 +404,12 @@ async def issue_service_account(
 ) -> dict:
     """An OAuth2 service account of the account (created if missing) and an IAM policy giving it
     `group` on every resource of the account; its client id and secret (shown once)."""
-    from ..iam import POLICY
-
     await ensure_account(store, nic, now)
     client, secret = await create_oauth2_client(store, nic, "convergent", "created by convergent", now)
-    policy = Item(
-        account=nic,
-        kind=POLICY,
-        id=str(uuid.uuid4()),
-        created_at=now,
-        updated_at=now,
-        body={
+    await Objects(store, lambda: now, _uuid4).create(
+        POLICIES,
+        nic,
+        {
             "conditions": None,
             "description": "created by convergent credential create --oauth2",
             "expiredAt": None,
@@ -419,8 +420,6 @@ async def issue_service_account(
             "resources": [{"urn": "urn:v1:eu:resource:*"}],
         },
     )
-    async with store.write() as tx:
-        await tx.insert_item(policy)
     return {
         "account": nic,
         "clientId": client.id,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..api.call import Call
 
-__all__ = ["Operation"]
+__all__ = ["Operation", "action"]
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,8 @@ class Operation:
     errors: tuple[tuple[int, str], ...] = ()
     beta: bool = False
     declined: str | None = None
+
+
+def action(namespace: str, name: str) -> tuple[str, ...]:
+    """One IAM action as an operation's `actions`: `action("account:apiovh:me", "get")`."""
+    return (f"{namespace}/{name}",)
