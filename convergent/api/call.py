@@ -17,8 +17,8 @@ from ..model.kind import Kind
 from ..model.objects import ObjectKind, etag
 from ..model.records import Item, Resource
 from ..model.versions import IDENTITY, Codec, Major
+from ..runtime import Runtime
 from ..store import Page
-from .context import Context
 from .pagination import page_size
 from .responses import json_response
 
@@ -52,7 +52,7 @@ class Call:
         request: Request,
         params: dict[str, str],
         caller: Caller,
-        ctx: Context,
+        ctx: Runtime,
         major: Major | None = None,
     ):
         self.request = request
