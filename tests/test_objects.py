@@ -78,6 +78,55 @@ async def test_a_write_that_changes_nothing_keeps_the_version(client):
     assert again.status_code == 200 and again.headers["ETag"] == created.headers["ETag"]
 
 
+async def test_an_object_deleted_and_made_again_does_not_match_its_old_version(client):
+    assert (
+        await client.post(USERS, json={"login": "bob", "email": "b@x", "password": "secret-123"})
+    ).status_code == 200
+    old = (await client.get(f"{USERS}/bob")).headers["ETag"]
+    assert (await client.delete(f"{USERS}/bob")).status_code == 200
+    await client.post(USERS, json={"login": "bob", "email": "b@x", "password": "secret-123"})
+    r = await client.put(f"{USERS}/bob", json={"description": "x"}, headers={"If-Match": old})
+    assert r.status_code == 412 and r.json()["class"] == "Client::PreconditionFailed::VersionMismatch"
+
+
+async def test_me_objects_carry_versions_and_refuse_stale_writes(client, connect):
+    user = {"login": "carol", "email": "c@x", "password": "secret-123"}
+    created = await client.post(USERS, json=user)
+    assert created.status_code == 200 and created.json() is None and created.headers["ETag"]
+    tag = (await client.get(f"{USERS}/carol")).headers["ETag"]
+    assert tag == created.headers["ETag"]
+    disabled = await client.post(f"{USERS}/carol/disable", headers={"If-Match": tag})
+    assert disabled.status_code == 200 and disabled.headers["ETag"] != tag
+    stale = await client.put(f"{USERS}/carol", json={"description": "late"}, headers={"If-Match": tag})
+    assert stale.status_code == 412 and "User 'carol'" in stale.json()["message"]
+    assert (await client.get(f"{USERS}/carol")).json()["description"] == ""
+    names = [e["name"] for e in await _events(connect, "user") if e["resource_id"] == "xx1111-ovh/carol"]
+    assert names == ["IDENTITY_USER_CREATE", "IDENTITY_USER_UPDATE"]
+
+    made = await client.post(CLIENTS, json={"name": "ci", "description": "d", "flow": "CLIENT_CREDENTIALS"})
+    url = f"{CLIENTS}/{made.json()['clientId']}"
+    tag = (await client.get(url)).headers["ETag"]
+    assert made.headers["ETag"] == tag
+    assert (await client.put(url, json={"name": "ci2"}, headers={"If-Match": tag})).status_code == 200
+    assert (await client.delete(url, headers={"If-Match": tag})).status_code == 412
+    assert (await client.get(url)).json()["name"] == "ci2"
+
+
+async def test_deleting_an_application_deletes_its_consumer_keys(client, credentials, connect, app):
+    issued = await credentials()
+    other = connect(issued)
+    assert (await other.get("/1.0/me")).status_code == 200
+    current = (await other.get("/1.0/auth/currentCredential")).json()
+    apps = (await client.get("/1.0/me/api/application")).json()
+    assert current["applicationId"] in apps
+    r = await client.delete(f"/1.0/me/api/application/{current['applicationId']}")
+    assert r.status_code == 200
+    gone = await client.get(f"/1.0/me/api/credential/{current['credentialId']}")
+    assert gone.status_code == 404 and gone.json()["class"] == "Client::NotFound::CredentialNotFound"
+    assert current["credentialId"] not in (await client.get("/1.0/me/api/credential")).json()
+    assert (await other.get("/1.0/me")).status_code in (401, 403), "its consumer key no longer works"
+
+
 async def test_concurrent_read_modify_writes_lose_nothing(client):
     """Writers that read, change and write back with If-Match, retrying on 412: every change lands."""
     created = await client.post(POLICIES, json=_policy("shared", identities=()))
