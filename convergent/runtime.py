@@ -21,7 +21,7 @@ from .auth import accounts
 from .auth.authenticate import Authenticator
 from .auth.authorize import Authorizer
 from .config import Config
-from .engine import Changes, Clock, Engine, Objects
+from .engine import Changes, Clock, Engine
 from .engine.clock import sync_clock
 from .engine.faults import Faults
 from .engine.orders import Order
@@ -32,6 +32,7 @@ from .model.kind import Kind
 from .model.section import Section
 from .sections import builtin_sections, installed_sections, load_sections
 from .store import Store, open_store
+from .store.objects import Objects
 
 __all__ = ["Runtime", "section_list", "run_order"]
 
