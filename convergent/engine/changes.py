@@ -48,8 +48,8 @@ class _AccountView:
         self.tx = tx
         self.account = account
 
-    async def resources(self, kind: Kind) -> list[Resource]:
-        return await self.tx.account_resources(self.account, kind.key)
+    async def resources(self, kind: Kind | str) -> list[Resource]:
+        return await self.tx.account_resources(self.account, kind if isinstance(kind, str) else kind.key)
 
     async def resource(self, kind: Kind, id: str) -> Resource | None:
         found = await self.tx.get_resource(kind.key, id)
@@ -90,6 +90,7 @@ class Changes:
             iam_id=self.new_uuid() if kind.iam_type else "",
         )
         async with self.store.write() as tx:
+            await kind.strategy.admit_create(_AccountView(tx, account), parent, spec)
             # A collision of random ids is astronomically rare; a declared id scheme with a small
             # space would show up here as an endless loop rather than an overwrite.
             while True:
@@ -136,6 +137,7 @@ class Changes:
         async with self.store.write() as tx:
             resource = await self._load(tx, kind, account, path, id)
             self._check_idle(kind, resource)
+            await kind.strategy.admit_delete(_AccountView(tx, account), resource)
             await self._begin(tx, kind, Action.DELETE, resource)
         self.wake()
         return resource
