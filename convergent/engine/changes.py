@@ -48,8 +48,8 @@ class _AccountView:
         self.tx = tx
         self.account = account
 
-    async def resources(self, kind: Kind | str) -> list[Resource]:
-        return await self.tx.account_resources(self.account, kind if isinstance(kind, str) else kind.key)
+    async def resources(self, kind: Kind) -> list[Resource]:
+        return await self.tx.account_resources(self.account, kind.key)
 
     async def resource(self, kind: Kind, id: str) -> Resource | None:
         found = await self.tx.get_resource(kind.key, id)
@@ -73,24 +73,24 @@ class Changes:
     async def create(
         self, kind: Kind, account: str, collection_path: str, parent: Resource | None, spec: dict
     ) -> Resource:
-        spec = canonical(kind.strategy.prepare_create(spec, parent))
-        now = self.clock.now()
-        resource = Resource(
-            account=account,
-            kind=kind.key,
-            id="",
-            parent_id=parent.id if parent else "",
-            path="",
-            status=ResourceStatus.CREATING,
-            target_spec=spec,
-            current_state={},
-            checksum=checksum(spec),
-            created_at=now,
-            updated_at=now,
-            iam_id=self.new_uuid() if kind.iam_type else "",
-        )
+        spec = kind.strategy.prepare_create(spec, parent)
         async with self.store.write() as tx:
-            await kind.strategy.admit_create(_AccountView(tx, account), parent, spec)
+            spec = canonical(await kind.strategy.admit_create(_AccountView(tx, account), spec, parent))
+            now = self.clock.now()
+            resource = Resource(
+                account=account,
+                kind=kind.key,
+                id="",
+                parent_id=parent.id if parent else "",
+                path="",
+                status=ResourceStatus.CREATING,
+                target_spec=spec,
+                current_state={},
+                checksum=checksum(spec),
+                created_at=now,
+                updated_at=now,
+                iam_id=self.new_uuid() if kind.iam_type else "",
+            )
             # A collision of random ids is astronomically rare; a declared id scheme with a small
             # space would show up here as an endless loop rather than an overwrite.
             while True:

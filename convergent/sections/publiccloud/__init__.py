@@ -7,7 +7,10 @@ from ...model.kind import Kind, is_uuid, standard_actions
 from ...model.operation import Operation
 from ...model.section import Section
 from ...model.status import ResourceStatus
-from . import catalog, references, sshkey
+from . import catalog, catalog_routes, quota, sshkey
+from .floatingip import FLOATING_IP
+from .instance import INSTANCE
+from .instance_group import INSTANCE_GROUP
 from .models import RancherCreationTargetSpec, RancherTargetSpec
 from .project import PROJECT, is_project_id
 from .rancher import RancherReconciler, RancherStrategy, new_password
@@ -81,13 +84,21 @@ def _action(name: str) -> tuple[str, ...]:
 SECTION = Section(
     name="publicCloud",
     description="Public Cloud projects and managed Rancher services",
-    kinds=(PROJECT, RANCHER),
+    kinds=(
+        PROJECT,
+        RANCHER,
+        FLOATING_IP,
+        INSTANCE,
+        INSTANCE_GROUP,
+        quota.QUOTA,
+    ),
     versions=VERSIONS,
     majors=MAJORS,
     default_major=1,
     operations=(
-        *references.OPERATIONS,
+        *catalog_routes.OPERATIONS,
         *sshkey.OPERATIONS,
+        *quota.OPERATIONS,
         Operation(
             "POST",
             f"{_RANCHER_PATH}/adminCredentials",

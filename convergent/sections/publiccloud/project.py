@@ -7,7 +7,7 @@ from ...model.records import Resource
 from ...model.status import Action
 from .models import ProjectTargetSpec
 
-__all__ = ["PROJECT", "PROJECT_PARAM", "project_of", "new_project_id", "is_project_id"]
+__all__ = ["PROJECT", "ProjectStrategy", "ProjectReconciler", "new_project_id", "is_project_id"]
 
 
 def new_project_id(fresh: str) -> str:
@@ -65,10 +65,3 @@ PROJECT = Kind(
     actions=_project_actions,
     operations=frozenset({"list", "create", "get", "update"}),
 )
-
-PROJECT_PARAM = {"projectId": is_project_id}
-
-
-async def project_of(call) -> Resource:
-    """The project the path names, if the caller's account has it (404 otherwise)."""
-    return await call.resource(PROJECT)

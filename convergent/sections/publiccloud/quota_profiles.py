@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ...errors import ApiError
 from . import compute_catalog
@@ -144,11 +145,17 @@ _LABEL = {
 }
 
 
+class KindRef(NamedTuple):
+    """A kind named by key, for kinds declared in other modules (AccountView reads `.key`)."""
+
+    key: str
+
+
 async def usage(view, project_id: str, region: str, skip: str | None = None) -> dict[str, int]:
     """What the project's resources use in `region` (leaving out the resource `skip`)."""
     out: dict[str, int] = {}
     for key, count in COUNTED.items():
-        for r in await view.resources(key):
+        for r in await view.resources(KindRef(key)):
             if r.parent_id != project_id or r.id == skip or r.status == "DELETING":
                 continue
             if _region(r.target_spec) == region:
@@ -178,9 +185,64 @@ QUOTA_KEY = "publicCloud.quota"
 
 
 async def applied_profile(view, project_id: str, region: str) -> Profile:
-    for q in await view.resources(QUOTA_KEY):
+    for q in await view.resources(KindRef(QUOTA_KEY)):
         if q.parent_id == project_id:
             for entry in q.current_state.get("regions", []):
                 if entry.get("location", {}).get("region") == region:
                     return _BY_NAME.get(entry.get("profile"), _BY_NAME[DEFAULT_PROFILE])
     return _BY_NAME[DEFAULT_PROFILE]
+
+
+def usage_wire(p: Profile, used: dict[str, int]) -> dict:
+    """A region's usage as `currentState.regions[].usage` shows it: limit and used per counter."""
+
+    def u(limit: int, name: str | None = None) -> dict:
+        return {"limit": limit, "unit": "", "used": used.get(name, 0) if name else 0}
+
+    return {
+        "compute": {
+            "cores": u(p.cores, "cores"),
+            "instances": u(p.instances, "instances"),
+            "memory": u(p.ram, "ram"),
+        },
+        "keyManager": {"containers": u(p.containers), "secrets": u(p.secrets)},
+        "keypair": {"keypairs": u(p.keypairs)},
+        "loadbalancer": {
+            name: u(p.loadbalancers * factor)
+            for name, factor in (
+                ("healthMonitors", 10),
+                ("l7Policies", 10),
+                ("l7Rules", 50),
+                ("listeners", 10),
+                ("loadbalancers", 1),
+                ("members", 100),
+                ("pools", 10),
+            )
+        },
+        "network": {
+            "floatingIps": u(p.floating_ips, "floatingIps"),
+            "gateways": u(p.gateways, "gateways"),
+            "networks": u(p.networks, "networks"),
+            "securityGroupRules": u(p.security_group_rules),
+            "securityGroups": u(p.security_groups, "securityGroups"),
+            "subnets": u(p.subnets),
+        },
+        "share": {
+            "backupSizeTotal": u(p.gigabytes),
+            "backups": u(p.backups),
+            "perShareSize": {"limit": PER_SHARE_GB, "unit": "GB"},
+            "shareNetworks": u(p.networks),
+            "shares": u(p.shares, "shares"),
+            "sizeTotal": u(p.gigabytes),
+            "snapshotSizeTotal": u(p.gigabytes),
+            "snapshots": u(p.snapshots),
+        },
+        "volume": {
+            "backupSizeTotal": u(p.gigabytes),
+            "backups": u(p.backups),
+            "perVolumeSize": {"limit": PER_VOLUME_GB, "unit": "GB"},
+            "sizeTotal": u(p.gigabytes, "gigabytes"),
+            "snapshots": u(p.snapshots),
+            "volumes": u(p.volumes, "volumes"),
+        },
+    }

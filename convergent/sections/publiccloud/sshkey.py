@@ -17,7 +17,7 @@ from ...model.operation import Operation
 from ...model.records import Item
 from ...model.times import iso
 from ...store import Page
-from .project import PROJECT_PARAM, project_of
+from .in_project import PROJECT_PARAM, project_of
 
 __all__ = ["OPERATIONS", "SSH_KEY", "find_key"]
 

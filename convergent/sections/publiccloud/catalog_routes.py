@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...errors import ApiError
 from ...model.operation import Operation
 from . import compute_catalog, regions
-from .project import PROJECT_PARAM, project_of
+from .in_project import PROJECT_PARAM, project_of
 
 __all__ = ["OPERATIONS", "region_filter"]
 
