@@ -262,3 +262,29 @@ async def test_another_account_sees_none_of_them(client, settle, credentials, co
         f"/v2/publicCloud/project/{project}/quota",
     ):
         assert (await other.get(path)).status_code == 404
+
+
+async def test_public_ips_additional_from_an_order_ext_net_from_instances(app, client, settle):
+    from convergent.api.provisioning import provision
+
+    delivered = await provision(app.state.ctx, "publicCloud", "xx1111-ovh")
+    project = next(d["id"] for d in delivered if d["kind"] == "publicCloud.project")
+    additional = next(d["id"] for d in delivered if d["kind"] == "publicCloud.additionalIp")
+    base = f"/v2/publicCloud/project/{project}/publicIp"
+    got = (await client.get(f"{base}/additional/{additional}")).json()
+    assert got["currentState"]["ip"] == additional and got["resourceStatus"] == "READY"
+    assert "targetSpec" not in got
+    assert (await client.post(f"{base}/additional", json={"targetSpec": {}})).status_code == 405
+
+    flavor, image = await catalog_ids(client, project)
+    inst = await create(
+        client, settle, f"/v2/publicCloud/project/{project}/compute/instance", instance_spec(flavor, image)
+    )
+    public = inst["currentState"]["networks"][0]["addresses"][0]["ip"]
+    ext = (await client.get(f"{base}/extNet/{public}")).json()
+    assert ext["currentState"]["associatedResource"] == {"id": inst["id"], "type": "INSTANCE"}
+    assert ext["id"] == ext["currentState"]["ip"]
+    fip = await create(client, settle, f"{base}/floating", {"location": {"region": "GRA11"}})
+    types = {(i["ip"], i["type"]) for i in (await client.get(base)).json()}
+    assert types == {(additional, "ADDITIONAL"), (public, "EXT_NET"), (fip["id"], "FLOATING")}
+    assert (await client.get(f"{base}/extNet/192.0.2.1")).status_code == 404

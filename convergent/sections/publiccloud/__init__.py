@@ -7,7 +7,7 @@ from ...model.kind import Kind, is_uuid, standard_actions
 from ...model.operation import Operation
 from ...model.section import Section
 from ...model.status import ResourceStatus
-from . import catalog, catalog_routes, quota, sshkey
+from . import catalog, catalog_routes, publicip, quota, sshkey
 from .floatingip import FLOATING_IP
 from .instance import INSTANCE
 from .instance_group import INSTANCE_GROUP
@@ -81,6 +81,13 @@ def _action(name: str) -> tuple[str, ...]:
     return (f"publicCloudProject:apiovh:{name}",)
 
 
+async def provision_public_cloud(order) -> None:
+    """A ready project, as an order delivers one, with an additional IP in GRA11."""
+    spec = {"mode": "CLASSIC", "name": "project"}
+    project = await order.deliver(PROJECT, spec, dict(spec))
+    await publicip.deliver_additional_ip(order, project)
+
+
 SECTION = Section(
     name="publicCloud",
     description="Public Cloud projects and managed Rancher services",
@@ -91,14 +98,17 @@ SECTION = Section(
         INSTANCE,
         INSTANCE_GROUP,
         quota.QUOTA,
+        publicip.ADDITIONAL_IP,
     ),
     versions=VERSIONS,
     majors=MAJORS,
     default_major=1,
+    provisioners={"publicCloud": provision_public_cloud},
     operations=(
         *catalog_routes.OPERATIONS,
         *sshkey.OPERATIONS,
         *quota.OPERATIONS,
+        *publicip.OPERATIONS,
         Operation(
             "POST",
             f"{_RANCHER_PATH}/adminCredentials",

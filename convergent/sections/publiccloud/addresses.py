@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 
-__all__ = ["FLOATING", "ADDITIONAL", "EXT_NET", "draw", "is_ipv4", "mac"]
+__all__ = ["FLOATING", "ADDITIONAL", "EXT_NET", "draw", "is_ipv4", "mac", "in_pool"]
 
 FLOATING = ipaddress.IPv4Network("51.68.0.0/14")
 ADDITIONAL = ipaddress.IPv4Network("178.32.0.0/15")
@@ -37,3 +37,7 @@ def mac(seed: str) -> str:
     """A stable OpenStack-style MAC (fa:16:3e:...) for a port."""
     n = uuid.uuid5(uuid.NAMESPACE_OID, seed).int
     return "fa:16:3e:" + ":".join(f"{(n >> (8 * i)) & 0xFF:02x}" for i in range(3))
+
+
+def in_pool(pool: ipaddress.IPv4Network, ip: str) -> bool:
+    return ipaddress.IPv4Address(ip) in pool
