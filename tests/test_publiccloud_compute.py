@@ -265,9 +265,7 @@ async def test_another_account_sees_none_of_them(client, settle, credentials, co
 
 
 async def test_public_ips_additional_from_an_order_ext_net_from_instances(app, client, settle):
-    from convergent.api.provisioning import provision
-
-    delivered = await provision(app.state.ctx, "publicCloud", "xx1111-ovh")
+    delivered = await app.state.ctx.provision("publicCloud", "xx1111-ovh")
     project = next(d["id"] for d in delivered if d["kind"] == "publicCloud.project")
     additional = next(d["id"] for d in delivered if d["kind"] == "publicCloud.additionalIp")
     base = f"/v2/publicCloud/project/{project}/publicIp"

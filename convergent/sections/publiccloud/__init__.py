@@ -103,7 +103,10 @@ SECTION = Section(
     versions=VERSIONS,
     majors=MAJORS,
     default_major=1,
-    provisioners={"publicCloud": provision_public_cloud},
+    provisioners={
+        "publicCloud": provision_public_cloud,
+        "publicCloudAdditionalIp": publicip.provision_additional_ip,
+    },
     operations=(
         *catalog_routes.OPERATIONS,
         *sshkey.OPERATIONS,

@@ -25,7 +25,7 @@ from .in_project import PROJECT_PARAM, project_of
 from .instance import INSTANCE
 from .project import PROJECT
 
-__all__ = ["ADDITIONAL_IP", "OPERATIONS", "deliver_additional_ip"]
+__all__ = ["ADDITIONAL_IP", "OPERATIONS", "deliver_additional_ip", "provision_additional_ip"]
 
 
 class _Delivered(msgspec.Struct, forbid_unknown_fields=True):
@@ -70,6 +70,14 @@ async def deliver_additional_ip(order, project: Resource, region: str = "GRA11")
         "location": {"region": region},
     }
     return await order.deliver(ADDITIONAL_IP, {}, state, parent=project, id=ip)
+
+
+async def provision_additional_ip(order, region: str = "GRA11") -> None:
+    """An additional IP bought for the account's newest project (one must exist)."""
+    projects = await order.changes.store.account_resources(order.account, PROJECT.key)
+    if not projects:
+        raise LookupError("an additional IP is bought for a project: the account has none")
+    await deliver_additional_ip(order, projects[-1], region)
 
 
 def _ext_net_ips(project: str, instances: list[Resource]) -> list[dict]:
