@@ -141,4 +141,3 @@ def test_the_mock_answers_as_the_server(server):
     assert {200, 400, 404, 412, 423} <= statuses, "the record covers successes and each kind of refusal"
     for (label, expected), (_, got) in zip(served, mocked):
         assert got == expected, label
-

@@ -6,19 +6,19 @@ admin credential: `Authorization: Bearer <admin token>`.
 | `GET /admin/health` | effective configuration and capabilities |
 | `GET, PUT /admin/clock` | the clock: `{"mode": realistic|scaled|instant|manual, "scale"}` |
 | `POST /admin/clock/advance` | `{"seconds": N}`: manual time moves on |
-| `GET, POST, DELETE /admin/fault`, `DELETE /admin/fault/{id}` | injected faults (admin/faults.py) |
+| `GET, POST, DELETE /admin/fault`, `DELETE /admin/fault/{id}` | injected faults (engine/faults.py) |
 | `POST /admin/reset` | `{"account": NIC}`, or `{}` for everything |
 | `PUT /admin/seed` | `{"seed": N}`: ids drawn from a seeded generator from now on (null: random) |
 | `POST /admin/provision/{product}` | `{"account": NIC}`: deliver an order, READY |
-| `PUT /admin/schemasVersion/{section}/{major}` | `{"deprecated": DATE, "sunset": DATE}` (null: none): a major's lifecycle, in this process |
-| `POST /admin/credential` | `{"account": NIC, "oauth2": false}`: a validated key (or a service account) for NIC, created when missing |
 | `GET, PUT /admin/snapshot` | the whole state, as JSON (download and load) |
+| `POST /admin/credential` | `{"account": NIC, "oauth2": false}`: a validated key (or a service account) for NIC, created when missing |
+| `PUT /admin/schemasVersion/{section}/{major}` | `{"deprecated": DATE, "sunset": DATE}`: answers of that major carry the deprecation headers of these dates (this process; null `deprecated`: as declared) |
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 
 import msgspec
@@ -26,14 +26,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import __version__
-from ..api.provisioning import products, provision
 from ..api.responses import json_response
 from ..api.table import Table
 from ..auth import accounts
+from ..engine.faults import FaultRule
 from ..errors import ApiError
+from ..runtime import Runtime
 from . import clock as clock_admin
 from . import snapshot
-from .faults import FaultRule
 from .token import admin_token_matches
 
 __all__ = ["add_admin"]
@@ -52,6 +52,7 @@ _CAPABILITIES = [
     "snapshots",
     "orders",
     "credentials",
+    "announcedDeprecations",
 ]
 
 
@@ -72,14 +73,14 @@ class Seed(msgspec.Struct, forbid_unknown_fields=True):
     seed: int | None
 
 
-class Lifecycle(msgspec.Struct, forbid_unknown_fields=True):
-    deprecated: date | None = None
-    sunset: date | None = None
-
-
 class CredentialRequest(msgspec.Struct, forbid_unknown_fields=True):
     account: str
     oauth2: bool = False
+
+
+class Lifecycle(msgspec.Struct, forbid_unknown_fields=True):
+    deprecated: date | None = None
+    sunset: date | None = None
 
 
 async def _body(request: Request, type_):
@@ -92,7 +93,7 @@ async def _body(request: Request, type_):
         raise ApiError.invalid_json() from None
 
 
-def add_admin(table: Table, ctx) -> None:
+def add_admin(table: Table, ctx: Runtime) -> None:
     store, clock = ctx.store, ctx.clock
 
     def guarded(handler):
@@ -126,11 +127,11 @@ def add_admin(table: Table, ctx) -> None:
                     "name": s.name,
                     "branch": s.branch,
                     "kinds": [k.key for k in s.kinds],
-                    "versions": ctx.versions.offered(s) if s.branch == "v2" else [],
+                    "versions": s.offered(clock.today()) if s.branch == "v2" else [],
                 }
                 for s in ctx.sections
             ],
-            "products": sorted(products(ctx)),
+            "products": sorted(ctx.products()),
             "faults": len(await ctx.faults.rules()),
             "capabilities": _CAPABILITIES,
         }
@@ -175,18 +176,9 @@ def add_admin(table: Table, ctx) -> None:
         if not ref.account:
             raise ApiError.invalid_field("account", "the account (nic) to deliver to")
         try:
-            return await provision(ctx, params["product"], ref.account)
+            return await ctx.provision(params["product"], ref.account)
         except LookupError as error:
             raise ApiError.not_found("ProductNotFound", str(error)) from None
-
-    async def lifecycle(request, params):
-        wanted = await _body(request, Lifecycle)
-        section = next((s for s in ctx.sections if s.name == params["section"] and s.majors), None)
-        if section is None:
-            raise ApiError.not_found("SectionNotFound", f"No versioned section {params['section']!r}")
-        if not params["major"].isdigit():
-            raise ApiError.invalid_parameter("major", "a major version number")
-        return ctx.versions.set_lifecycle(section, int(params["major"]), wanted.deprecated, wanted.sunset)
 
     async def credential(request, params):
         wanted = await _body(request, CredentialRequest)
@@ -195,6 +187,29 @@ def add_admin(table: Table, ctx) -> None:
             return await accounts.issue_service_account(store, wanted.account, now)
         issued = await accounts.issue_credential(store, wanted.account, now)
         return issued.as_json(f"{request.url.scheme}://{request.url.netloc}")
+
+    async def announce(request, params):
+        wanted = await _body(request, Lifecycle)
+        section = next((s for s in ctx.sections if s.name == params["section"] and s.branch == "v2"), None)
+        if section is None:
+            raise ApiError.not_found("SectionNotFound", f"No /v2 section {params['section']!r}")
+        major = section.major(int(params["major"])) if params["major"].isdigit() else None
+        if major is None:
+            raise ApiError.invalid_parameter("major", f"a major {section.name} serves")
+        if wanted.deprecated and wanted.sunset and wanted.sunset < wanted.deprecated:
+            raise ApiError.invalid_field("sunset", "on or after the deprecation date")
+        key = (section.name, major.number)
+        if wanted.deprecated is None:
+            ctx.announced.pop(key, None)
+        else:
+            ctx.announced[key] = replace(major, deprecated=wanted.deprecated, sunset=wanted.sunset)
+        shown = ctx.announced.get(key, major)
+        return {
+            "section": section.name,
+            "major": major.number,
+            "deprecated": shown.deprecated.isoformat() if shown.deprecated else None,
+            "sunset": shown.sunset.isoformat() if shown.sunset else None,
+        }
 
     async def download(request, params):
         return await snapshot.save(store)
@@ -222,7 +237,7 @@ def add_admin(table: Table, ctx) -> None:
         ("PUT", "/admin/seed", seed),
         ("POST", "/admin/provision/{product}", order),
         ("POST", "/admin/credential", credential),
-        ("PUT", "/admin/schemasVersion/{section}/{major}", lifecycle),
+        ("PUT", "/admin/schemasVersion/{section}/{major}", announce),
         ("GET", "/admin/snapshot", download),
         ("PUT", "/admin/snapshot", upload),
     ]

@@ -108,8 +108,8 @@ class Admin:
     def deprecate(
         self, section: str, major: int, deprecated: str = "2000-01-01", sunset: str | None = None
     ) -> dict:
-        """Make `major` of `section` deprecated (since `deprecated`, ISO date; until `sunset`):
-        its answers carry Deprecation, Sunset and Link from now on. `deprecated=None` undoes."""
+        """Announce `major` of `section` deprecated (since `deprecated`, ISO date; until `sunset`):
+        its answers carry Deprecation, Sunset and Link from now on. `deprecated=None`: as declared."""
         return self._call(
             "PUT", f"/admin/schemasVersion/{section}/{major}", {"deprecated": deprecated, "sunset": sunset}
         )

@@ -36,7 +36,7 @@ class Embedded:
         return self.app.state.ctx
 
     def start(self) -> Embedded:
-        from ..api import create_app
+        from ..server import create_app
 
         self.app = create_app(self.config)
         self._transport = httpx.ASGITransport(app=self.app)

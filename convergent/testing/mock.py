@@ -178,7 +178,7 @@ class MockOvh:
         scale = {"instant": 0.0, "realistic": 1.0, "manual": 1.0}.get(self.clock, self.time_scale or 0.1)
         config = Config(database=database, time_scale=scale, seed=self.seed, admin_token=token)
         self.embedded = Embedded(config, before=self._admit).start()
-        self.embedded.run(self._ready(token))
+        self.embedded.run(self._ready())
         self.adapter = EmbeddedAdapter(self.embedded)
         self.admin = Admin.connect(
             "https://admin.convergent.invalid", token, EmbeddedTransport(self.embedded)
@@ -188,10 +188,7 @@ class MockOvh:
         _PATCHES.push(self)
         return self
 
-    async def _ready(self, token: str) -> None:
-        from ..admin.token import ensure_admin_token
-
-        await ensure_admin_token(self.embedded.ctx.store, token)
+    async def _ready(self) -> None:
         await accounts.ensure_account(self.embedded.ctx.store, self.account, time.time(), login=False)
 
     def stop(self) -> None:
@@ -264,24 +261,24 @@ class MockOvh:
     async def _application(self, key: str) -> str | None:
         if key in self._learned:
             return self._learned[key]
-        store = self.embedded.ctx.store
-        app = await store.find_item(accounts.APPLICATION, key)
+        ctx = self.embedded.ctx
+        app = await ctx.objects.by_key(accounts.APPLICATIONS, key)
         secret = None
         if app is None:
             secret = secrets.token_urlsafe(24)
             await accounts.create_application(
-                store, self.account, "first sight", "registered by mock_ovh", time.time(), key, secret
+                ctx.store, self.account, "first sight", "registered by mock_ovh", time.time(), key, secret
             )
         self._learned[key] = secret
         return secret
 
     async def _consumer(self, app_key: str, consumer: str) -> None:
-        store = self.embedded.ctx.store
-        if await store.find_item(accounts.CREDENTIAL, consumer) is None:
-            app = await store.find_item(accounts.APPLICATION, app_key)
+        objects = self.embedded.ctx.objects
+        if await objects.by_key(accounts.CREDENTIALS, consumer) is None:
+            app = await objects.by_key(accounts.APPLICATIONS, app_key)
             now = time.time()
-            pending = await accounts.request_credential(store, app, _EVERY_ROUTE, None, None, now, consumer)
-            await accounts.validate_credential(store, pending, self.account, None, None, now)
+            pending = await accounts.request_credential(objects, app, _EVERY_ROUTE, None, None, now, consumer)
+            await accounts.validate_credential(objects, pending, self.account, None, None, now)
         self._consumers.add(consumer)
 
     async def _oauth2_client(self, request: httpx.Request) -> None:
@@ -294,10 +291,10 @@ class MockOvh:
         pair = client_pair(request.headers.get("authorization", ""), form)
         if pair is None or pair[0] in self._clients:
             return
-        store = self.embedded.ctx.store
-        if await store.get_item(accounts.OAUTH2_CLIENT, pair[0]) is None:
+        ctx = self.embedded.ctx
+        if await ctx.objects.find(accounts.OAUTH2_CLIENTS, None, pair[0]) is None:
             await accounts.issue_service_account(
-                store, self.account, time.time(), client_id=pair[0], secret=pair[1]
+                ctx.store, self.account, time.time(), client_id=pair[0], secret=pair[1]
             )
         self._clients.add(pair[0])
 

@@ -128,7 +128,7 @@ class TestAdmin:
         self._admin, self.account = admin, account
         self._clock: dict | None = None
         self._faults = False
-        self._lifecycles: dict[tuple[str, int], dict] = {}
+        self._announced: set[tuple[str, int]] = set()
 
     def __getattr__(self, name):
         return getattr(self._admin, name)
@@ -147,9 +147,7 @@ class TestAdmin:
         return self._admin.fail_task(*args, **kwargs)
 
     def deprecate(self, section: str, major: int, *args, **kwargs) -> dict:
-        if (section, major) not in self._lifecycles:
-            offered = next(s["versions"] for s in self._admin.health()["sections"] if s["name"] == section)
-            self._lifecycles[section, major] = next(v for v in offered if v["major"] == major)
+        self._announced.add((section, major))
         return self._admin.deprecate(section, major, *args, **kwargs)
 
     def provision(self, product: str, account: str | None = None) -> list[dict]:
@@ -158,8 +156,8 @@ class TestAdmin:
     def undo(self) -> None:
         if self._faults:
             self._admin.clear_faults()
-        for (section, major), was in self._lifecycles.items():
-            self._admin.deprecate(section, major, was["deprecated"], was["sunset"])
+        for section, major in self._announced:
+            self._admin.deprecate(section, major, None)
         if self._clock is not None:
             frozen = self._clock.get("frozenAt") is not None
             scale = self._clock["scale"]
