@@ -156,18 +156,9 @@ def suites() -> dict:
     ):
         started = time.perf_counter()
         cpu = os.times()
+        pytest = [sys.executable, "-m", "pytest", "-p", "convergent.testing.plugin", "-p", "no:cacheprovider"]
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-p",
-                "convergent.testing.plugin",
-                "-p",
-                "no:cacheprovider",
-                "-q",
-            ]
-            + ["examples/rancher/test_many.py", *args],
+            [*pytest, "-q", "examples/rancher/test_many.py", *args],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -109,7 +109,7 @@ def test_snapshot_isolation_and_a_shared_module(example, pytester):
 def test_an_unusable_option_is_a_usage_error(example):
     result, _ = example("test_deploy.py", "--convergent-isolation=nothing")
     assert result.ret != 0
-    result.stderr.fnmatch_lines(["*--convergent-isolation 'nothing': one of account, snapshot*"])
+    result.stderr.fnmatch_lines(["*--convergent-isolation 'nothing': one of auto, account, snapshot*"])
     assert "passed" not in result.stdout.str()  # stopped before any test: no server started
 
 

@@ -20,7 +20,7 @@ __all__ = ["ENDPOINT", "Isolation"]
 
 ENDPOINT = "convergent"  # the python-ovh endpoint name of the session server
 SHARED = "convergent_shared"
-ISOLATIONS = ("account", "snapshot")
+ISOLATIONS = ("auto", "account", "snapshot")
 
 _OPTIONS = [
     ("clock", "instant", "Simulated time: instant (default), realistic, scaled or manual"),
@@ -36,9 +36,10 @@ _OPTIONS = [
     ("admin_token", "", "The admin credential of the server given by --convergent-url"),
     (
         "isolation",
-        "account",
-        "How each test starts from the same state: account (a fresh account per test, default) "
-        "or snapshot (the whole state restored; replaces everything on the server)",
+        "auto",
+        "How each test starts from the same state: snapshot (the whole state restored: the "
+        "faster, for a server or mock of the session's own), account (a fresh account per test: "
+        "leaves other accounts alone, for --convergent-url) or auto (default: the one that fits)",
     ),
 ]
 
@@ -91,10 +92,13 @@ def _setting(config, name: str) -> str:
 
 class Isolation:
     """Gives each test a credential on a state of its own: a fresh account per test (`account`),
-    or the whole server state restored from a snapshot taken at the start (`snapshot`). Tests
-    sharing a key (a module under the `convergent_shared` marker) share one."""
+    or the whole server state restored from a snapshot taken at the start (`snapshot`; measured
+    the faster, bench/testkit.py). `auto` is snapshot on a server the session owns, account on
+    one it attached to. Tests sharing a key (a module under `convergent_shared`) share one."""
 
-    def __init__(self, server, method: str):
+    def __init__(self, server, method: str, owned: bool):
+        if method == "auto":
+            method = "snapshot" if owned else "account"
         self.server, self.method = server, method
         self.shared: dict[str, dict] = {}
         letters = "".join(secrets.choice(string.ascii_lowercase) for _ in range(2))
@@ -208,16 +212,19 @@ def convergent_server(request):
             time_scale=float(scale) if scale else None,
             database=_setting(config, "database"),
         )
-    server.isolation = Isolation(server, _setting(config, "isolation"))
     try:
-        import ovh.client
-    except ImportError:
-        pass
-    else:
-        if server.endpoint == ENDPOINT:
-            ovh.client.ENDPOINTS[ENDPOINT] = f"{server.url}/1.0"
-    yield server
-    server.stop()
+        server.isolation = Isolation(server, _setting(config, "isolation"), owned=not url or _mocked(config))
+        server.ovh_clients = {}
+        try:
+            import ovh.client
+        except ImportError:
+            pass
+        else:
+            if server.endpoint == ENDPOINT:
+                ovh.client.ENDPOINTS[ENDPOINT] = f"{server.url}/1.0"
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -234,14 +241,18 @@ def ovh_client(convergent_server, convergent_credential):
     """python-ovh's `ovh.Client` for this test's credential: endpoint "convergent" (the session
     server), or "ovh-eu" with `--convergent-mock`."""
     ovh = pytest.importorskip("ovh", reason="python-ovh is not installed (pip install ovh)")
-    client = ovh.Client(
-        endpoint=convergent_server.endpoint,
-        application_key=convergent_credential["applicationKey"],
-        application_secret=convergent_credential["applicationSecret"],
-        consumer_key=convergent_credential["consumerKey"],
-    )
-    yield client
-    client._session.close()
+    # One client per key for the session: with snapshot isolation every test has the same key,
+    # and python-ovh then asks the server's time (GET /auth/time) and connects only once.
+    key = convergent_credential["consumerKey"]
+    client = convergent_server.ovh_clients.get(key)
+    if client is None:
+        client = convergent_server.ovh_clients[key] = ovh.Client(
+            endpoint=convergent_server.endpoint,
+            application_key=convergent_credential["applicationKey"],
+            application_secret=convergent_credential["applicationSecret"],
+            consumer_key=key,
+        )
+    return client
 
 
 @pytest.fixture
