@@ -16,7 +16,8 @@
    state one test leaves behind: a project and a rancher).
 3. With --suites: examples/rancher/test_many.py (100 tests, each a project and a rancher through
    python-ovh, waiting READY) run by pytest in a subprocess with only the convergent plugin, on a
-   session server with each isolation method, and in-process with the mock.
+   session server with each isolation method, and in-process with the mock; with compiled
+   modules cached, as Python does by default (PYTHONDONTWRITEBYTECODE is dropped for them).
 """
 
 from __future__ import annotations
@@ -149,6 +150,12 @@ def isolation(n: int) -> dict:
 def suites() -> dict:
     out = {}
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    # Python's default: compiled modules are cached (a first run warms the cache; an environment
+    # that forbids it makes every process compile convergent, pytest and their dependencies).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run(
+        [sys.executable, "-c", "import convergent.server, convergent.testing, ovh, pytest"], env=env
+    )
     for label, args in (
         ("server, fresh account per test", ["--convergent-isolation=account"]),
         ("server, snapshot restored per test", ["--convergent-isolation=snapshot"]),
