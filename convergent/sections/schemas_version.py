@@ -29,20 +29,26 @@ def _section(call):
     return section
 
 
-async def _view(call, section) -> dict:
+def _view(call, section, default: int | None = None) -> dict:
+    today = call.ctx.clock.today()
     return {
         "section": section.name,
-        "defaultMajor": await call.ctx.versions.account_default(call.account, section),
-        "versions": call.ctx.versions.offered(section),
+        "defaultMajor": _default(call, section) if default is None else default,
+        "versions": section.offered(today),
     }
 
 
+def _default(call, section) -> int:
+    """The account's default major for `section`, as read with the caller's credential."""
+    return call.ctx.defaults.of(call.account, call.caller.schemas, section)
+
+
 async def list_defaults(call):
-    return [await _view(call, s) for s in call.ctx.sections if s.branch == "v2"]
+    return [_view(call, s) for s in call.ctx.sections if s.branch == "v2"]
 
 
 async def get_default(call):
-    return await _view(call, _section(call))
+    return _view(call, _section(call))
 
 
 async def set_default(call):
@@ -54,11 +60,10 @@ async def set_default(call):
         )
     section = _section(call)
     change = await call.body(DefaultChange)
-    versions = call.ctx.versions
-    versions.served(section, change.major)  # refuses unknown and retired majors
-    current = await versions.account_default(call.account, section)
+    section.served(change.major, call.ctx.clock.today())  # refuses unknown and retired majors
+    current = _default(call, section)
     if change.major != current:
-        report = await versions.impact(call.account, section, change.major)
+        report = await call.ctx.usage.impact(call.account, section, current, change.major)
         if report["affected"] and not change.acknowledgeImpact and change.major > current:
             operations = ", ".join(a["operation"] for a in report["affected"])
             raise ApiError(
@@ -68,8 +73,8 @@ async def set_default(call):
                 "Read the impact report, then send acknowledgeImpact: true",
                 {"affectedOperations": operations},
             )
-        await versions.set_default(call.account, section, change.major, "changed by the account")
-    return await _view(call, section)
+        await call.ctx.defaults.set(call.account, section, change.major)
+    return _view(call, section, change.major)
 
 
 async def impact(call):
@@ -82,7 +87,7 @@ async def impact(call):
         raise ApiError.invalid_parameter("major", "an integer major (and days, a number)") from None
     if section.major(target) is None:
         raise ApiError.invalid_parameter("major", f"{section.name} has no major {target}")
-    return await call.ctx.versions.impact(call.account, section, target, days)
+    return await call.ctx.usage.impact(call.account, section, _default(call, section), target, days)
 
 
 async def account_events(call):
