@@ -1,4 +1,4 @@
-"""The plain-object registry (store/objects.py) through HTTP: versions (ETag, If-Match, 412),
+"""The plain-object registry (engine/objects.py) through HTTP: versions (ETag, If-Match, 412),
 concurrent writers losing nothing, events, cursor paging. Policies, groups and /me objects
 are served by it; each behaviour is checked on the kinds that show it."""
 

@@ -1,7 +1,7 @@
 """How a plain object kind is declared: its name, owner, ids, unique key, events and strategy.
 
 Plain objects (policies, groups, users, applications, consumer keys, OAuth2 clients...) are
-not as-code: a write takes effect at once, without a task. `store/objects.py` serves every
+not as-code: a write takes effect at once, without a task. `engine/objects.py` serves every
 kind declared here the same way (one transaction, versions, events, paging) and never looks at
 a kind's name: what differs between kinds lives in the declaration and its strategy.
 """
