@@ -98,7 +98,7 @@ class Objects:
     ) -> Item:
         """A new object; 409 `<label>AlreadyExists` when its id or key is taken."""
         now = self.now()
-        stored_id = kind.stored_id(account, id) if id is not None else kind.new_id(self.new_uuid())
+        stored_id = kind.stored_id(account, id if id is not None else kind.new_id(self.new_uuid()))
         strategy = kind.strategy
         body = strategy.prepare_create(account, stored_id, body)
         strategy.validate(body)
