@@ -3,8 +3,6 @@ as the real `/1.0/me` section shapes them. Served under `/`, `/1.0` and `/v1`.""
 
 from __future__ import annotations
 
-import time
-
 import msgspec
 
 from ..auth import accounts
@@ -41,7 +39,7 @@ async def _delete(call, item) -> None:
 
 
 async def _save(call, item) -> None:
-    item.updated_at = time.time()
+    item.updated_at = call.ctx.clock.now()
     async with call.ctx.store.write() as tx:
         await tx.update_item(item)
 
@@ -103,7 +101,7 @@ async def list_credentials(call):
     app_id, status = query.get("applicationId"), query.get("status")
     out = []
     for item in await _all(call, accounts.CREDENTIAL):
-        body = credential_body(item)
+        body = credential_body(item, call.ctx.clock.now())
         if app_id and str(body["applicationId"]) != app_id:
             continue
         if status and body["status"] != status:
@@ -113,7 +111,8 @@ async def list_credentials(call):
 
 
 async def get_credential(call):
-    return credential_body(await _own(call, accounts.CREDENTIAL, call.params["credentialId"], "Credential"))
+    item = await _own(call, accounts.CREDENTIAL, call.params["credentialId"], "Credential")
+    return credential_body(item, call.ctx.clock.now())
 
 
 async def edit_credential(call):
@@ -186,7 +185,7 @@ async def create_user(call):
         call.account,
         body.login,
         body.password,
-        time.time(),
+        call.ctx.clock.now(),
         email=body.email,
         description=body.description,
         group=body.group,
@@ -204,7 +203,7 @@ async def edit_user(call):
         value = getattr(update, field)
         if value is not None:
             item.body[field] = value
-    item.body["lastUpdate"] = iso(time.time())
+    item.body["lastUpdate"] = iso(call.ctx.clock.now())
     await _save(call, item)
 
 
@@ -216,7 +215,7 @@ def _set_status(status: str):
     async def handler(call):
         item = await _own(call, accounts.USER, _user_id(call), "User")
         item.body["status"] = status
-        item.body["lastUpdate"] = iso(time.time())
+        item.body["lastUpdate"] = iso(call.ctx.clock.now())
         await _save(call, item)
 
     return handler
@@ -260,7 +259,7 @@ async def create_client(call):
     if body.flow != "CLIENT_CREDENTIALS":
         raise ApiError.invalid_field("flow", "only CLIENT_CREDENTIALS is served (service accounts)")
     client, secret = await accounts.create_oauth2_client(
-        call.ctx.store, call.account, body.name, body.description, time.time()
+        call.ctx.store, call.account, body.name, body.description, call.ctx.clock.now()
     )
     return {"clientId": client.id, "clientSecret": secret}
 
