@@ -32,6 +32,7 @@ from .model.kind import Kind
 from .model.section import Section
 from .sections import builtin_sections, installed_sections, load_sections
 from .store import Store, open_store
+from .store.objects import Objects
 
 __all__ = ["Runtime", "section_list", "run_order"]
 
@@ -53,6 +54,7 @@ class Runtime:
     clock: Clock
     engines: list[Engine]  # `config.workers` of them run; the first exists always (tests settle it)
     changes: Changes
+    objects: Objects
     authenticator: Authenticator
     authorizer: Authorizer
     defaults: Defaults
@@ -110,6 +112,7 @@ class Runtime:
             clock,
             engines,
             changes,
+            Objects(store, clock.now, changes.new_uuid),
             Authenticator(store, clock),
             Authorizer(store, clock),
             Defaults(store, clock, sections),

@@ -16,11 +16,11 @@ from ..engine.clock import Clock
 from ..errors import ApiError
 from ..iam import PERMISSIONS_GROUP, POLICY, RESOURCE_GROUP
 from ..iam.policy import Decision, Subject, Target, decide
+from ..model.objects import ALL
 from ..store import Store
 from ..store.cache import ItemsCache
 
 __all__ = ["Authorizer", "account_resource_urn"]
-_ALL = 100_000
 
 
 def account_resource_urn(nic: str) -> str:
@@ -38,14 +38,14 @@ class Authorizer:
 
         async def load() -> tuple:
             items = self.store.list_items
-            policies = [item.body for item in await items(account, POLICY, None, _ALL)]
+            policies = [item.body for item in await items(account, POLICY, None, ALL)]
             groups = {
                 item.body["urn"]: item.body["permissions"]
-                for item in await items(account, PERMISSIONS_GROUP, None, _ALL)
+                for item in await items(account, PERMISSIONS_GROUP, None, ALL)
             }
             resource_groups = [
                 (item.body["urn"], frozenset(r.get("urn") for r in item.body.get("resources", [])))
-                for item in await items(account, RESOURCE_GROUP, None, _ALL)
+                for item in await items(account, RESOURCE_GROUP, None, ALL)
             ]
             return policies, groups, resource_groups
 

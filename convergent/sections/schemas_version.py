@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import msgspec
 
+from ..auth.accounts import ME
 from ..errors import ApiError
 from ..model.envelope import event_body
-from ..model.operation import Operation
+from ..model.operation import Operation, action
 
 __all__ = ["OPERATIONS"]
 
@@ -95,34 +96,35 @@ async def account_events(call):
     )
 
 
-def _action(name: str) -> tuple[str, ...]:
-    return (f"account:apiovh:me/{name}",)
-
-
 OPERATIONS = (
     Operation(
         "GET",
         "/me/api/schemasVersion",
         list_defaults,
-        _action("api/schemasVersion/get"),
+        action(ME, "api/schemasVersion/get"),
         summary="Default schemas major of each /v2 section, with the versions on offer",
     ),
-    Operation("GET", "/me/api/schemasVersion/{section}", get_default, _action("api/schemasVersion/get")),
+    Operation("GET", "/me/api/schemasVersion/{section}", get_default, action(ME, "api/schemasVersion/get")),
     Operation(
         "PUT",
         "/me/api/schemasVersion/{section}",
         set_default,
-        _action("api/schemasVersion/edit"),
+        action(ME, "api/schemasVersion/edit"),
         summary="Change the default major (account owner only)",
     ),
     Operation(
         "GET",
         "/me/api/schemasVersion/{section}/impact",
         impact,
-        _action("api/schemasVersion/get"),
+        action(ME, "api/schemasVersion/get"),
         summary="Which of your recent calls a major's breaking changes affect",
     ),
     Operation(
-        "GET", "/me/event", account_events, _action("event/get"), summary="Events of the account", paged=True
+        "GET",
+        "/me/event",
+        account_events,
+        action(ME, "event/get"),
+        summary="Events of the account",
+        paged=True,
     ),
 )
