@@ -20,18 +20,20 @@ from dataclasses import dataclass, field
 from .auth import accounts
 from .auth.authenticate import Authenticator
 from .auth.authorize import Authorizer
+from .auth.defaults import Defaults
 from .config import Config
 from .engine import Changes, Clock, Engine
 from .engine.clock import sync_clock
 from .engine.faults import Faults
 from .engine.orders import Order
-from .engine.versions import Versions
+from .engine.usage import Usage
 from .model.cursors import Cursors
 from .model.envelope import urn
 from .model.kind import Kind
 from .model.section import Section
 from .sections import builtin_sections, installed_sections, load_sections
 from .store import Store, open_store
+from .store.objects import Objects
 
 __all__ = ["Runtime", "section_list", "run_order"]
 
@@ -53,9 +55,11 @@ class Runtime:
     clock: Clock
     engines: list[Engine]  # `config.workers` of them run; the first exists always (tests settle it)
     changes: Changes
+    objects: Objects
     authenticator: Authenticator
     authorizer: Authorizer
-    versions: Versions
+    defaults: Defaults
+    usage: Usage
     faults: Faults
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
@@ -109,9 +113,11 @@ class Runtime:
             clock,
             engines,
             changes,
-            Authenticator(store),
-            Authorizer(store),
-            Versions(store, clock),
+            Objects(store, clock.now, changes.new_uuid),
+            Authenticator(store, clock),
+            Authorizer(store, clock),
+            Defaults(store, clock, sections),
+            Usage(store, clock),
             faults,
             kinds,
         )
@@ -122,7 +128,7 @@ class Runtime:
         await sync_clock(self.store, self.clock, starting=True)
 
     async def stop(self) -> None:
-        await self.versions.flush()
+        await self.usage.flush()
         await self.store.close()
 
     @contextlib.asynccontextmanager
@@ -145,16 +151,18 @@ class Runtime:
             await self.stop()
 
     async def _housekeeping(self, every: float = 1.0) -> None:
-        """Every second: follow clock changes made by other processes; every five, write the
-        usage counters (and once more at stop)."""
+        """Every second: follow clock changes made by other processes and move the accounts
+        noted on a retired schemas major; every five, write the usage counters (and once more
+        at stop)."""
         ticks = 0
         while True:
             await asyncio.sleep(every)
             ticks += 1
             try:
                 await sync_clock(self.store, self.clock)
+                await self.defaults.move_retired()
                 if ticks % 5 == 0:
-                    await self.versions.flush()
+                    await self.usage.flush()
             except Exception:
                 log.exception("housekeeping failed; retrying")
 
