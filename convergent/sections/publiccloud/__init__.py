@@ -8,32 +8,14 @@ from ...model.operation import Operation
 from ...model.section import Section
 from ...model.status import ResourceStatus
 from . import catalog
-from .models import ProjectTargetSpec, RancherCreationTargetSpec, RancherTargetSpec
-from .project import ProjectReconciler, ProjectStrategy, is_project_id, new_project_id
+from .models import RancherCreationTargetSpec, RancherTargetSpec
+from .network import NETWORK, SUBNET
+from .project import PROJECT, is_project_id
 from .rancher import RancherReconciler, RancherStrategy, new_password
+from .security_group import SECURITY_GROUP
 from .versions import MAJORS, VERSIONS
 
 __all__ = ["SECTION", "PROJECT", "RANCHER"]
-
-_project_actions = standard_actions("publicCloudProject")
-_project_actions["create"] += ("billingAccount:apiovh:subscription/publicCloudProject/create",)
-
-PROJECT = Kind(
-    section="publicCloud",
-    name="project",
-    label="Project",
-    collection="/publicCloud/project",
-    id_param="projectId",
-    spec_create=ProjectTargetSpec,
-    spec_update=ProjectTargetSpec,
-    reconciler=ProjectReconciler(),
-    strategy=ProjectStrategy(),
-    id_valid=is_project_id,
-    new_id=new_project_id,
-    iam_type="publicCloudProject",
-    actions=_project_actions,
-    operations=frozenset({"list", "create", "get", "update"}),
-)
 
 RANCHER = Kind(
     section="publicCloud",
@@ -101,7 +83,13 @@ def _action(name: str) -> tuple[str, ...]:
 SECTION = Section(
     name="publicCloud",
     description="Public Cloud projects and managed Rancher services",
-    kinds=(PROJECT, RANCHER),
+    kinds=(
+        PROJECT,
+        RANCHER,
+        NETWORK,
+        SUBNET,
+        SECURITY_GROUP,
+    ),
     versions=VERSIONS,
     majors=MAJORS,
     default_major=1,
