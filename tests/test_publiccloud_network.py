@@ -73,7 +73,7 @@ async def test_a_network_gets_a_free_vlan_and_keeps_what_a_put_does_not_send(cli
     "spec, cls",
     [
         ({"name": "", "location": {"region": REGION}}, "Client::BadRequest::InvalidName"),
-        ({"name": "n", "location": {"region": "nowhere"}}, "Client::BadRequest::InvalidRegion"),
+        ({"name": "n", "location": {"region": "nowhere"}}, "Client::BadRequest::InvalidInput"),
         ({"name": "n", "location": {"region": REGION}, "vlanId": 5000}, "Client::BadRequest::InvalidVlanId"),
         ({"name": "n"}, "Client::BadRequest::InvalidInput"),
     ],

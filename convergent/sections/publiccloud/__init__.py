@@ -7,7 +7,10 @@ from ...model.kind import Kind, is_uuid, standard_actions
 from ...model.operation import Operation
 from ...model.section import Section
 from ...model.status import ResourceStatus
-from . import catalog
+from . import catalog, catalog_routes, publicip, quota, sshkey
+from .floatingip import FLOATING_IP
+from .instance import INSTANCE
+from .instance_group import INSTANCE_GROUP
 from .models import RancherCreationTargetSpec, RancherTargetSpec
 from .network import NETWORK, SUBNET
 from .project import PROJECT, is_project_id
@@ -80,12 +83,24 @@ def _action(name: str) -> tuple[str, ...]:
     return (f"publicCloudProject:apiovh:{name}",)
 
 
+async def provision_public_cloud(order) -> None:
+    """A ready project, as an order delivers one, with an additional IP in GRA11."""
+    spec = {"mode": "CLASSIC", "name": "project"}
+    project = await order.deliver(PROJECT, spec, dict(spec))
+    await publicip.deliver_additional_ip(order, project)
+
+
 SECTION = Section(
     name="publicCloud",
     description="Public Cloud projects and managed Rancher services",
     kinds=(
         PROJECT,
         RANCHER,
+        FLOATING_IP,
+        INSTANCE,
+        INSTANCE_GROUP,
+        quota.QUOTA,
+        publicip.ADDITIONAL_IP,
         NETWORK,
         SUBNET,
         SECURITY_GROUP,
@@ -93,7 +108,15 @@ SECTION = Section(
     versions=VERSIONS,
     majors=MAJORS,
     default_major=1,
+    provisioners={
+        "publicCloud": provision_public_cloud,
+        "publicCloudAdditionalIp": publicip.provision_additional_ip,
+    },
     operations=(
+        *catalog_routes.OPERATIONS,
+        *sshkey.OPERATIONS,
+        *quota.OPERATIONS,
+        *publicip.OPERATIONS,
         Operation(
             "POST",
             f"{_RANCHER_PATH}/adminCredentials",

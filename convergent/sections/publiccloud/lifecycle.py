@@ -4,7 +4,6 @@ into the current state, the rules of names, regions and updates, and references 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable
 
 import msgspec
@@ -13,6 +12,8 @@ from ...errors import ApiError
 from ...model.kind import AccountView, Kind, Plan, Step, Strategy
 from ...model.records import Resource
 from ...model.status import Action, ResourceStatus
+from . import regions
+from .floatingip import check_location
 
 __all__ = [
     "InfraStrategy",
@@ -38,8 +39,6 @@ class CloudLocation(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
     availabilityZone: str | None = None
 
 
-# OVHcloud region names: GRA11, EU-WEST-PAR, BHS5, US-EAST-VA-1, ...
-_REGION = re.compile(r"[A-Z]{2,}[A-Z0-9]*(-[A-Z0-9]+)*")
 _NAME_MAX = 255
 
 
@@ -50,9 +49,9 @@ def check_name(name: str | None, field: str = "name") -> None:
         raise ApiError.bad_request("InvalidName", f"{field} must be 1 to {_NAME_MAX} characters, not blank")
 
 
-def check_region(region: str, field: str = "location.region") -> None:
-    if not _REGION.fullmatch(region or ""):
-        raise ApiError.bad_request("InvalidRegion", f"{field} {region!r} is not a region of this project")
+def check_region(location: dict, field: str = "targetSpec.location") -> regions.Region:
+    """The catalog's region of a location (400 naming the field for an unknown region or zone)."""
+    return check_location(location, field)
 
 
 def location_of(resource: Resource) -> dict:

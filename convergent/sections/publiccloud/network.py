@@ -77,7 +77,7 @@ class NetworkStrategy(InfraStrategy):
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         check_name(spec["name"])
-        check_region(spec["location"]["region"])
+        check_region(spec["location"])
         _check_vlan(spec.get("vlanId"))
         return spec
 

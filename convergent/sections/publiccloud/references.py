@@ -46,11 +46,14 @@ def _remote_group(spec: dict, id: str) -> bool:
 
 @cache
 def _table() -> dict[str, tuple[tuple[Kind, Uses], ...]]:
-    from . import security_group
+    from . import instance, network, security_group
 
-    sg = security_group.SECURITY_GROUP
+    sg, vm = security_group.SECURITY_GROUP, instance.INSTANCE
     rows: list[tuple[Kind, Kind, Uses]] = [
         (sg, sg, _remote_group),
+        (sg, vm, _in_list("securityGroups")),
+        (network.NETWORK, vm, _in_list("networks")),
+        (network.SUBNET, vm, _in_list("networks", "subnetId")),
     ]
     table: dict[str, list[tuple[Kind, Uses]]] = {}
     for referenced, referring, uses in rows:

@@ -120,7 +120,7 @@ class SecurityGroupStrategy(InfraStrategy):
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         check_name(spec["name"])
-        check_region(spec["location"]["region"])
+        check_region(spec["location"])
         _check_rules(spec.get("rules") or [])
         return spec
 
