@@ -9,6 +9,7 @@ from ...model.section import Section
 from ...model.status import ResourceStatus
 from . import catalog, catalog_routes, publicip, quota, sshkey
 from .floatingip import FLOATING_IP
+from .gateway import GATEWAY
 from .instance import INSTANCE
 from .instance_group import INSTANCE_GROUP
 from .models import RancherCreationTargetSpec, RancherTargetSpec
@@ -17,6 +18,7 @@ from .project import PROJECT, is_project_id
 from .rancher import RancherReconciler, RancherStrategy, new_password
 from .security_group import SECURITY_GROUP
 from .versions import MAJORS, VERSIONS
+from .volume import VOLUME, VOLUME_BACKUP, VOLUME_SNAPSHOT
 
 __all__ = ["SECTION", "PROJECT", "RANCHER"]
 
@@ -104,6 +106,10 @@ SECTION = Section(
         NETWORK,
         SUBNET,
         SECURITY_GROUP,
+        VOLUME,
+        VOLUME_SNAPSHOT,
+        VOLUME_BACKUP,
+        GATEWAY,
     ),
     versions=VERSIONS,
     majors=MAJORS,

@@ -46,7 +46,7 @@ def _remote_group(spec: dict, id: str) -> bool:
 
 @cache
 def _table() -> dict[str, tuple[tuple[Kind, Uses], ...]]:
-    from . import instance, network, security_group
+    from . import gateway, instance, network, security_group, volume
 
     sg, vm = security_group.SECURITY_GROUP, instance.INSTANCE
     rows: list[tuple[Kind, Kind, Uses]] = [
@@ -54,6 +54,9 @@ def _table() -> dict[str, tuple[tuple[Kind, Uses], ...]]:
         (sg, vm, _in_list("securityGroups")),
         (network.NETWORK, vm, _in_list("networks")),
         (network.SUBNET, vm, _in_list("networks", "subnetId")),
+        (network.SUBNET, gateway.GATEWAY, _in_list("subnets")),
+        (volume.VOLUME, vm, _in_list("volumes")),
+        (volume.VOLUME, volume.VOLUME_SNAPSHOT, _ref("volumeId")),
     ]
     table: dict[str, list[tuple[Kind, Uses]]] = {}
     for referenced, referring, uses in rows:
