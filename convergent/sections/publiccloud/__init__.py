@@ -17,6 +17,7 @@ from .network import NETWORK, SUBNET
 from .project import PROJECT, is_project_id
 from .rancher import RancherReconciler, RancherStrategy, new_password
 from .security_group import SECURITY_GROUP
+from .share import SHARE, SHARE_ACL, SHARE_NETWORK, SHARE_SNAPSHOT
 from .versions import MAJORS, VERSIONS
 from .volume import VOLUME, VOLUME_BACKUP, VOLUME_SNAPSHOT
 
@@ -110,6 +111,10 @@ SECTION = Section(
         VOLUME_SNAPSHOT,
         VOLUME_BACKUP,
         GATEWAY,
+        SHARE_NETWORK,
+        SHARE,
+        SHARE_ACL,
+        SHARE_SNAPSHOT,
     ),
     versions=VERSIONS,
     majors=MAJORS,

@@ -46,7 +46,7 @@ def _remote_group(spec: dict, id: str) -> bool:
 
 @cache
 def _table() -> dict[str, tuple[tuple[Kind, Uses], ...]]:
-    from . import gateway, instance, network, security_group, volume
+    from . import gateway, instance, network, security_group, share, volume
 
     sg, vm = security_group.SECURITY_GROUP, instance.INSTANCE
     rows: list[tuple[Kind, Kind, Uses]] = [
@@ -57,6 +57,11 @@ def _table() -> dict[str, tuple[tuple[Kind, Uses], ...]]:
         (network.SUBNET, gateway.GATEWAY, _in_list("subnets")),
         (volume.VOLUME, vm, _in_list("volumes")),
         (volume.VOLUME, volume.VOLUME_SNAPSHOT, _ref("volumeId")),
+        (network.NETWORK, share.SHARE_NETWORK, _ref("network")),
+        (network.SUBNET, share.SHARE_NETWORK, _ref("subnet")),
+        (share.SHARE_NETWORK, share.SHARE, _ref("shareNetwork")),
+        (share.SHARE, share.SHARE_SNAPSHOT, _ref("share")),
+        (share.SHARE, vm, _in_list("shares")),
     ]
     table: dict[str, list[tuple[Kind, Uses]]] = {}
     for referenced, referring, uses in rows:
