@@ -138,6 +138,10 @@ class InfraStrategy(Strategy):
 
     label = "Resource"
 
+    def initial_state(self, spec: dict) -> dict:
+        """Where the resource is being made is known at once; the rest comes with its steps."""
+        return {"location": spec["location"]} if spec.get("location") else {}
+
     async def admit_delete(self, view: AccountView, resource: Resource) -> None:
         await refuse_while_used(view, resource, self.label)
 

@@ -106,6 +106,16 @@ class VolumeStrategy(InfraStrategy):
                 )
         return spec
 
+    def initial_state(self, spec: dict) -> dict:
+        return {
+            "location": spec["location"],
+            "name": spec["name"],
+            "size": spec["size"],
+            "volumeType": spec["volumeType"],
+            "encryption": spec["encryption"],
+            "status": "creating",
+        }
+
     async def admit_create(self, view: AccountView, spec: dict, parent: Resource | None) -> dict:
         sources = spec.get("createFrom") or {}
         for field, kind in (("snapshotId", VOLUME_SNAPSHOT), ("backupId", VOLUME_BACKUP)):
