@@ -12,6 +12,7 @@ from .floatingip import FLOATING_IP
 from .gateway import GATEWAY
 from .instance import INSTANCE
 from .instance_group import INSTANCE_GROUP
+from .keymanager import CONSUMER_OPERATIONS, CONTAINER, SECRET
 from .models import RancherCreationTargetSpec, RancherTargetSpec
 from .network import NETWORK, SUBNET
 from .project import PROJECT, is_project_id
@@ -115,6 +116,8 @@ SECTION = Section(
         SHARE,
         SHARE_ACL,
         SHARE_SNAPSHOT,
+        SECRET,
+        CONTAINER,
     ),
     versions=VERSIONS,
     majors=MAJORS,
@@ -127,6 +130,7 @@ SECTION = Section(
         *catalog_routes.OPERATIONS,
         *sshkey.OPERATIONS,
         *quota.OPERATIONS,
+        *CONSUMER_OPERATIONS,
         *publicip.OPERATIONS,
         Operation(
             "POST",

@@ -46,7 +46,7 @@ def _remote_group(spec: dict, id: str) -> bool:
 
 @cache
 def _table() -> dict[str, tuple[tuple[Kind, Uses], ...]]:
-    from . import gateway, instance, network, security_group, share, volume
+    from . import gateway, instance, keymanager, network, security_group, share, volume
 
     sg, vm = security_group.SECURITY_GROUP, instance.INSTANCE
     rows: list[tuple[Kind, Kind, Uses]] = [
@@ -62,6 +62,7 @@ def _table() -> dict[str, tuple[tuple[Kind, Uses], ...]]:
         (share.SHARE_NETWORK, share.SHARE, _ref("shareNetwork")),
         (share.SHARE, share.SHARE_SNAPSHOT, _ref("share")),
         (share.SHARE, vm, _in_list("shares")),
+        (keymanager.SECRET, keymanager.CONTAINER, _in_list("secretRefs", "secret")),
     ]
     table: dict[str, list[tuple[Kind, Uses]]] = {}
     for referenced, referring, uses in rows:
