@@ -223,3 +223,48 @@ async def test_a_project_is_readable_on_the_v1_branch(client, settle, credential
     assert got["project_id"] == project and got["status"] == "ok" and got["description"] == "p1"
     other = connect(await credentials("yy2222-ovh"))
     error(await other.get(f"/1.0/cloud/project/{project}"), 404, "Client::NotFound::ProjectNotFound")
+
+
+async def test_a_volume_is_attached_to_one_instance_of_its_region_at_a_time(client, settle):
+    from test_publiccloud_compute import catalog_ids, instance_spec
+
+    project = await create_project(client, settle)
+    p = base(project)
+    flavor, image = await catalog_ids(client, project)
+    volume = await make(
+        client, settle, f"{p}/storage/block/volume", {"name": "data", "size": 10, "location": LOC}
+    )
+    elsewhere = await make(
+        client,
+        settle,
+        f"{p}/storage/block/volume",
+        {"name": "far", "size": 10, "location": {"region": "SBG5"}},
+    )
+    first = await make(
+        client, settle, f"{p}/compute/instance", instance_spec(flavor, image, volumes=[{"id": volume["id"]}])
+    )
+    error(
+        await client.post(
+            f"{p}/compute/instance",
+            json={"targetSpec": instance_spec(flavor, image, name="web-2", volumes=[{"id": volume["id"]}])},
+        ),
+        409,
+        "Client::Conflict::VolumeAlreadyAttached",
+    )
+    body = error(
+        await client.post(
+            f"{p}/compute/instance",
+            json={
+                "targetSpec": instance_spec(flavor, image, name="web-3", volumes=[{"id": elsewhere["id"]}])
+            },
+        ),
+        400,
+        "Client::BadRequest::InvalidReference",
+    )
+    assert body["details"] == {"field": "targetSpec.volumes[0].id"}
+    error(
+        await client.delete(f"{p}/storage/block/volume/{volume['id']}"),
+        409,
+        "Client::Conflict::ResourceInUse",
+    )
+    assert first["targetSpec"]["volumes"] == [{"id": volume["id"]}]

@@ -20,10 +20,11 @@ from .lifecycle import (
     check_region,
     referenced,
     refuse_changes,
+    users_of,
 )
 from .project import PROJECT
 
-__all__ = ["VOLUME", "VOLUME_SNAPSHOT", "VOLUME_BACKUP", "VOLUME_TYPES"]
+__all__ = ["VOLUME", "VOLUME_SNAPSHOT", "VOLUME_BACKUP", "VOLUME_TYPES", "check_attachments"]
 
 # The volume types on offer, with the largest size (GB) each takes.
 VOLUME_TYPES: dict[str, int] = {"CLASSIC": 12000, "HIGH_SPEED": 4000, "HIGH_SPEED_GEN2": 12000}
@@ -168,6 +169,38 @@ def _observe_volume(resource: Resource) -> dict:
         "status": "available",
         "attachedInstances": [],
     }
+
+
+async def check_attachments(view: AccountView, spec: dict, project: str, instance: str | None) -> None:
+    """The volumes an instance's target lists: volumes of its project, region and zone (400
+    naming the entry), each attached to no other instance (409 VolumeAlreadyAttached)."""
+    from .instance import INSTANCE  # instances refer to volumes, not the other way round
+
+    region, zone = spec["location"]["region"], spec["location"].get("availabilityZone")
+    wanted = [ref["id"] for ref in spec.get("volumes") or []]
+    for i, id in enumerate(wanted):
+        field = f"targetSpec.volumes[{i}].id"
+        found = await referenced(view, VOLUME, id, field, project)
+        there = found.target_spec["location"]
+        if there["region"] != region or (zone and there.get("availabilityZone", zone) != zone):
+            where = there["region"] + (
+                f"/{there['availabilityZone']}" if there.get("availabilityZone") else ""
+            )
+            raise ApiError.bad_request(
+                "InvalidReference",
+                f"{field}: volume '{id}' is in {where}, not with the instance",
+                field=field,
+            )
+    if not wanted:
+        return
+    for other in await users_of(view, INSTANCE, project, lambda s: True):
+        if other.id == instance:
+            continue
+        held = {ref["id"] for ref in other.target_spec.get("volumes") or []} & set(wanted)
+        if held:
+            raise ApiError.conflict(
+                "VolumeAlreadyAttached", f"Volume '{sorted(held)[0]}' is attached to instance '{other.id}'"
+            )
 
 
 class _ChildOfVolume(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
