@@ -68,6 +68,15 @@ def test_each_mock_starts_empty_and_the_hosts_are_real_again_after():
         ovh.Client(endpoint="ovh-eu", **KEYS).get("/v2/publicCloud/project")
 
 
+def test_one_mock_entered_twice_starts_empty_and_knows_no_key_each_time():
+    mock = mock_ovh()
+    for _ in range(2):
+        with mock:
+            client = ovh.Client(endpoint="ovh-eu", **KEYS)
+            assert client.get("/v2/publicCloud/project") == []
+            client.post("/v2/publicCloud/project", targetSpec={"name": "p", "mode": "CLASSIC"})
+
+
 @mock_ovh()
 def test_as_a_decorator():
     assert ovh.Client(endpoint="ovh-eu", **KEYS).get("/v2/publicCloud/project") == []

@@ -170,6 +170,7 @@ class MockOvh:
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> MockOvh:
+        self._learned, self._consumers, self._clients = {}, set(), set()  # a new state knows no key
         database = self.database
         if database == "file":
             self._folder = tempfile.TemporaryDirectory(prefix="convergent-mock-")
