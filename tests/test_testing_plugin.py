@@ -127,3 +127,15 @@ def test_a_hundred_isolated_deployments_in_process_with_no_socket(example, pytes
     result, took = example("test_many.py", "test_guard.py", "--convergent-mock=true")
     result.assert_outcomes(passed=101)
     print(f"\n100 deployments, mock_ovh in process: {took:.1f} s (whole pytest run)")
+
+
+@pytest.mark.slow
+def test_the_worked_example_on_postgresql_with_scaled_time(example, pg_cluster):
+    url = pg_cluster.create_database("plugin_session")
+    result, _ = example(
+        "test_deploy.py",
+        f"--convergent-database={url}",
+        "--convergent-clock=scaled",
+        "--convergent-time-scale=0.01",
+    )
+    result.assert_outcomes(passed=4)

@@ -28,8 +28,8 @@ _OPTIONS = [
     (
         "database",
         "sqlite",
-        "sqlite (a file in a temporary folder, default), postgres (a throwaway cluster from this "
-        "machine's PostgreSQL binaries), a postgresql:// URL; with the mock, memory (default) or sqlite",
+        "sqlite (a file in a temporary folder, default) or a postgresql:// URL of a database for "
+        "the session; with the mock, memory (default) or sqlite",
     ),
     ("mock", "false", "true: serve the fixtures in-process with mock_ovh() (no server, no socket)"),
     ("url", "", "Use this running server (e.g. a CI service) instead of starting one"),
@@ -67,8 +67,15 @@ def pytest_configure(config):
             raise pytest.UsageError(
                 f"--convergent-{name} {_setting(config, name)!r}: one of {', '.join(allowed)}"
             )
-    if _mocked(config) and _setting(config, "database") not in ("sqlite", "memory"):
+    database = _setting(config, "database")
+    if _mocked(config) and database not in ("sqlite", "memory"):
         raise pytest.UsageError("--convergent-mock keeps its state in memory or in a sqlite file")
+    if (
+        not _mocked(config)
+        and database != "sqlite"
+        and not database.startswith(("postgresql://", "postgres://"))
+    ):
+        raise pytest.UsageError(f"--convergent-database {database!r}: sqlite or a postgresql:// URL")
     if _setting(config, "url") and not _setting(config, "admin_token"):
         raise pytest.UsageError(
             "--convergent-url needs --convergent-admin-token (the server's admin credential)"

@@ -1,5 +1,5 @@
 """A `convergent serve` process for a test session: a free port, a database of its own (SQLite in
-a temporary folder, or PostgreSQL), a known admin credential; or a server already running
+a temporary folder, or a PostgreSQL URL), a known admin credential; or a server already running
 elsewhere (a CI service), reached by URL and admin token."""
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ class SessionServer:
 
     endpoint = "convergent"
 
-    def __init__(self, url: str, admin_token: str, proc=None, folder=None, cluster=None, log=None):
+    def __init__(self, url: str, admin_token: str, proc=None, folder=None, log=None):
         self.url = url
         self.admin_token = admin_token
         self.admin = Admin.connect(url, admin_token)
-        self._proc, self._folder, self._cluster, self._log = proc, folder, cluster, log
+        self._proc, self._folder, self._log = proc, folder, log
 
     @classmethod
     def attach(cls, url: str, admin_token: str) -> SessionServer:
@@ -51,21 +51,12 @@ class SessionServer:
     def start(
         cls, *, clock: str = "instant", time_scale: float | None = None, database: str = "sqlite"
     ) -> SessionServer:
-        """`database`: "sqlite" (a file in a temporary folder), "postgres" (a throwaway cluster
-        from this machine's PostgreSQL binaries) or a postgresql:// URL."""
+        """`database`: "sqlite" (a file in a temporary folder) or a postgresql:// URL (a database
+        of the session's own: the server migrates it)."""
         if clock not in CLOCKS:
             raise ValueError(f"clock {clock!r}: one of {', '.join(CLOCKS)}")
         folder = tempfile.TemporaryDirectory(prefix="convergent-session-")
-        cluster = None
-        if database == "sqlite":
-            url = str(Path(folder.name) / "convergent.db")
-        elif database == "postgres":
-            from ..store.pgcluster import Cluster
-
-            cluster = Cluster.create()
-            url = cluster.create_database("convergent_session")
-        else:
-            url = database
+        url = str(Path(folder.name) / "convergent.db") if database == "sqlite" else database
         token = "cva_" + secrets.token_urlsafe(24)
         port = free_port()
         args = [sys.executable, "-m", "convergent", "serve", "--port", str(port), "--database", url]
@@ -76,7 +67,7 @@ class SessionServer:
             args += ["--instant" if clock == "instant" else "--realistic"]
         log = open(Path(folder.name) / "server.log", "wb")
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        server = cls(f"http://127.0.0.1:{port}", token, proc, folder, cluster, log)
+        server = cls(f"http://127.0.0.1:{port}", token, proc, folder, log)
         try:
             server._wait_until_up()
             if clock == "manual":
@@ -115,7 +106,5 @@ class SessionServer:
                 self._proc.wait()
         if self._log is not None:
             self._log.close()
-        if self._cluster is not None:
-            self._cluster.destroy()
         if self._folder is not None:
             self._folder.cleanup()
