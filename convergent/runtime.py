@@ -24,6 +24,7 @@ from .config import Config
 from .engine import Changes, Clock, Engine
 from .engine.clock import sync_clock
 from .engine.faults import Faults
+from .engine.objects import Objects
 from .engine.orders import Order
 from .engine.usage import Usage
 from .model.cursors import Cursors
@@ -32,7 +33,6 @@ from .model.kind import Kind
 from .model.section import Section
 from .sections import builtin_sections, installed_sections, load_sections
 from .store import Store, open_store
-from .store.objects import Objects
 
 __all__ = ["Runtime", "section_list", "run_order"]
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..auth.authenticate import Caller
+from ..engine.objects import Collection
 from ..errors import ApiError
 from ..model.envelope import urn
 from ..model.kind import Kind
@@ -18,7 +19,6 @@ from ..model.records import Item, Resource
 from ..model.versions import IDENTITY, Codec, Major
 from ..runtime import Runtime
 from ..store import Page
-from ..store.objects import Collection
 from .pagination import page_size
 from .responses import json_response
 

@@ -128,7 +128,8 @@ class Strategy:
     neither `targetSpec` nor `checksum`); `secret_spec` names targetSpec fields that are stored
     but never shown (a secret's payload); `display_name` names the resource in its IAM
     metadata; `task_not_found` is the error for a task id the resource does not have;
-    `list_filter` turns a list's query parameters into a predicate on its resources (or None).
+    `list_filter` turns a list's query parameters into a predicate on its resources (or None);
+    `initial_state` is the currentState of a resource just created.
     """
 
     hidden: frozenset[str] = frozenset()
@@ -145,6 +146,10 @@ class Strategy:
 
     async def admit_update(self, view: AccountView, resource: Resource, spec: dict) -> None:
         return None
+
+    def initial_state(self, spec: dict) -> dict:
+        """The currentState a new resource shows before its first step (what the cloud knows at once)."""
+        return {}
 
     async def admit_delete(self, view: AccountView, resource: Resource) -> None:
         return None
