@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated
 
 import typer
@@ -106,6 +107,33 @@ def serve(
         typer.Option(help="The admin credential (else made once) [env: CONVERGENT_ADMIN_TOKEN]"),
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request")] = False,
+    tls: Annotated[
+        bool | None,
+        typer.Option(
+            "--tls",
+            help="Serve HTTPS with a local CA and a certificate for localhost, made once and kept; prints how to trust it [env: CONVERGENT_TLS]",
+        ),
+    ] = None,
+    certfile: Annotated[
+        str | None,
+        typer.Option(help="Serve HTTPS with this certificate (PEM) [env: CONVERGENT_CERTFILE]"),
+    ] = None,
+    keyfile: Annotated[
+        str | None, typer.Option(help="The key of --certfile (PEM) [env: CONVERGENT_KEYFILE]")
+    ] = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            help="text, or json: one object per line and an access line per request [env: CONVERGENT_LOG_FORMAT; default text]"
+        ),
+    ] = None,
+    metrics_public: Annotated[
+        bool | None,
+        typer.Option(
+            "--metrics-public",
+            help="GET /metrics answers without the admin credential [env: CONVERGENT_METRICS_PUBLIC]",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API, and by default the task engine, in one process.
 
@@ -130,30 +158,106 @@ def serve(
         seed=seed,
         fixtures=fixtures,
         admin_token=admin_token,
+        tls=tls,
+        certfile=certfile,
+        keyfile=keyfile,
+        log_format=log_format,
+        metrics_public=metrics_public,
     )
-    _announce_first_start(config)
+    listening = _bind(config.host, config.port)  # an address in use is said before anything else
+    certificates = _certificates(config)
+    following = _announce_first_start(config)
     engines = f"{config.workers} task engine(s)" if config.workers else "no task engine"
+    clock = (
+        f"following the clock of {following}, which serves this database"
+        if following
+        else f"step time x{config.effective_time_scale:g}"
+    )
     typer.echo(
-        f"convergent serving http://{config.host}:{config.port}/v2 on {redact(config.database)} "
-        f"with {engines} (step time x{config.effective_time_scale:g}); Ctrl-C stops",
+        f"convergent serving {_endpoint(config)}/v2 on {redact(config.database)} "
+        f"with {engines} ({clock}); Ctrl-C stops",
         err=True,
     )
+    if certificates is not None and certificates.cafile:
+        from .tls import trust_hints
+
+        typer.echo(trust_hints(certificates.cafile), err=True)
     try:
         app = create_app(config)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
-    uvicorn.run(
+    settings = uvicorn.Config(
         app,
-        host=config.host,
-        port=config.port,
-        access_log=access_log,
+        access_log=access_log and config.log_format == "text",
         log_level="info" if access_log else "warning",
+        log_config=None if config.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=10,
+        ssl_certfile=certificates and certificates.certfile,
+        ssl_keyfile=certificates and certificates.keyfile,
     )
+    if config.log_format == "json":
+        _json_logging()
+    uvicorn.Server(settings).run(sockets=[listening])
+
+
+def _bind(host: str, port: int):
+    """The listening socket, bound now: a port in use stops `serve` before it claims to serve."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        typer.echo(f"convergent: cannot listen on {host}: {error.strerror}", err=True)
+        raise typer.Exit(2) from None
+    listening = socket.socket(family, kind, proto)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind(address)
+    except OSError as error:
+        listening.close()
+        why = (
+            "is already in use (another convergent serve?); choose another with --port"
+            if error.errno == errno.EADDRINUSE
+            else f"cannot be listened on: {error.strerror}"
+        )
+        typer.echo(f"convergent: {host}:{port} {why}", err=True)
+        raise typer.Exit(2) from None
+    listening.set_inheritable(True)
+    return listening
+
+
+def _certificates(config: Config):
+    from .tls import Certificates, ensure_certificates
+
+    if config.certfile:
+        for path in (config.certfile, config.keyfile):
+            if not os.path.isfile(path):
+                raise typer.BadParameter(f"{path}: no such file")
+        return Certificates(config.certfile, config.keyfile, None)
+    if config.tls:
+        return ensure_certificates(config.host)
+    return None
+
+
+def _json_logging() -> None:
+    import logging
+    import sys
+
+    from .api.observe import JsonFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("convergent.access").setLevel(logging.INFO)
 
 
 def _endpoint(config: Config) -> str:
-    return f"http://{config.host}:{config.port}"
+    scheme = "https" if config.tls or config.certfile else "http"
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    return f"{scheme}://{host}:{config.port}"
 
 
 def _unreachable(config: Config, error: Exception) -> int:
@@ -184,8 +288,9 @@ def _run_with_store(config: Config, work):
         raise typer.Exit(2) from None
 
 
-def _announce_first_start(config: Config) -> None:
-    """On a new database: the admin credential, then the fixtures or a default account."""
+def _announce_first_start(config: Config) -> str | None:
+    """On a new database: the admin credential, then the fixtures or a default account. Returns
+    the process whose clock this one will follow, if another live process serves the database."""
     from .admin.fixtures import load_fixtures
     from .admin.token import ensure_admin_token
     from .api.context import Context
@@ -193,10 +298,13 @@ def _announce_first_start(config: Config) -> None:
     from .auth.bootstrap import first_start, snippet
     from .sections import builtin_sections
 
+    following: list[str | None] = []
+
     async def run():
         ctx = Context.build(config, builtin_sections())
         await ctx.start()
         try:
+            following.append(ctx.clock.following)
             token = await ensure_admin_token(ctx.store, config.admin_token)
             fresh = not await ctx.store.any_item(accounts.ACCOUNT)
             if config.fixtures:
@@ -223,7 +331,7 @@ def _announce_first_start(config: Config) -> None:
             err=True,
         )
     if created is None:
-        return
+        return following[0]
     issued, password = created
     endpoint = _endpoint(config)
     typer.echo(
@@ -238,6 +346,7 @@ python-ovh:
 """,
         err=True,
     )
+    return following[0]
 
 
 credential_app = typer.Typer(help="API credentials.", no_args_is_help=True)
@@ -261,10 +370,16 @@ def credential_create(
         ),
     ] = False,
     database: DatabaseOption = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="The server's URL printed with the credential [default: from CONVERGENT_HOST, CONVERGENT_PORT and CONVERGENT_TLS, else http://127.0.0.1:8080]"
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
     """Create an application and a validated consumer key for ACCOUNT (or, with --oauth2, a
-    service account), and print them."""
+    service account), and print them with the endpoint to use them on."""
     import json
     import time
 
@@ -276,18 +391,20 @@ def credential_create(
         method, _, path = rule.strip().partition(" ")
         parsed.append({"method": method.upper(), "path": path.strip()})
     config = _config(database=database)
+    endpoint = (endpoint or _endpoint(config)).rstrip("/")
 
     try:
         if oauth2:
             out = _run_with_store(
                 config, lambda store: accounts.issue_service_account(store, account, time.time())
             )
-            out["tokenUrl"] = f"{_endpoint(config)}/auth/oauth2/token"
+            out["tokenUrl"] = f"{endpoint}/auth/oauth2/token"
+            out["endpoint"] = endpoint
         else:
             issued = _run_with_store(
                 config, lambda store: accounts.issue_credential(store, account, time.time(), parsed or None)
             )
-            out = issued.as_json(_endpoint(config))
+            out = issued.as_json(endpoint)
     except ApiError as error:
         raise typer.BadParameter(error.message) from None
     if json_output:

@@ -1,6 +1,7 @@
 """The admin surface: credential, health, manual time, faults, reset, seeds, snapshots, fixtures."""
 
 import json
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -32,10 +33,10 @@ def rancher_url(project, rancher=""):
 
 
 async def test_the_admin_surface_needs_the_admin_credential(connect, client):
-    assert (await connect().get("/admin/health")).status_code == 401
-    wrong = await connect(headers={"Authorization": "Bearer nope"}).get("/admin/health")
+    assert (await connect().get("/admin/clock")).status_code == 401
+    wrong = await connect(headers={"Authorization": "Bearer nope"}).get("/admin/clock")
     assert wrong.status_code == 403 and wrong.json()["class"] == "Client::Forbidden::InvalidAdminCredential"
-    assert (await client.get("/admin/health")).status_code == 401, (
+    assert (await client.get("/admin/clock")).status_code == 401, (
         "an API credential is not an admin credential"
     )
 
@@ -80,6 +81,32 @@ async def test_manual_time_moves_each_progress_step(admin, client, settle, app):
     assert (await admin.post("/admin/clock/advance", json={"seconds": 1})).json()[
         "class"
     ] == "Client::BadRequest::ClockNotManual"
+
+
+async def test_advancing_manual_time_completes_every_step_due_within_it_in_order(admin, client, settle, app):
+    project = await create_project(client, settle)
+    clock = (await admin.put("/admin/clock", json={"mode": "manual", "scale": 1})).json()
+    assert clock["frozenAt"].endswith("Z") and len(clock["frozenAt"]) == 24, "ISO 8601, milliseconds, Z"
+    start = datetime.fromisoformat(clock["frozenAt"])
+
+    async def post(name):
+        r = await client.post(rancher_url(project), json={"targetSpec": {"name": name, "plan": "STANDARD"}})
+        return r.json()
+
+    first = await post("a")
+    await admin.post("/admin/clock/advance", json={"seconds": 5})
+    second = await post("b")
+    moved = (await admin.post("/admin/clock/advance", json={"seconds": 60})).json()
+    assert datetime.fromisoformat(moved["frozenAt"]) - start == timedelta(seconds=65)
+    finished = {}
+    for created in (first, second):
+        url = rancher_url(project, created["id"])
+        assert (await client.get(url)).json()["resourceStatus"] == "READY", "60 s covers all 21 s of steps"
+        task = (await client.get(created["currentTasks"][0]["link"])).json()
+        assert task["status"] == "DONE" and {p["status"] for p in task["progress"]} == {"DONE"}
+        finished[created["targetSpec"]["name"]] = datetime.fromisoformat(task["finishedAt"]) - start
+    # Each step completed at its own due time, not at the end of the advance: 1 + 8 + 10 + 2 s.
+    assert finished == {"a": timedelta(seconds=21), "b": timedelta(seconds=26)}
 
 
 async def test_operation_faults_answer_n_times_then_stop(admin, client, settle):

@@ -17,6 +17,7 @@ from ..model.section import Section
 from .context import Context
 from .discovery import add_discovery
 from .guard import Guard
+from .observe import Observe
 from .routing import Dispatcher, route_table
 from .table import Table
 
@@ -45,7 +46,8 @@ class _App(Starlette):
             else:
                 await dispatch(scope, receive, send)
 
-        return Guard(app)
+        ctx = self.state.ctx
+        return Observe(Guard(app), ctx.metrics, log=ctx.config.log_format == "json")
 
 
 async def _housekeeping(ctx: Context, every: float = 1.0) -> None:
@@ -95,6 +97,6 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     route_table(sections, ctx, table)
     add_admin(table, ctx)
     app = _App(Dispatcher(table), lifespan)
-    app.state.ctx = ctx
+    app.state.ctx = ctx  # before the middleware stack is built (on the first call)
     app.state.table = table
     return app

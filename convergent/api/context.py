@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
-from ..admin.clock import sync_clock
+from ..admin.clock import release_clock, sync_clock
 from ..admin.faults import Faults
 from ..admin.token import ensure_admin_token
 from ..auth.authenticate import Authenticator
@@ -14,6 +15,7 @@ from ..model.kind import Kind
 from ..model.section import Section
 from ..store import Store, open_store
 from .authorize import Authorizer
+from .observe import Metrics
 from .pagination import Cursors
 from .versions import Versions
 
@@ -34,6 +36,7 @@ class Context:
     faults: Faults
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def engine(self) -> Engine:
@@ -98,4 +101,6 @@ class Context:
 
     async def stop(self) -> None:
         await self.versions.flush()
+        with contextlib.suppress(Exception):  # an unreachable database: the hold expires by itself
+            await release_clock(self.store, self.clock)
         await self.store.close()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 
+from ..model.times import iso
+
 __all__ = ["Clock"]
 
 
@@ -19,6 +21,8 @@ class Clock:
         self.scale = scale
         self.frozen: float | None = None
         self.rev = 0  # the revision of shared settings this clock follows (admin/clock.py)
+        self.following: str | None = None  # the process holding the database's clock, when not this one
+        self.held: float | None = None  # time.monotonic() of the last look at the hold
 
     def now(self) -> float:
         return time.time() if self.frozen is None else self.frozen
@@ -35,7 +39,12 @@ class Clock:
         return "realistic" if self.scale == 1 else "scaled"
 
     def settings(self) -> dict:
-        return {"mode": self.mode, "scale": self.scale, "frozenAt": self.frozen}
+        """What the admin surface shows: `frozenAt` in the wire's time format (or null)."""
+        return {
+            "mode": self.mode,
+            "scale": self.scale,
+            "frozenAt": None if self.frozen is None else iso(self.frozen),
+        }
 
     def apply(self, settings: dict) -> None:
         self.scale = float(settings["scale"])
