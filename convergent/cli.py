@@ -141,7 +141,8 @@ def serve(
     balancer (with --workers 0: API only) and any number of `convergent worker`."""
     import uvicorn
 
-    from .api import create_app
+    from .runtime import section_list
+    from .server import create_app
     from .store import redact
 
     config = _config(
@@ -164,9 +165,13 @@ def serve(
         log_format=log_format,
         metrics_public=metrics_public,
     )
+    try:
+        sections = section_list(config)  # once: the first start and the app serve the same ones
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     listening = _bind(config.host, config.port)  # an address in use is said before anything else
     certificates = _certificates(config)
-    following = _announce_first_start(config)
+    following = _announce_first_start(config, sections)
     engines = f"{config.workers} task engine(s)" if config.workers else "no task engine"
     clock = (
         f"following the clock of {following}, which serves this database"
@@ -183,7 +188,7 @@ def serve(
 
         typer.echo(trust_hints(certificates.cafile), err=True)
     try:
-        app = create_app(config)
+        app = create_app(config, sections)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     settings = uvicorn.Config(
@@ -288,20 +293,19 @@ def _run_with_store(config: Config, work):
         raise typer.Exit(2) from None
 
 
-def _announce_first_start(config: Config) -> str | None:
+def _announce_first_start(config: Config, sections) -> str | None:
     """On a new database: the admin credential, then the fixtures or a default account. Returns
     the process whose clock this one will follow, if another live process serves the database."""
     from .admin.fixtures import load_fixtures
     from .admin.token import ensure_admin_token
-    from .api.context import Context
     from .auth import accounts
     from .auth.bootstrap import first_start, snippet
-    from .sections import builtin_sections
+    from .runtime import Runtime
 
     following: list[str | None] = []
 
     async def run():
-        ctx = Context.build(config, builtin_sections())
+        ctx = Runtime.build(config, sections)
         await ctx.start()
         try:
             following.append(ctx.clock.following)
@@ -452,6 +456,8 @@ def worker(
     )
     try:
         asyncio.run(run_worker(config))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     except StoreUnavailable as error:
         raise typer.Exit(_unreachable(config, error)) from None
 
@@ -461,17 +467,18 @@ def provision(
     product: Annotated[str, typer.Argument(help="What to order, e.g. vrackServices or vmwareCloudDirector")],
     account: Annotated[str, typer.Option(help="Account (nic) to deliver to; created when missing")],
     database: DatabaseOption = None,
+    section: SectionOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
     """Deliver what the real cloud sells through orders, READY, to ACCOUNT."""
     import json
 
-    from .api.provisioning import run_order
+    from .runtime import run_order
 
-    config = _config(database=database)
+    config = _config(database=database, sections=_sections(section))
     try:
         delivered = asyncio.run(run_order(config, product, account))
-    except LookupError as error:
+    except (LookupError, ValueError) as error:
         raise typer.BadParameter(str(error)) from None
     if json_output:
         typer.echo(json.dumps(delivered))
