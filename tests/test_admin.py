@@ -140,6 +140,20 @@ async def test_operation_faults_answer_n_times_then_stop(admin, client, settle):
     assert (await admin.get("/admin/fault")).json() == []
 
 
+async def test_every_admin_answer_has_a_body(admin):
+    rules = [
+        {"type": "operation", "operation": "GET /v2/publicCloud/project", "count": 1},
+        {"type": "operation", "operation": "POST /v2/publicCloud/project", "count": 1},
+    ]
+    made = [(await admin.post("/admin/fault", json=rule)).json() for rule in rules]
+    removed = await admin.delete(f"/admin/fault/{made[0]['id']}")
+    assert removed.status_code == 200 and removed.json() == {"removed": made[0]["id"]}
+    assert (await admin.delete(f"/admin/fault/{made[0]['id']}")).status_code == 404
+    cleared = await admin.delete("/admin/fault")
+    assert cleared.status_code == 200 and cleared.json() == {"cleared": 1}
+    assert (await admin.delete("/admin/fault")).json() == {"cleared": 0}
+
+
 async def test_task_faults_fail_the_named_step_then_the_resource_recovers(admin, client, settle):
     project = await create_project(client, settle)
     await admin.post(
@@ -174,7 +188,11 @@ async def test_reset_one_account_or_everything(admin, client, credentials, conne
     await create_project(client, settle)
     other = connect(await credentials("yy2222-ovh"))
     await other.post("/v2/publicCloud/project", json={"targetSpec": {"name": "b", "mode": "CLASSIC"}})
-    assert (await admin.post("/admin/reset", json={"account": "yy2222-ovh"})).status_code == 200
+    unknown = await admin.post("/admin/reset", json={"account": "zz9999-ovh"})
+    assert unknown.status_code == 404 and unknown.json()["class"] == "Client::NotFound::AccountNotFound"
+    assert len((await other.get("/v2/publicCloud/project")).json()) == 1, "nothing was reset"
+    reset = await admin.post("/admin/reset", json={"account": "yy2222-ovh"})
+    assert reset.status_code == 200 and reset.json() == {"reset": "yy2222-ovh"}
     assert len((await client.get("/v2/publicCloud/project")).json()) == 1
     assert (await other.get("/v2/publicCloud/project")).json()["errorCode"] == "INVALID_KEY", (
         "its application is gone"

@@ -26,6 +26,7 @@ from .. import __version__
 from ..api.observe import engines_alive, render
 from ..api.responses import json_response
 from ..api.table import Table
+from ..auth import accounts
 from ..engine.faults import FaultRule
 from ..errors import ApiError
 from ..runtime import Runtime
@@ -179,13 +180,18 @@ def add_admin(table: Table, ctx: Runtime) -> None:
         return await ctx.faults.add(await _body(request, FaultRule))
 
     async def clear_faults(request, params):
+        armed = await ctx.faults.rules()
         await ctx.faults.clear()
+        return {"cleared": len(armed)}
 
     async def remove_fault(request, params):
         await ctx.faults.remove(params["faultId"])
+        return {"removed": params["faultId"]}
 
     async def reset(request, params):
         ref = await _body(request, AccountRef)
+        if ref.account is not None and await store.get_item(accounts.ACCOUNT, ref.account) is None:
+            raise ApiError.not_found("AccountNotFound", f"Account '{ref.account}' does not exist")
         await store.reset(ref.account)
         return {"reset": ref.account or "everything"}
 
