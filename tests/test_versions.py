@@ -1,6 +1,7 @@
 """Schema versions through the HTTP surface: majors side by side, account defaults, lifecycle,
 impact reports, discovery documents; and lossless codecs, proven over generated specs."""
 
+import re
 from datetime import date
 
 import msgspec
@@ -152,15 +153,21 @@ async def test_impact_report_names_exactly_the_affected_operations(client, crede
     ops = sorted(a["operation"] for a in report["affected"])
     assert ops == sorted(
         [
-            "GET /publicCloud/project/{projectId}/rancher/{rancherId}",
-            "POST /publicCloud/project/{projectId}/rancher",
-            "PUT /publicCloud/project/{projectId}/rancher/{rancherId}",
+            "GET /v2/publicCloud/project/{projectId}/rancher/{rancherId}",
+            "POST /v2/publicCloud/project/{projectId}/rancher",
+            "PUT /v2/publicCloud/project/{projectId}/rancher/{rancherId}",
         ]
+    )
+    # Named as fault rules name operations, and timed as every other time on the wire.
+    assert set(ops) <= app.state.ctx.faults.operations, "POST /admin/fault takes these names"
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", a["lastSeen"]) for a in report["affected"]
     )
     assert all(c["field"].endswith("ipRestrictions") for a in report["affected"] for c in a["changes"])
     refused = await client.put("/1.0/me/api/schemasVersion/publicCloud", json={"major": 2})
     assert (
-        refused.status_code == 409 and "PUT /publicCloud" in refused.json()["details"]["affectedOperations"]
+        refused.status_code == 409
+        and "PUT /v2/publicCloud" in refused.json()["details"]["affectedOperations"]
     )
 
     clean = (await other.get("/1.0/me/api/schemasVersion/publicCloud/impact", params={"major": 2})).json()

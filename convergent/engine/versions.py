@@ -19,6 +19,7 @@ from ..auth import accounts
 from ..errors import ApiError
 from ..model.records import Event
 from ..model.section import Section
+from ..model.times import iso
 from ..model.versions import Major, MajorStatus, epoch_of, parse_version
 from ..store import Store
 from ..store.cache import ItemsCache
@@ -249,9 +250,9 @@ class Versions:
                 entry = affected.setdefault(
                     change.route,
                     {
-                        "operation": change.route,
+                        "operation": _operation(change.route),
                         "calls": count,
-                        "lastSeen": datetime.fromtimestamp(last_seen, UTC).isoformat(),
+                        "lastSeen": iso(last_seen),
                         "changes": [],
                     },
                 )
@@ -287,3 +288,10 @@ def _paths(value: object, prefix: str, depth: int = 0):
                 if path not in seen:
                     seen.add(path)
                     yield path
+
+
+def _operation(route: str) -> str:
+    """`GET /publicCloud/project` -> `GET /v2/publicCloud/project`: operations named as the
+    admin surface's faults name them."""
+    method, _, path = route.partition(" ")
+    return f"{method} /v2{path}"
