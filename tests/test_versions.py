@@ -340,3 +340,13 @@ async def test_discovery_documents_per_version(client):
     changelog = (await client.get("/v2/publicCloud.changelog.json")).json()
     assert [v["version"] for v in changelog["versions"]] == ["1.0", "1.1", "2.0"]
     assert any(c["breaking"] for c in changelog["versions"][2]["changes"])
+
+
+async def test_the_schemas_version_and_the_changelog_agree_on_dates(client):
+    changelog = (await client.get("/v2/publicCloud.changelog.json")).json()
+    released = {v["version"]: v["released"] for v in changelog["versions"]}
+    mine = (await client.get("/1.0/me/api/schemasVersion/publicCloud")).json()
+    offered = next(value for value in mine.values() if isinstance(value, list))
+    assert offered and all(m["released"] == released[m["version"]] for m in offered), offered
+    assert {m["majorReleased"] for m in offered} <= set(released.values())
+    assert [m["released"] for m in changelog["majors"]] == [m["released"] for m in offered]

@@ -53,6 +53,7 @@ class Versions:
     def offered(self, section: Section) -> list[dict]:
         """The versions of a section with their status today."""
         today = self.today()
+        released = {v.version: v.released for v in section.versions}
         out = []
         for major in section.majors:
             status = section.status(major, today)
@@ -61,7 +62,11 @@ class Versions:
                     "major": major.number,
                     "version": section.latest_version(major.number),
                     "status": str(status),
-                    "released": major.released.isoformat(),
+                    # `released` is the version's, as in the changelog; the major's first is `majorReleased`
+                    "released": released.get(
+                        section.latest_version(major.number), major.released
+                    ).isoformat(),
+                    "majorReleased": major.released.isoformat(),
                     "deprecated": major.deprecated.isoformat() if major.deprecated else None,
                     "sunset": major.sunset.isoformat() if major.sunset else None,
                 }
