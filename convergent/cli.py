@@ -14,6 +14,7 @@ app = typer.Typer(
     help="convergent: a resource-centric cloud control-plane API server (OVHcloud API v2 principles).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # click's plain help: paragraphs re-flowed, "[env: ...; default ...]" shown as written
 )
 
 DatabaseOption = Annotated[
@@ -27,13 +28,14 @@ DatabaseOption = Annotated[
 InstantOption = Annotated[
     bool | None,
     typer.Option(
-        "--instant/--realistic", help="Simulated provisioning steps take no time [env: CONVERGENT_INSTANT]"
+        "--instant/--realistic",
+        help="Simulated provisioning steps take no time [env: CONVERGENT_INSTANT; default realistic]",
     ),
 ]
 TimeScaleOption = Annotated[
     float | None,
     typer.Option(
-        help="Multiply simulated step durations (1 realistic, 0.1 ten times faster) [env: CONVERGENT_TIME_SCALE]"
+        help="Multiply simulated step durations (1 realistic, 0.1 ten times faster) [env: CONVERGENT_TIME_SCALE; default 1]"
     ),
 ]
 LeaseOption = Annotated[
@@ -58,7 +60,7 @@ SectionOption = Annotated[
     list[str] | None,
     typer.Option(
         "--section",
-        help="Also serve this section, module:attribute of a Section; repeat [env: CONVERGENT_SECTIONS, comma-separated]",
+        help="Also serve this section, module:attribute of a Section; repeat [env: CONVERGENT_SECTIONS, comma-separated; default none]",
     ),
 ]
 
@@ -96,30 +98,42 @@ def serve(
     pool_size: PoolOption = None,
     section: SectionOption = None,
     seed: Annotated[
-        int | None, typer.Option(help="Draw ids from a generator with this seed [env: CONVERGENT_SEED]")
+        int | None,
+        typer.Option(
+            help="Draw ids from a generator with this seed [env: CONVERGENT_SEED; default random ids]"
+        ),
     ] = None,
     fixtures: Annotated[
         str | None,
-        typer.Option(help="YAML or JSON file loaded into a new database [env: CONVERGENT_FIXTURES]"),
+        typer.Option(
+            help="YAML or JSON file loaded into a new database [env: CONVERGENT_FIXTURES; default none]"
+        ),
     ] = None,
     admin_token: Annotated[
         str | None,
-        typer.Option(help="The admin credential (else made once) [env: CONVERGENT_ADMIN_TOKEN]"),
+        typer.Option(
+            help="The admin credential [env: CONVERGENT_ADMIN_TOKEN; default made and printed once at first start]"
+        ),
     ] = None,
-    access_log: Annotated[bool, typer.Option(help="Log every request")] = False,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            help="Log every request in uvicorn's format (see --log-format json for structured lines) [default off]"
+        ),
+    ] = False,
     tls: Annotated[
         bool | None,
         typer.Option(
             "--tls",
-            help="Serve HTTPS with a local CA and a certificate for localhost, made once and kept; prints how to trust it [env: CONVERGENT_TLS]",
+            help="Serve HTTPS with a local CA and a certificate for localhost, made once and kept; prints how to trust it [env: CONVERGENT_TLS; default off: plain HTTP]",
         ),
     ] = None,
     certfile: Annotated[
         str | None,
-        typer.Option(help="Serve HTTPS with this certificate (PEM) [env: CONVERGENT_CERTFILE]"),
+        typer.Option(help="Serve HTTPS with this certificate (PEM) [env: CONVERGENT_CERTFILE; default none]"),
     ] = None,
     keyfile: Annotated[
-        str | None, typer.Option(help="The key of --certfile (PEM) [env: CONVERGENT_KEYFILE]")
+        str | None, typer.Option(help="The key of --certfile (PEM) [env: CONVERGENT_KEYFILE; default none]")
     ] = None,
     log_format: Annotated[
         str | None,
@@ -131,7 +145,7 @@ def serve(
         bool | None,
         typer.Option(
             "--metrics-public",
-            help="GET /metrics answers without the admin credential [env: CONVERGENT_METRICS_PUBLIC]",
+            help="GET /metrics answers without the admin credential [env: CONVERGENT_METRICS_PUBLIC; default off]",
         ),
     ] = None,
 ) -> None:
