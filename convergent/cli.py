@@ -633,7 +633,7 @@ def terraform_install(
 def _add_api_commands() -> None:
     from . import remote
 
-    for command in (remote.get, remote.apply, remote.delete, remote.tasks, remote.events):
+    for command in (remote.get, remote.apply, remote.delete, remote.wait, remote.tasks, remote.events):
         app.command()(command)
 
 
