@@ -242,6 +242,7 @@ def _bind(host: str, port: int):
         )
         typer.echo(f"convergent: {host}:{port} {why}", err=True)
         raise typer.Exit(2) from None
+    listening.listen(2048)  # calls made from now on wait in the backlog until the app serves them
     listening.set_inheritable(True)
     return listening
 
@@ -395,6 +396,13 @@ def credential_create(
         ),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
+    shell: Annotated[
+        bool,
+        typer.Option(
+            "--shell",
+            help='Print `export OVH_...=...` for eval "$(convergent credential create ... --shell)": the variables convergent\'s client and CLI, python-ovh and Terraform read',
+        ),
+    ] = False,
 ) -> None:
     """Create an application and a validated consumer key for ACCOUNT (or, with --oauth2, a
     service account), and print them with the endpoint to use them on."""
@@ -427,6 +435,25 @@ def credential_create(
         raise typer.BadParameter(error.message) from None
     if json_output:
         typer.echo(json.dumps(out))
+    elif shell:
+        import shlex
+
+        names = {
+            "endpoint": "OVH_ENDPOINT",
+            "applicationKey": "OVH_APPLICATION_KEY",
+            "applicationSecret": "OVH_APPLICATION_SECRET",
+            "consumerKey": "OVH_CONSUMER_KEY",
+            "clientId": "OVH_CLIENT_ID",
+            "clientSecret": "OVH_CLIENT_SECRET",
+        }
+        # One identity at a time: the other pair is unset (clients refuse both at once).
+        other = (
+            "OVH_APPLICATION_KEY OVH_APPLICATION_SECRET OVH_CONSUMER_KEY"
+            if oauth2
+            else "OVH_CLIENT_ID OVH_CLIENT_SECRET"
+        )
+        exports = " ".join(f"{names[k]}={shlex.quote(str(v))}" for k, v in out.items() if k in names)
+        typer.echo(f"unset {other}; export {exports}")
     else:
         for key, value in out.items():
             typer.echo(f"{key:18} {value}")
