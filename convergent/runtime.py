@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,12 +20,14 @@ from typing import Any
 from .auth import accounts
 from .auth.authenticate import Authenticator
 from .auth.authorize import Authorizer
+from .auth.defaults import Defaults
 from .config import Config
 from .engine import Changes, Clock, Engine
 from .engine.clock import release_clock, sync_clock
 from .engine.faults import Faults
+from .engine.objects import Objects
 from .engine.orders import Order
-from .engine.versions import Versions
+from .engine.usage import Usage
 from .model.cursors import Cursors
 from .model.envelope import urn
 from .model.kind import Kind
@@ -54,9 +55,11 @@ class Runtime:
     clock: Clock
     engines: list[Engine]  # `config.workers` of them run; the first exists always (tests settle it)
     changes: Changes
+    objects: Objects
     authenticator: Authenticator
     authorizer: Authorizer
-    versions: Versions
+    defaults: Defaults
+    usage: Usage
     faults: Faults
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
@@ -82,7 +85,7 @@ class Runtime:
                 f"{config.workers} workers need PostgreSQL: on SQLite one process runs one engine (--workers 0 or 1)"
             )
         clock = Clock(config.effective_time_scale)
-        faults = Faults(store, set(), set(kinds))  # operations are known once routes are built
+        faults = Faults(store, clock, set(), set(kinds))  # operations are known once routes are built
         # Each engine keeps up to half the process's connections busy with transitions in flight.
         parallel = max(1, config.pool_size // 2) if store.leases else 1
         engines = [
@@ -111,9 +114,11 @@ class Runtime:
             clock,
             engines,
             changes,
-            Authenticator(store),
-            Authorizer(store),
-            Versions(store, clock),
+            Objects(store, clock.now, changes.new_uuid),
+            Authenticator(store, clock),
+            Authorizer(store, clock),
+            Defaults(store, clock, sections),
+            Usage(store, clock),
             faults,
             kinds,
         )
@@ -124,7 +129,7 @@ class Runtime:
         await sync_clock(self.store, self.clock, starting=True)
 
     async def stop(self) -> None:
-        await self.versions.flush()
+        await self.usage.flush()
         with contextlib.suppress(Exception):  # an unreachable database: the hold expires by itself
             await release_clock(self.store, self.clock)
         await self.store.close()
@@ -149,16 +154,18 @@ class Runtime:
             await self.stop()
 
     async def _housekeeping(self, every: float = 1.0) -> None:
-        """Every second: follow clock changes made by other processes; every five, write the
-        usage counters (and once more at stop)."""
+        """Every second: follow clock changes made by other processes and move the accounts
+        noted on a retired schemas major; every five, write the usage counters (and once more
+        at stop)."""
         ticks = 0
         while True:
             await asyncio.sleep(every)
             ticks += 1
             try:
                 await sync_clock(self.store, self.clock)
+                await self.defaults.move_retired()
                 if ticks % 5 == 0:
-                    await self.versions.flush()
+                    await self.usage.flush()
             except Exception:
                 log.exception("housekeeping failed; retrying")
 
@@ -174,7 +181,7 @@ class Runtime:
         if provisioner is None:
             known = ", ".join(sorted(self.products())) or "none"
             raise LookupError(f"unknown product {product!r}; known: {known}")
-        await accounts.ensure_account(self.store, account, time.time())
+        await accounts.ensure_account(self.store, account, self.clock.now())
         order = Order(self.changes, account)
         await provisioner(order)
         out = []

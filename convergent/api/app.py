@@ -14,6 +14,7 @@ from .guard import Guard
 from .observe import Metrics, Observe
 from .routing import Dispatcher, route_table
 from .table import Table
+from .versions import AnswerHeaders
 
 __all__ = ["build_app"]
 
@@ -47,8 +48,9 @@ def build_app(ctx: Runtime, lifespan, surfaces: Sequence[Callable[[Table, Runtim
     `surfaces` adds to the route table; `lifespan` starts and stops what it serves."""
     ctx.metrics = Metrics()
     table = Table()
-    add_discovery(table, ctx.sections, ctx.versions)
-    route_table(ctx.sections, ctx, table)
+    answer_headers = AnswerHeaders(ctx.clock)
+    add_discovery(table, ctx.sections, answer_headers)
+    route_table(ctx.sections, ctx, table, answer_headers)
     for add in surfaces:
         add(table, ctx)
     app = _App(Dispatcher(table), lifespan)

@@ -11,10 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..auth.authenticate import Caller
+from ..engine.objects import Collection
 from ..errors import ApiError
 from ..model.envelope import urn
 from ..model.kind import Kind
-from ..model.records import Resource
+from ..model.objects import ObjectKind, etag
+from ..model.records import Item, Resource
 from ..model.versions import IDENTITY, Codec, Major
 from ..runtime import Runtime
 from ..store import Page
@@ -122,6 +124,16 @@ class Call:
         self.sent = msgspec.to_builtins(decoded)
         return decoded
 
+    def objects(self, kind: ObjectKind, parent: str | None = None) -> Collection:
+        """The caller's account's objects of `kind` (those of the object `parent`, if given);
+        writes through it carry the request's If-Match."""
+        return Collection(self.ctx.objects, kind, self.account, self.request.headers.get("if-match"), parent)
+
+    @staticmethod
+    def tagged(answer, item: Item) -> Response:
+        """An answer about one object, with its version as the ETag header."""
+        return json_response(answer, headers={"ETag": etag(item)})
+
     def path_of(self, kind: Kind) -> str:
         return "/v2" + kind.item.format_map(self.params)
 
@@ -156,7 +168,8 @@ class Call:
     async def parent(self, kind: Kind) -> Resource | None:
         return None if kind.parent is None else await self.resource(kind.parent)
 
-    def _scope(self) -> str:
+    def _listing(self) -> str:
+        """What a cursor belongs to: the account, the list's path and its filters."""
         return f"{self.account}\n{self.request.url.path}\n{self.request.url.query}"
 
     async def paginate(
@@ -169,13 +182,13 @@ class Call:
         `keep` filters what the caller may see (the cursor still moves past what it hides)."""
         headers = self.request.headers
         size = page_size(headers.get("x-pagination-size"))
-        scope = self._scope()
+        listing = self._listing()
         token = headers.get("x-pagination-cursor")
-        position = self.ctx.cursors.read(scope, token) if token else None
+        position = self.ctx.cursors.read(listing, token) if token else None
         page = await fetch(position, size)
         extra = {}
         if page.more and page:
-            extra["X-Pagination-Cursor-Next"] = self.ctx.cursors.sign(scope, page[-1].seq)
+            extra["X-Pagination-Cursor-Next"] = self.ctx.cursors.sign(listing, page[-1].seq)
         shown = await keep(page) if keep else page
         return json_response([render(item) for item in shown], headers=extra)
 

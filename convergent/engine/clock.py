@@ -20,12 +20,14 @@ import json
 import os
 import socket
 import time
+from datetime import date, timedelta
 
 from ..model.times import iso
 from ..store import Store
 
 __all__ = ["Clock", "publish", "sync_clock", "release_clock", "HOLD"]
 
+_EPOCH = date(1970, 1, 1)
 _KEY = "clock"  # the shared settings, in the store's meta
 _HOLDER = "clock.holder"  # which process holds the clock, and until when
 HOLD = 6.0  # seconds a process's hold on the clock lasts unless renewed
@@ -44,6 +46,10 @@ class Clock:
 
     def now(self) -> float:
         return time.time() if self.frozen is None else self.frozen
+
+    def today(self) -> date:
+        """The day it is on this clock (UTC)."""
+        return _EPOCH + timedelta(days=int(self.now() // 86400))
 
     def duration(self, seconds: float) -> float:
         return seconds * self.scale
