@@ -448,7 +448,7 @@ async def create_resource_group(call):
         updated_at=now,
         body={
             "name": body.name,
-            "resources": await _members(call, body.resources),
+            "resources": await _members(call, body.resources or []),
             "urn": f"urn:v1:eu:resourceGroup:{id}",
         },
     )
@@ -465,7 +465,7 @@ async def get_resource_group(call):
 async def edit_resource_group(call):
     body = await call.body(GroupUpdate)
     item = await _own(call, RESOURCE_GROUP, call.params["groupId"], "ResourceGroup")
-    item.body.update(name=body.name, resources=await _members(call, body.resources))
+    item.body.update(name=body.name, resources=await _members(call, body.resources or []))
     item.updated_at = time.time()
     async with call.ctx.store.write() as tx:
         await tx.update_item(item)
