@@ -43,7 +43,10 @@ class Authorizer:
                 for item in await items(account, PERMISSIONS_GROUP, None, _ALL)
             }
             resource_groups = [
-                (item.body["urn"], frozenset(plated(r.get("urn") or "") for r in item.body.get("resources") or []))
+                (
+                    item.body["urn"],
+                    frozenset(plated(r.get("urn") or "") for r in item.body.get("resources") or []),
+                )
                 for item in await items(account, RESOURCE_GROUP, None, _ALL)
             ]
             return policies, groups, resource_groups

@@ -168,7 +168,6 @@ def plated(urn: str) -> str:
     return f"urn:v1:{PLATE}:{urn[8:]}" if urn.startswith("urn:v1::") else urn
 
 
-
 @lru_cache(maxsize=4096)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
