@@ -120,6 +120,21 @@ def _one(delivered: list[dict] | None, name: str) -> dict | None:
     return next((d for d in delivered or () if d["kind"].rpartition(".")[2] == name), None)
 
 
+def _rancher_in(api: Client, project: str, region: str) -> dict:
+    """An OVHCloud Edition rancher in `region`, as TestAccDataSourceCloudProjectRancher_basic
+    expects the one it names to be. The server picks a rancher's region: order until one lands there."""
+    ranchers = f"/v2/publicCloud/project/{project}/rancher"
+    for attempt in range(30):
+        made = api.post(
+            ranchers, {"targetSpec": {"name": f"acceptance-{attempt}", "plan": "OVHCLOUD_EDITION"}}
+        )
+        api.wait(f"{ranchers}/{made['id']}")
+        if api.get(f"{ranchers}/{made['id']}")["currentState"]["region"] == region:
+            return made
+        api.delete(f"{ranchers}/{made['id']}")
+    raise RuntimeError(f"no rancher landed in {region}")
+
+
 def prepare(server: Server, notes: list[str]) -> dict[str, str]:
     """Make the objects the tests name, and return the `OVH_*` variables (credentials included)."""
     env = {
@@ -146,11 +161,7 @@ def prepare(server: Server, notes: list[str]) -> dict[str, str]:
             "/v2/publicCloud/project", {"targetSpec": {"name": "acceptance", "mode": "CLASSIC"}}
         )
         api.wait(f"/v2/publicCloud/project/{project['id']}")
-        rancher = api.post(
-            f"/v2/publicCloud/project/{project['id']}/rancher",
-            {"targetSpec": {"name": "acceptance", "plan": "STANDARD"}},
-        )
-        api.wait(f"/v2/publicCloud/project/{project['id']}/rancher/{rancher['id']}")
+        rancher = _rancher_in(api, project["id"], "EU_WEST_SBG")
     env["OVH_CLOUD_PROJECT_SERVICE_TEST"] = project["id"]
     env["OVH_CLOUD_PROJECT_SERVICE"] = project["id"]
     env["OVH_CLOUD_PROJECT_RANCHER_TEST"] = rancher["id"]

@@ -115,7 +115,8 @@ class Strategy:
 
     On create: the body is decoded and validated against the kind's spec type, then
     `prepare_create` may fill defaults and check cross-field rules (raise ApiError), then the
-    checksum is computed on what it returns. On update: the same with `prepare_update`, which
+    checksum is computed on what it returns, and `initial_state` gives the currentState the
+    resource starts with. On update: the same with `prepare_update`, which
     also sees the stored resource; then `admit_update` checks rules that involve the account's
     other resources (it runs in the write transaction, so what it reads cannot change before
     the new target is written). `extra_fields` adds top-level wire fields to the envelope;
@@ -132,6 +133,10 @@ class Strategy:
 
     def prepare_update(self, resource: Resource, spec: dict) -> dict:
         return spec
+
+    def initial_state(self, spec: dict) -> dict:
+        """The currentState a new resource starts with (what the creation answer shows)."""
+        return {}
 
     async def admit_update(self, view: AccountView, resource: Resource, spec: dict) -> None:
         return None
