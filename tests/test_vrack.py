@@ -6,13 +6,11 @@ import pytest
 from conftest import ACCOUNT
 from test_reference_iam import _policy, user_client
 
-from convergent.api.provisioning import provision
-
 pytestmark = pytest.mark.anyio
 
 
 async def _order(app, product: str, account: str = ACCOUNT) -> str:
-    [delivered] = await provision(app.state.ctx, product, account)
+    [delivered] = await app.state.ctx.provision(product, account)
     return delivered["id"]
 
 

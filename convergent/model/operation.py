@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ..api.call import Call
-
-__all__ = ["Operation"]
+__all__ = ["Operation", "action"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +29,7 @@ class Operation:
 
     method: str
     path: str
-    handler: Callable[[Call], Awaitable[Any]]
+    handler: Callable[[Any], Awaitable[Any]]  # receives the call (convergent.api.call.Call)
     actions: tuple[str, ...] = ()
     params: Mapping[str, Callable[[str], bool]] = field(default_factory=dict)
     summary: str = ""
@@ -43,3 +40,8 @@ class Operation:
     errors: tuple[tuple[int, str], ...] = ()
     beta: bool = False
     declined: str | None = None
+
+
+def action(namespace: str, name: str) -> tuple[str, ...]:
+    """One IAM action as an operation's `actions`: `action("account:apiovh:me", "get")`."""
+    return (f"{namespace}/{name}",)

@@ -60,13 +60,13 @@ async def server_time(call):
 
 async def request_credential(call):
     key = call.request.headers.get("x-ovh-application")
-    app = await call.ctx.store.find_item(accounts.APPLICATION, key) if key else None
+    app = await call.ctx.objects.by_key(accounts.APPLICATIONS, key) if key else None
     if app is None or app.body["status"] != "active":
         raise ApiError.authentication(403, "INVALID_KEY", "This application key is invalid")
     body = await call.body(CredentialRequest)
     rules = [msgspec.to_builtins(rule) for rule in body.accessRules]
     credential = await accounts.request_credential(
-        call.ctx.store, app, rules, body.redirection, body.allowedIPs, time.time()
+        call.ctx.objects, app, rules, body.redirection, body.allowedIPs, time.time()
     )
     base = f"{call.request.url.scheme}://{call.request.url.netloc}"
     token = credential.body["validationToken"]
@@ -78,12 +78,13 @@ async def request_credential(call):
 
 
 async def _pending(call, credential_id: str, token: str):
+    objects = call.ctx.objects
     credential = (
-        await call.ctx.store.get_item(accounts.CREDENTIAL, credential_id) if credential_id.isdigit() else None
+        await objects.find(accounts.CREDENTIALS, None, credential_id) if credential_id.isdigit() else None
     )
     if credential is None or not token or credential.body.get("validationToken") != token:
         return None, None
-    app = await call.ctx.store.get_item(accounts.APPLICATION, str(credential.body["applicationId"]))
+    app = await objects.find(accounts.APPLICATIONS, None, str(credential.body["applicationId"]))
     return credential, app
 
 
@@ -108,16 +109,17 @@ async def validate(call):
         return HTMLResponse(
             outcome_page("Unknown request", "This validation link is not valid or was already used."), 404
         )
-    store = call.ctx.store
+    objects = call.ctx.objects
     if form.get("decision") == "refuse":
-        async with store.write() as tx:
-            current = await tx.get_item(accounts.CREDENTIAL, credential.id)
+
+        def refuse(current) -> None:
             current.body.update(status="refused", validationToken=None)
-            await tx.update_item(current)
+
+        await objects.update(accounts.CREDENTIALS, None, credential.id, refuse)
         return HTMLResponse(
             outcome_page("Request refused", "The application will not be able to act for you.")
         )
-    who = await accounts.check_login(store, str(form.get("login", "")), str(form.get("password", "")))
+    who = await accounts.check_login(objects, str(form.get("login", "")), str(form.get("password", "")))
     if who is None:
         page = validation_form(
             credential.id,
@@ -138,7 +140,7 @@ async def validate(call):
         )
         return HTMLResponse(page, 400)
     seconds = None if duration == "unlimited" else float(duration)
-    await accounts.validate_credential(store, credential, who[0], who[1], seconds, time.time())
+    await accounts.validate_credential(objects, credential, who[0], who[1], seconds, time.time())
     redirection = credential.body.get("redirection")
     if redirection:
         return RedirectResponse(redirection, 303)
@@ -167,7 +169,7 @@ async def oauth2_token(call):
     )
     if not pair[0] or not pair[1]:
         return _oauth_error("invalid_client", "Client credentials are missing", 401)
-    issued = await accounts.issue_token(call.ctx.store, str(pair[0]), str(pair[1]), time.time())
+    issued = await accounts.issue_token(call.ctx.objects, str(pair[0]), str(pair[1]), time.time())
     if issued is None:
         return _oauth_error("invalid_client", "Client authentication failed", 401)
     token, _ = issued
@@ -211,16 +213,17 @@ async def details(call):
 async def current_credential(call):
     if call.caller.credential is None:
         raise ApiError.not_found("CredentialNotFound", "This call was not made with a consumer key")
-    return credential_body(await call.ctx.store.get_item(accounts.CREDENTIAL, call.caller.credential.id))
+    return credential_body(await call.ctx.objects.get(accounts.CREDENTIALS, None, call.caller.credential.id))
 
 
 async def logout(call):
     credential = call.caller.credential
     if credential is not None:
-        async with call.ctx.store.write() as tx:
-            current = await tx.get_item(accounts.CREDENTIAL, credential.id)
+
+        def expire(current) -> None:
             current.body.update(status="expired", expiresAt=time.time(), expiration=iso(time.time()))
-            await tx.update_item(current)
+
+        await call.ctx.objects.update(accounts.CREDENTIALS, None, credential.id, expire)
     return None
 
 
