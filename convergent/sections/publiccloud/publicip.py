@@ -74,7 +74,13 @@ async def deliver_additional_ip(order, project: Resource, region: str = "GRA11")
 
 async def provision_additional_ip(order, region: str = "GRA11") -> None:
     """An additional IP bought for the account's newest project (one must exist)."""
-    projects = await order.changes.store.account_resources(order.account, PROJECT.key)
+    projects, after = [], None
+    while True:  # every project of the account, oldest first
+        page = await order.changes.store.list_resources(order.account, PROJECT.key, "", after, 1000)
+        projects += page
+        if not page.more:
+            break
+        after = page[-1].seq
     if not projects:
         raise LookupError("an additional IP is bought for a project: the account has none")
     await deliver_additional_ip(order, projects[-1], region)
