@@ -1,4 +1,4 @@
-"""Identity groups and user tokens: plain objects of the registry (store/objects.py).
+"""Identity groups and user tokens: plain objects of the registry (engine/objects.py).
 
 A group gives its users a role and is named in IAM policies by its URN
 (`urn:v1:eu:identity:group:NIC/NAME`). Every account has OVHcloud's four default groups

@@ -3,8 +3,6 @@ OVHcloud's me.json) and users' tokens, on the plain-object registry (auth/identi
 
 from __future__ import annotations
 
-import time
-
 import msgspec
 
 from ..auth.accounts import ACCOUNTS, USERS
@@ -187,7 +185,7 @@ async def create_token(call):
     body = await call.body(TokenRequest)
     if not _valid_name(body.name):
         raise ApiError.invalid_field("name", _NAME)
-    now = time.time()
+    now = call.ctx.clock.now()
     expires = _expiry(body.expiresAt, body.expiresIn, now)
     token = new_token()
     item = await _tokens(call, user).create(
@@ -209,7 +207,7 @@ async def edit_token(call):
     tokens = _tokens(call, user)
     await tokens.get(_token_id(call))
     update = await call.body(TokenUpdate)
-    expires = _expiry(update.expiresAt, update.expiresIn, time.time())
+    expires = _expiry(update.expiresAt, update.expiresIn, call.ctx.clock.now())
 
     def edit(item) -> None:
         if update.description is not None:

@@ -7,8 +7,6 @@ the change at once, so the task is already done and, as on OVHcloud once a task 
 
 from __future__ import annotations
 
-import time
-
 import msgspec
 
 from ..errors import ApiError
@@ -39,7 +37,7 @@ class Attach(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def _task(call, function: str, vrack: str, target: str) -> dict:
-    now = iso(time.time())
+    now = iso(call.ctx.clock.now())
     number = int(call.ctx.changes.new_uuid().replace("-", "")[:7], 16)
     return {
         "function": function,
@@ -105,7 +103,7 @@ async def _set_vrack(call, found, vrack: str | None) -> None:
     async with call.ctx.store.write() as tx:
         resource = await tx.get_resource(found.kind, found.id)
         resource.current_state = {**resource.current_state, "vrackId": vrack}
-        resource.updated_at = time.time()
+        resource.updated_at = call.ctx.clock.now()
         await tx.update_resource(resource)
 
 

@@ -8,7 +8,6 @@ stream it would feed, and a temporary URL names the log kind's description on th
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import msgspec
@@ -139,7 +138,7 @@ async def create_url(call):
     body = await call.body(UrlCreation)
     _known_kind(body.kind, "kind")
     base = str(call.request.base_url).rstrip("/")
-    return {"expirationDate": iso(time.time() + 3600), "url": f"{base}/v2/iam/log/kind/{body.kind}"}
+    return {"expirationDate": iso(call.ctx.clock.now() + 3600), "url": f"{base}/v2/iam/log/kind/{body.kind}"}
 
 
 _SUB = {"subscriptionId": _uuid}
