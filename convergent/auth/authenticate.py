@@ -50,7 +50,7 @@ class Caller:
     groups: tuple[str, ...] = ()
     credential: Item | None = None
     ip: str = ""
-    method: str = "signature"  # or "oauth2", "none"
+    method: str = "signature"  # or "oauth2", "token" (a user's), "none"
     schemas: dict | None = None  # the account's own default schemas major per section
 
 
@@ -203,21 +203,32 @@ class Authenticator:
         return self._resolved.epoch
 
     async def _bearer(self, token: str, ip: str) -> Caller:
+        """An OAuth2 access token (its client acts), or a user's token (the user acts)."""
         id = accounts.token_id(token)
 
         async def load() -> tuple:
             store = self.store
             item = await store.get_item(accounts.OAUTH2_TOKEN, id)
-            client = await store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"]) if item else None
-            account = await store.get_item(accounts.ACCOUNT, client.account) if client else None
-            return item, client, dict(account.body.get("schemas", {})) if account else {}
+            if item is not None:
+                owner = await store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"])
+            else:
+                item = await store.find_item(accounts.USER_TOKEN, id)
+                owner = await store.get_item(accounts.USER, item.parent) if item else None
+            account = await store.get_item(accounts.ACCOUNT, owner.account) if owner else None
+            return item, owner, dict(account.body.get("schemas", {})) if account else {}
 
-        item, client, schemas = await self._resolved.get(id, load)  # a str: no (app, consumer) key
-        if item is None or client is None or item.body["expiresAt"] <= self.clock.now():
+        item, owner, schemas = await self._resolved.get(id, load)  # a str: no (app, consumer) key
+        expires = item.body.get("expiresAt") if item is not None else None
+        if owner is None or (expires is not None and expires <= self.clock.now()):
             raise ApiError.authentication(
                 401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"
             )
-        return Caller(client.account, client.body["identity"], False, (), None, ip, "oauth2", schemas)
+        if item.kind == accounts.USER_TOKEN:
+            if owner.body["status"] != "OK":
+                raise _invalid_credential()
+            groups = (accounts.group_urn(owner.account, owner.body["group"]),)
+            return Caller(owner.account, owner.body["urn"], False, groups, None, ip, "token", schemas)
+        return Caller(owner.account, owner.body["identity"], False, (), None, ip, "oauth2", schemas)
 
     async def _note_use(self, credential: Item, now: float) -> None:
         if now - self._last_use.get(credential.id, 0.0) < LAST_USE_EVERY:
