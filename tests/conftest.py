@@ -3,7 +3,7 @@ reference data.
 
 Every test that uses `database`, `config` or `app` runs twice: on a fresh SQLite file and on a
 fresh PostgreSQL database. PostgreSQL is a throwaway cluster started once per session from the
-machine's binaries (convergent/store/pgcluster.py); each test gets its own database, cloned
+machine's binaries (tests/pgcluster.py); each test gets its own database, cloned
 from a migrated template. Where no PostgreSQL can be started those runs skip, saying why,
 except under CI (CI=true), where that is a failure.
 """
@@ -29,7 +29,11 @@ from convergent.server import create_app
 
 ACCOUNT = "xx1111-ovh"
 
-REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference"
+# ../shared/reference beside the checkout; CONVERGENT_REFERENCE names it elsewhere (a git worktree).
+REFERENCE = pathlib.Path(
+    os.environ.get("CONVERGENT_REFERENCE")
+    or pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference"
+)
 
 
 @pytest.fixture
@@ -44,7 +48,7 @@ _names = itertools.count(1)
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A PostgreSQL cluster for the session, with a migrated template database."""
-    from convergent.store.pgcluster import Cluster, ClusterError
+    from pgcluster import Cluster, ClusterError
 
     try:
         import asyncpg  # noqa: F401
@@ -204,8 +208,8 @@ def servers():
     """Start real server processes (`servers(database, *args)`); killed at the end of the test."""
     started = []
 
-    def start(database, *args):
-        server = Server(database, *args)
+    def start(database, *args, **options):
+        server = Server(database, *args, **options)
         started.append(server)
         return server
 

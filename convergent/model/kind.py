@@ -90,7 +90,9 @@ class Reconciler(Protocol):
     never shows a step twice. An `apply` that does real I/O may return an awaitable; it is then
     awaited before that transaction and must be safe to repeat, since a worker that dies after
     the I/O and before the commit leaves the step to be run again. Raise StepFailed to end the
-    task in ERROR; any other exception is retried with backoff, then fails the task.
+    task in ERROR; any other exception is retried with backoff, then fails the task. While a
+    step runs, `resource.updated_at` is the time of the step on the server's clock (which the
+    admin surface may freeze and advance): a state that records when something happened reads it.
     """
 
     def plan(self, action: Action, resource: Resource) -> Plan: ...
@@ -99,7 +101,10 @@ class Reconciler(Protocol):
 
 
 class AccountView(Protocol):
-    """A read-only view of the calling account's resources, inside the write transaction."""
+    """A read-only view of the calling account's resources, inside the write transaction, and
+    `now`, the time of the write on the server's clock (which the admin surface may move)."""
+
+    now: float
 
     async def resources(self, kind: Kind) -> list[Resource]:
         """Every resource of `kind` the account has, in creation order."""

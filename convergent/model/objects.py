@@ -1,7 +1,7 @@
 """How a plain object kind is declared: its name, owner, ids, unique key, events and strategy.
 
 Plain objects (policies, groups, users, applications, consumer keys, OAuth2 clients...) are
-not as-code: a write takes effect at once, without a task. `store/objects.py` serves every
+not as-code: a write takes effect at once, without a task. `engine/objects.py` serves every
 kind declared here the same way (one transaction, versions, events, paging) and never looks at
 a kind's name: what differs between kinds lives in the declaration and its strategy.
 """
@@ -70,7 +70,8 @@ class ObjectKind:
     `<label>AlreadyExists`). `actions` are the IAM actions its routes check, by operation name
     (`get`, `create`, `edit`, `delete`, ...). An object is owned by an account; objects of a
     kind may also belong to another object (`parent` given on create), and `children` names the
-    kinds whose objects belong to this one: deleting it deletes them. `new_id(fresh uuid)` makes
+    kinds whose objects belong to this one: deleting it deletes them, in the same transaction
+    (one level: their own children are not followed). `new_id(fresh uuid)` makes
     an id when the caller gives none. With `per_account_ids`, ids are named within the account
     (a user's login) and stored as `<account>/<id>`. `event`, when set, is the prefix of the
     events every write records (`<event>_CREATE`, `_UPDATE`, `_DELETE`).
@@ -92,6 +93,18 @@ class ObjectKind:
     def name_of(id: str) -> str:
         """The id as the caller named it (a user's login rather than `<account>/<login>`)."""
         return id.rpartition("/")[2]
+
+    def errors(self, operation: str) -> tuple[tuple[int, str], ...]:
+        """The error classes the registry may answer on a route of this kind, for an operation's
+        `errors`: `list`, `create`, `get`, or a write of one object (any other name)."""
+        if operation == "list":
+            return ()
+        if operation == "create":
+            return ((409, f"Client::Conflict::{self.label}AlreadyExists"),)
+        found = (404, f"Client::NotFound::{self.label}NotFound")
+        if operation == "get":
+            return (found,)
+        return (found, (412, "Client::PreconditionFailed::VersionMismatch"))
 
     def not_found(self, id: str) -> ApiError:
         return ApiError.not_found(

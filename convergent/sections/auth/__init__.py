@@ -32,8 +32,8 @@ class CredentialRequest(msgspec.Struct):
     allowedIPs: list[str] | None = None
 
 
-def credential_body(item) -> dict:
-    """A consumer key as `auth.ApiCredential`."""
+def credential_body(item, now: float) -> dict:
+    """A consumer key as `auth.ApiCredential` (`expired` once `now` passes its expiry)."""
     b = item.body
     return {
         "allowedIPs": b["allowedIPs"],
@@ -44,18 +44,18 @@ def credential_body(item) -> dict:
         "lastUse": b["lastUse"],
         "ovhSupport": b["ovhSupport"],
         "rules": b["rules"],
-        "status": _status(b),
+        "status": _status(b, now),
     }
 
 
-def _status(body: dict) -> str:
-    if body["status"] == "validated" and body["expiresAt"] is not None and body["expiresAt"] <= time.time():
+def _status(body: dict, now: float) -> str:
+    if body["status"] == "validated" and body["expiresAt"] is not None and body["expiresAt"] <= now:
         return "expired"
     return body["status"]
 
 
 async def server_time(call):
-    return int(time.time())
+    return int(time.time())  # what clients sign with: wall time, whatever the simulation clock says
 
 
 async def request_credential(call):
@@ -66,7 +66,7 @@ async def request_credential(call):
     body = await call.body(CredentialRequest)
     rules = [msgspec.to_builtins(rule) for rule in body.accessRules]
     credential = await accounts.request_credential(
-        call.ctx.objects, app, rules, body.redirection, body.allowedIPs, time.time()
+        call.ctx.objects, app, rules, body.redirection, body.allowedIPs, call.ctx.clock.now()
     )
     base = f"{call.request.url.scheme}://{call.request.url.netloc}"
     token = credential.body["validationToken"]
@@ -140,7 +140,7 @@ async def validate(call):
         )
         return HTMLResponse(page, 400)
     seconds = None if duration == "unlimited" else float(duration)
-    await accounts.validate_credential(objects, credential, who[0], who[1], seconds, time.time())
+    await accounts.validate_credential(objects, credential, who[0], who[1], seconds, call.ctx.clock.now())
     redirection = credential.body.get("redirection")
     if redirection:
         return RedirectResponse(redirection, 303)
@@ -169,7 +169,7 @@ async def oauth2_token(call):
     )
     if not pair[0] or not pair[1]:
         return _oauth_error("invalid_client", "Client credentials are missing", 401)
-    issued = await accounts.issue_token(call.ctx.objects, str(pair[0]), str(pair[1]), time.time())
+    issued = await accounts.issue_token(call.ctx.objects, str(pair[0]), str(pair[1]), call.ctx.clock.now())
     if issued is None:
         return _oauth_error("invalid_client", "Client authentication failed", 401)
     token, _ = issued
@@ -199,6 +199,8 @@ async def details(call):
     caller = call.caller
     credential = caller.credential
     user = credential.body["login"] if credential else None
+    if caller.method == "token":  # a user's token: the user, from its URN (.../NIC/LOGIN)
+        user = caller.identity.rpartition("/")[2]
     return {
         "account": caller.account,
         "allowedRoutes": credential.body["rules"]
@@ -213,7 +215,8 @@ async def details(call):
 async def current_credential(call):
     if call.caller.credential is None:
         raise ApiError.not_found("CredentialNotFound", "This call was not made with a consumer key")
-    return credential_body(await call.ctx.objects.get(accounts.CREDENTIALS, None, call.caller.credential.id))
+    item = await call.ctx.objects.get(accounts.CREDENTIALS, None, call.caller.credential.id)
+    return credential_body(item, call.ctx.clock.now())
 
 
 async def logout(call):
@@ -221,7 +224,8 @@ async def logout(call):
     if credential is not None:
 
         def expire(current) -> None:
-            current.body.update(status="expired", expiresAt=time.time(), expiration=iso(time.time()))
+            now = call.ctx.clock.now()
+            current.body.update(status="expired", expiresAt=now, expiration=iso(now))
 
         await call.ctx.objects.update(accounts.CREDENTIALS, None, credential.id, expire)
     return None
