@@ -181,16 +181,15 @@ class Authenticator:
         return self._resolved.epoch
 
     async def _bearer(self, token: str, ip: str) -> Caller:
-        id = accounts.token_id(token)
-
         async def load() -> tuple:
+            id = accounts.token_id(token)
             store = self.store
             item = await store.get_item(accounts.OAUTH2_TOKEN, id)
             client = await store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"]) if item else None
             account = await store.get_item(accounts.ACCOUNT, client.account) if client else None
             return item, client, dict(account.body.get("schemas", {})) if account else {}
 
-        item, client, schemas = await self._resolved.get(id, load)  # a str: no (app, consumer) key
+        item, client, schemas = await self._resolved.get(("bearer", token, None), load)
         if item is None or client is None or item.body["expiresAt"] <= self.clock.now():
             raise ApiError.authentication(
                 401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"

@@ -246,7 +246,7 @@ class Kind:
     def key(self) -> str:
         return f"{self.section}.{self.name}"
 
-    @property
+    @cached_property
     def item(self) -> str:
         return f"{self.collection}/{{{self.id_param}}}"
 
