@@ -40,6 +40,17 @@ class SqliteTx(Tx):
         self.db = db
         self.store = store
 
+    @asynccontextmanager
+    async def savepoint(self):
+        self.db.execute("SAVEPOINT step")
+        try:
+            yield self
+        except BaseException:
+            self.db.execute("ROLLBACK TO step")
+            self.db.execute("RELEASE step")
+            raise
+        self.db.execute("RELEASE step")
+
     async def get_resource(self, kind: str, id: str) -> Resource | None:
         row = self.db.execute(
             f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = ? AND id = ?", (kind, id)
@@ -231,6 +242,9 @@ class SqliteStore(Store):
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA busy_timeout = 5000")
+        # Checkpoint every ~40 MB of WAL rather than 4 MB: a page written by many transactions
+        # (a table's last page, its indexes' ends) is copied back once per checkpoint.
+        db.execute("PRAGMA wal_autocheckpoint = 10000")
         db.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
