@@ -17,7 +17,7 @@ from ..auth.authenticate import Caller
 from ..engine.clock import Clock
 from ..errors import ApiError
 from ..iam import PERMISSIONS_GROUP, POLICY, RESOURCE_GROUP
-from ..iam.policy import Decision, Subject, Target, decide
+from ..iam.policy import Decision, Subject, Target, decide, plated
 from ..model.objects import ALL
 from ..store import Store
 from ..store.cache import ItemsCache
@@ -67,11 +67,14 @@ class Authorizer:
             items = self.store.list_items
             policies = [item.body for item in await items(account, POLICY, None, ALL)]
             groups = {
-                item.body["urn"]: item.body["permissions"]
+                plated(item.body["urn"]): item.body["permissions"]
                 for item in await items(account, PERMISSIONS_GROUP, None, ALL)
             }
             resource_groups = [
-                (item.body["urn"], frozenset(r.get("urn") for r in item.body.get("resources", [])))
+                (
+                    item.body["urn"],
+                    frozenset(plated(r.get("urn") or "") for r in item.body.get("resources") or []),
+                )
                 for item in await items(account, RESOURCE_GROUP, None, ALL)
             ]
             return policies, groups, resource_groups, _timeless(policies), {}

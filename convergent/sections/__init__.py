@@ -18,12 +18,28 @@ def builtin_sections() -> tuple[Section, ...]:
     from .auth import SECTION as auth
     from .cloud import SECTION as cloud
     from .iam import SECTION as iam
+    from .ip import SECTION as ip
+    from .location import SECTION as location
     from .me import SECTION as me
     from .publiccloud import SECTION as public_cloud
     from .vmwareclouddirector import SECTION as vmware_cloud_director
+    from .vps import SECTION as vps
+    from .vrack import SECTION as vrack
     from .vrackservices import SECTION as vrack_services
 
-    return (auth, me, iam, public_cloud, vrack_services, vmware_cloud_director, cloud)
+    return (
+        auth,
+        me,
+        iam,
+        public_cloud,
+        cloud,
+        location,
+        vrack_services,
+        vmware_cloud_director,
+        vrack,
+        vps,
+        ip,
+    )
 
 
 def load_sections(names: str) -> tuple[Section, ...]:
