@@ -204,9 +204,9 @@ class Authenticator:
 
     async def _bearer(self, token: str, ip: str) -> Caller:
         """An OAuth2 access token (its client acts), or a user's token (the user acts)."""
-        id = accounts.token_id(token)
 
         async def load() -> tuple:
+            id = accounts.token_id(token)
             store = self.store
             item = await store.get_item(accounts.OAUTH2_TOKEN, id)
             if item is not None:
@@ -217,7 +217,8 @@ class Authenticator:
             account = await store.get_item(accounts.ACCOUNT, owner.account) if owner else None
             return item, owner, dict(account.body.get("schemas", {})) if account else {}
 
-        item, owner, schemas = await self._resolved.get(id, load)  # a str: no (app, consumer) key
+        # Keyed by the token itself (a 3-tuple: no (app, consumer) key), so it is hashed once per epoch.
+        item, owner, schemas = await self._resolved.get(("bearer", token, None), load)
         expires = item.body.get("expiresAt") if item is not None else None
         if owner is None or (expires is not None and expires <= self.clock.now()):
             raise ApiError.authentication(

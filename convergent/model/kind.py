@@ -249,7 +249,7 @@ class Kind:
     def key(self) -> str:
         return f"{self.section}.{self.name}"
 
-    @property
+    @cached_property
     def item(self) -> str:
         return f"{self.collection}/{{{self.id_param}}}"
 
