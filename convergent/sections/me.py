@@ -1,5 +1,5 @@
-"""`/me`: the account, its API applications and credentials, users and OAuth2 service accounts,
-as the real `/1.0/me` section shapes them. Served under `/`, `/1.0` and `/v1`."""
+"""`/me`: the account, its API applications and credentials, users, groups, users' tokens and
+OAuth2 clients, as the real `/1.0/me` section shapes them. Served under `/`, `/1.0` and `/v1`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from ..model.operation import Operation
 from ..model.section import Section
 from ..model.times import iso
 from .auth import credential_body
+from .identity import OPERATIONS as IDENTITY_OPERATIONS
+from .identity import known_group
 from .schemas_version import OPERATIONS as SCHEMAS_VERSION_OPERATIONS
 
 __all__ = ["SECTION"]
@@ -150,6 +152,8 @@ async def list_users(call):
 
 async def create_user(call):
     body = await call.body(UserRequest)
+    if not await known_group(call, body.group):
+        raise ApiError.invalid_field("group", f"no group '{body.group}' (GET /me/identity/group)")
     item = await accounts.create_user(
         call.ctx.objects,
         call.account,
@@ -172,6 +176,8 @@ async def edit_user(call):
     users = call.objects(USERS)
     await users.get(call.params["user"])  # 404 before the body is looked at
     update = await call.body(UserUpdate)
+    if update.group is not None and not await known_group(call, update.group):
+        raise ApiError.invalid_field("group", f"no group '{update.group}' (GET /me/identity/group)")
 
     def edit(item) -> None:
         for field in ("description", "email", "group"):
@@ -201,11 +207,14 @@ def _set_status(status: str):
 # /me/api/oauth2/client
 
 
+_FLOWS = ("AUTHORIZATION_CODE", "CLIENT_CREDENTIALS")
+
+
 class ClientRequest(msgspec.Struct, forbid_unknown_fields=True):
     description: str
     flow: str
     name: str
-    callbackUrls: list[str] = []
+    callbackUrls: list[str] | None = None  # null: none
 
 
 class ClientUpdate(msgspec.Struct):
@@ -233,10 +242,22 @@ async def list_clients(call):
 
 async def create_client(call):
     body = await call.body(ClientRequest)
-    if body.flow != "CLIENT_CREDENTIALS":
-        raise ApiError.invalid_field("flow", "only CLIENT_CREDENTIALS is served (service accounts)")
+    if body.flow not in _FLOWS:
+        raise ApiError.invalid_field("flow", f"one of {', '.join(_FLOWS)}")
+    callbacks = body.callbackUrls or []
+    if body.flow == "AUTHORIZATION_CODE" and not callbacks:
+        raise ApiError.invalid_field("callbackUrls", "at least one URL for the AUTHORIZATION_CODE flow")
+    for i, url in enumerate(callbacks):
+        if not url.startswith(("https://", "http://")):
+            raise ApiError.invalid_field(f"callbackUrls[{i}]", "an http(s) URL")
     client, secret = await accounts.create_oauth2_client(
-        call.ctx.objects, call.account, body.name, body.description, call.ctx.clock.now()
+        call.ctx.objects,
+        call.account,
+        body.name,
+        body.description,
+        call.ctx.clock.now(),
+        body.flow,
+        callbacks,
     )
     return call.tagged({"clientId": client.id, "clientSecret": secret}, client)
 
@@ -284,6 +305,7 @@ SECTION = Section(
             get_application,
             APPLICATIONS.actions["get"],
             _APP,
+            errors=APPLICATIONS.errors("get"),
         ),
         Operation(
             "DELETE",
@@ -291,13 +313,24 @@ SECTION = Section(
             delete_application,
             APPLICATIONS.actions["delete"],
             _APP,
+            errors=APPLICATIONS.errors("delete"),
         ),
         Operation("GET", "/me/api/credential", list_credentials, CREDENTIALS.actions["get"]),
         Operation(
-            "GET", "/me/api/credential/{credentialId}", get_credential, CREDENTIALS.actions["get"], _CRED
+            "GET",
+            "/me/api/credential/{credentialId}",
+            get_credential,
+            CREDENTIALS.actions["get"],
+            _CRED,
+            errors=CREDENTIALS.errors("get"),
         ),
         Operation(
-            "PUT", "/me/api/credential/{credentialId}", edit_credential, CREDENTIALS.actions["edit"], _CRED
+            "PUT",
+            "/me/api/credential/{credentialId}",
+            edit_credential,
+            CREDENTIALS.actions["edit"],
+            _CRED,
+            errors=CREDENTIALS.errors("edit"),
         ),
         Operation(
             "DELETE",
@@ -305,6 +338,7 @@ SECTION = Section(
             delete_credential,
             CREDENTIALS.actions["delete"],
             _CRED,
+            errors=CREDENTIALS.errors("delete"),
         ),
         Operation(
             "GET",
@@ -312,26 +346,63 @@ SECTION = Section(
             credential_application,
             CREDENTIALS.actions["application/get"],
             _CRED,
+            errors=(*CREDENTIALS.errors("get"), *APPLICATIONS.errors("get")),
         ),
         Operation("GET", "/me/identity/user", list_users, USERS.actions["get"]),
-        Operation("POST", "/me/identity/user", create_user, USERS.actions["create"]),
-        Operation("GET", "/me/identity/user/{user}", get_user, USERS.actions["get"]),
-        Operation("PUT", "/me/identity/user/{user}", edit_user, USERS.actions["edit"]),
-        Operation("DELETE", "/me/identity/user/{user}", delete_user, USERS.actions["delete"]),
+        Operation(
+            "POST", "/me/identity/user", create_user, USERS.actions["create"], errors=USERS.errors("create")
+        ),
+        Operation(
+            "GET", "/me/identity/user/{user}", get_user, USERS.actions["get"], errors=USERS.errors("get")
+        ),
+        Operation(
+            "PUT", "/me/identity/user/{user}", edit_user, USERS.actions["edit"], errors=USERS.errors("edit")
+        ),
+        Operation(
+            "DELETE",
+            "/me/identity/user/{user}",
+            delete_user,
+            USERS.actions["delete"],
+            errors=USERS.errors("delete"),
+        ),
         Operation(
             "POST",
             "/me/identity/user/{user}/disable",
             _set_status("DISABLED"),
             USERS.actions["disable"],
+            errors=USERS.errors("disable"),
         ),
-        Operation("POST", "/me/identity/user/{user}/enable", _set_status("OK"), USERS.actions["enable"]),
+        Operation(
+            "POST",
+            "/me/identity/user/{user}/enable",
+            _set_status("OK"),
+            USERS.actions["enable"],
+            errors=USERS.errors("enable"),
+        ),
         Operation("GET", "/me/api/oauth2/client", list_clients, OAUTH2_CLIENTS.actions["get"]),
         Operation("POST", "/me/api/oauth2/client", create_client, OAUTH2_CLIENTS.actions["create"]),
-        Operation("GET", "/me/api/oauth2/client/{clientId}", get_client, OAUTH2_CLIENTS.actions["get"]),
-        Operation("PUT", "/me/api/oauth2/client/{clientId}", edit_client, OAUTH2_CLIENTS.actions["edit"]),
         Operation(
-            "DELETE", "/me/api/oauth2/client/{clientId}", delete_client, OAUTH2_CLIENTS.actions["delete"]
+            "GET",
+            "/me/api/oauth2/client/{clientId}",
+            get_client,
+            OAUTH2_CLIENTS.actions["get"],
+            errors=OAUTH2_CLIENTS.errors("get"),
         ),
+        Operation(
+            "PUT",
+            "/me/api/oauth2/client/{clientId}",
+            edit_client,
+            OAUTH2_CLIENTS.actions["edit"],
+            errors=OAUTH2_CLIENTS.errors("edit"),
+        ),
+        Operation(
+            "DELETE",
+            "/me/api/oauth2/client/{clientId}",
+            delete_client,
+            OAUTH2_CLIENTS.actions["delete"],
+            errors=OAUTH2_CLIENTS.errors("delete"),
+        ),
+        *IDENTITY_OPERATIONS,
         *SCHEMAS_VERSION_OPERATIONS,
     ),
 )

@@ -70,7 +70,7 @@ async def list_resource_groups(call):
 
 async def create_resource_group(call):
     body = await call.body(GroupCreation)
-    members = await _members(call, body.resources)
+    members = await _members(call, body.resources or [])
     item = await call.objects(RESOURCE_GROUPS).create({"name": body.name, "resources": members})
     return call.tagged(await _view(call, item), item)
 
@@ -84,7 +84,7 @@ async def edit_resource_group(call):
     body = await call.body(GroupUpdate)
     groups = call.objects(RESOURCE_GROUPS)
     await groups.get(call.params["groupId"])  # 404 before the members are looked at
-    members = await _members(call, body.resources)
+    members = await _members(call, body.resources or [])
 
     def replace(item: Item) -> None:
         item.body.update(name=body.name, resources=members)
@@ -104,7 +104,16 @@ _ACTIONS = RESOURCE_GROUPS.actions
 OPERATIONS = (
     Operation("GET", "/iam/resourceGroup", list_resource_groups, _ACTIONS["get"]),
     Operation("POST", "/iam/resourceGroup", create_resource_group, _ACTIONS["create"]),
-    Operation("DELETE", _PATH, delete_resource_group, _ACTIONS["delete"], _ID),
-    Operation("GET", _PATH, get_resource_group, _ACTIONS["get"], _ID),
-    Operation("PUT", _PATH, edit_resource_group, _ACTIONS["edit"], _ID),
+    Operation(
+        "DELETE",
+        _PATH,
+        delete_resource_group,
+        _ACTIONS["delete"],
+        _ID,
+        errors=RESOURCE_GROUPS.errors("delete"),
+    ),
+    Operation("GET", _PATH, get_resource_group, _ACTIONS["get"], _ID, errors=RESOURCE_GROUPS.errors("get")),
+    Operation(
+        "PUT", _PATH, edit_resource_group, _ACTIONS["edit"], _ID, errors=RESOURCE_GROUPS.errors("edit")
+    ),
 )
