@@ -37,6 +37,10 @@ class Config:
     - seed: draw resource and task ids from a generator with this seed (deterministic ids).
     - fixtures: a YAML or JSON file of accounts, credentials and resources loaded at start.
     - admin_token: the admin credential (generated and printed once at first start otherwise).
+    - tls: serve HTTPS with a local CA and a certificate for localhost made once and kept
+      (convergent/tls.py); certfile and keyfile: serve HTTPS with these instead.
+    - log_format: `text`, or `json` (one object per line, an access line per request).
+    - metrics_public: `/metrics` answers without the admin credential.
     """
 
     database: str = "convergent.db"
@@ -52,6 +56,11 @@ class Config:
     seed: int | None = None
     fixtures: str = ""
     admin_token: str = ""
+    tls: bool = False
+    certfile: str = ""
+    keyfile: str = ""
+    log_format: str = "text"
+    metrics_public: bool = False
 
     @property
     def effective_time_scale(self) -> float:
@@ -82,6 +91,10 @@ class Config:
             raise ConfigError("lease and poll must be > 0 seconds")
         if self.pool_size < 1:
             raise ConfigError("pool_size must be >= 1")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"log_format must be text or json, not {self.log_format!r}")
+        if bool(self.certfile) != bool(self.keyfile):
+            raise ConfigError("certfile and keyfile go together")
 
 
 def _parse(name: str, type_name: str, raw: str):

@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .auth import accounts
 from .auth.authenticate import Authenticator
@@ -22,7 +23,7 @@ from .auth.authorize import Authorizer
 from .auth.defaults import Defaults
 from .config import Config
 from .engine import Changes, Clock, Engine
-from .engine.clock import sync_clock
+from .engine.clock import release_clock, sync_clock
 from .engine.faults import Faults
 from .engine.objects import Objects
 from .engine.orders import Order
@@ -62,6 +63,7 @@ class Runtime:
     faults: Faults
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
+    metrics: Any = None  # the HTTP app's request counters, when it serves one (api/observe.py)
 
     @property
     def engine(self) -> Engine:
@@ -128,6 +130,8 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.usage.flush()
+        with contextlib.suppress(Exception):  # an unreachable database: the hold expires by itself
+            await release_clock(self.store, self.clock)
         await self.store.close()
 
     @contextlib.asynccontextmanager
@@ -171,15 +175,16 @@ class Runtime:
         """What the sections sell through orders, by product name."""
         return {name: fn for section in self.sections for name, fn in section.provisioners.items()}
 
-    async def provision(self, product: str, account: str) -> list[dict]:
-        """Deliver `product` to `account` (created when missing); describe what was delivered."""
+    async def provision(self, product: str, account: str, **options) -> list[dict]:
+        """Deliver `product` to `account` (created when missing); describe what was delivered.
+        `options` go to the provisioner (a region, as an order's configuration names it)."""
         provisioner = self.products().get(product)
         if provisioner is None:
             known = ", ".join(sorted(self.products())) or "none"
             raise LookupError(f"unknown product {product!r}; known: {known}")
         await accounts.ensure_account(self.store, account, self.clock.now())
         order = Order(self.changes, account)
-        await provisioner(order)
+        await provisioner(order, **options)
         out = []
         for r in order.delivered:
             kind = self.kinds[r.kind]

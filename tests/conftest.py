@@ -29,7 +29,11 @@ from convergent.server import create_app
 
 ACCOUNT = "xx1111-ovh"
 
-REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference"
+# ../shared/reference beside the checkout; CONVERGENT_REFERENCE names it elsewhere (a git worktree).
+REFERENCE = pathlib.Path(
+    os.environ.get("CONVERGENT_REFERENCE")
+    or pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference"
+)
 
 
 @pytest.fixture
@@ -204,8 +208,8 @@ def servers():
     """Start real server processes (`servers(database, *args)`); killed at the end of the test."""
     started = []
 
-    def start(database, *args):
-        server = Server(database, *args)
+    def start(database, *args, **options):
+        server = Server(database, *args, **options)
         started.append(server)
         return server
 

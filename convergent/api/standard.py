@@ -15,6 +15,8 @@ from ..model.checksum import is_checksum
 from ..model.envelope import envelope, event_body, task_body
 from ..model.kind import Kind, is_uuid
 from ..model.operation import Operation
+from ..model.records import Resource
+from ..model.versions import Codec
 from .call import Call
 from .responses import encode
 
@@ -26,6 +28,18 @@ def _param_checks(kind: Kind, *, item: bool) -> dict:
     if item:
         checks[kind.id_param] = kind.id_valid
     return checks
+
+
+def _rendered(kind: Kind, resource: Resource, codec: Codec) -> bytes:
+    """The envelope of `resource` encoded as JSON, once per record and codec: a record from the
+    store's read cache is never changed (a write replaces it), so reads and pages reuse it."""
+    rendered = resource.rendered
+    if rendered is None:
+        rendered = resource.rendered = {}
+    body = rendered.get(codec)
+    if body is None:
+        body = rendered[codec] = encode(envelope(kind, resource, codec))
+    return body
 
 
 def standard_operations(kind: Kind) -> list[Operation]:
@@ -46,7 +60,7 @@ def standard_operations(kind: Kind) -> list[Operation]:
 
         return await call.paginate(
             lambda after, size: call.ctx.store.list_resources(call.account, kind.key, parent_id, after, size),
-            lambda r: envelope(kind, r, codec),
+            lambda r: msgspec.Raw(_rendered(kind, r, codec)),
             keep if per_item or by_query is not None else None,
         )
 
@@ -59,16 +73,7 @@ def standard_operations(kind: Kind) -> list[Operation]:
         return envelope(kind, resource, codec)
 
     async def get(call: Call):
-        # The hottest read: a record from the store's cache is rendered once per codec.
-        resource = await call.resource(kind)
-        codec = call.codec(kind)
-        rendered = resource.rendered
-        if rendered is None:
-            rendered = resource.rendered = {}
-        body = rendered.get(codec)
-        if body is None:
-            body = rendered[codec] = encode(envelope(kind, resource, codec))
-        return body
+        return _rendered(kind, await call.resource(kind), call.codec(kind))
 
     async def update(call: Call):
         codec = call.codec(kind)

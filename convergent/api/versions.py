@@ -39,6 +39,7 @@ class AnswerHeaders:
         self.clock = clock
         self._day: date | None = None
         self._made: dict[tuple[str, int], dict[str, str]] = {}
+        self._raw: dict[tuple[str, int], tuple[tuple[bytes, bytes], ...]] = {}
 
     def of(self, section: Section, major: Major) -> dict[str, str]:
         """The headers of an answer served by `major` (the same dict all day: do not change it)."""
@@ -46,11 +47,21 @@ class AnswerHeaders:
         if today != self._day:
             self._day = today
             self._made.clear()
+            self._raw.clear()
         key = (section.name, major.number)
         made = self._made.get(key)
         if made is None:
             made = self._made[key] = _make(section, major, today)
         return made
+
+    def raw_of(self, section: Section, major: Major) -> tuple[tuple[bytes, bytes], ...]:
+        """The same headers as raw ASGI pairs (lower-case names), for `responses.set_headers`."""
+        made = self.of(section, major)
+        raw = self._raw.get((section.name, major.number))
+        if raw is None:
+            raw = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in made.items())
+            self._raw[(section.name, major.number)] = raw
+        return raw
 
 
 def _make(section: Section, major: Major, today: date) -> dict[str, str]:

@@ -64,6 +64,7 @@ APPLICATION = "application"
 CREDENTIAL = "credential"
 OAUTH2_CLIENT = "oauth2.client"
 OAUTH2_TOKEN = "oauth2.token"
+USER_TOKEN = "identity.token"  # a user's tokens (auth/identities.py)
 
 TOKEN_SECONDS = 3600
 _KEY_ALPHABET = string.ascii_letters + string.digits
@@ -153,7 +154,8 @@ class CredentialStrategy(ObjectStrategy):
 
 class ClientStrategy(ObjectStrategy):
     def prepare_create(self, account: str, id: str, body: dict) -> dict:
-        return {**body, "clientId": id, "identity": service_urn(account, id)}
+        service = body["flow"] == "CLIENT_CREDENTIALS"
+        return {**body, "clientId": id, "identity": service_urn(account, id) if service else None}
 
 
 ACCOUNTS = ObjectKind(key=ACCOUNT, label="Account", actions=_actions("", "get"))
@@ -161,6 +163,7 @@ USERS = ObjectKind(
     key=USER,
     label="User",
     actions=_actions("identity/user/", "get", "create", "edit", "delete", "disable", "enable"),
+    children=(USER_TOKEN,),
     per_account_ids=True,
     event="IDENTITY_USER",
 )
@@ -382,15 +385,23 @@ async def issue_credential(
 
 
 async def create_oauth2_client(
-    objects: Objects, nic: str, name: str, description: str, now: float
+    objects: Objects,
+    nic: str,
+    name: str,
+    description: str,
+    now: float,
+    flow: str = "CLIENT_CREDENTIALS",
+    callback_urls: list[str] | None = None,
 ) -> tuple[Item, str]:
-    """A service account; returns it and its secret (shown once, kept hashed)."""
+    """An OAuth2 client; returns it and its secret (shown once, kept hashed). A CLIENT_CREDENTIALS
+    client is a service account (an identity of its own); an AUTHORIZATION_CODE client acts for
+    the users who authorise it, at its callback URLs, and has none."""
     secret = _key(40)
     body = {
         "name": name,
         "description": description,
-        "flow": "CLIENT_CREDENTIALS",
-        "callbackUrls": [],
+        "flow": flow,
+        "callbackUrls": list(callback_urls or []),
         "secretHash": _sha256(secret),
     }
     return await objects.create(OAUTH2_CLIENTS, nic, body), secret
@@ -399,6 +410,8 @@ async def create_oauth2_client(
 async def issue_token(objects: Objects, client_id: str, secret: str, now: float) -> tuple[str, Item] | None:
     client = await objects.find(OAUTH2_CLIENTS, None, client_id)
     if client is None or not secrets.compare_digest(client.body["secretHash"], _sha256(secret)):
+        return None
+    if client.body["identity"] is None:  # AUTHORIZATION_CODE: no identity to grant a token to
         return None
     token = secrets.token_urlsafe(32)
     body = {"clientId": client_id, "expiresAt": now + TOKEN_SECONDS}

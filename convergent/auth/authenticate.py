@@ -25,7 +25,16 @@ from ..store.cache import ItemsCache
 from . import accounts
 from .signature import signature_matches
 
-__all__ = ["Authenticator", "Caller", "WINDOW", "ANONYMOUS", "full_url", "granted", "header_map"]
+__all__ = [
+    "Authenticator",
+    "Caller",
+    "WINDOW",
+    "ANONYMOUS",
+    "full_url",
+    "without_port",
+    "granted",
+    "header_map",
+]
 
 WINDOW = 300  # seconds either side of the server's clock
 LAST_USE_EVERY = 60.0
@@ -41,7 +50,7 @@ class Caller:
     groups: tuple[str, ...] = ()
     credential: Item | None = None
     ip: str = ""
-    method: str = "signature"  # or "oauth2", "none"
+    method: str = "signature"  # or "oauth2", "token" (a user's), "none"
     schemas: dict | None = None  # the account's own default schemas major per section
 
 
@@ -67,6 +76,15 @@ def full_url(scope, headers: dict[bytes, bytes]) -> str:
     target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
     query = scope.get("query_string", b"")
     return f"{scheme}://{host}{target}" + (f"?{query.decode('latin-1')}" if query else "")
+
+
+def without_port(url: str) -> str:
+    """`https://host:8443/path` -> `https://host/path` (IPv6 `[::1]:8443` -> `[::1]`)."""
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    if host.rsplit(":", 1)[-1].isdigit() and not host.endswith("]"):
+        host = host.rsplit(":", 1)[0]
+    return f"{scheme}{sep}{host}{slash}{path}"
 
 
 def _ip_allowed(ip: str, blocks: list[str] | None) -> bool:
@@ -128,11 +146,15 @@ class Authenticator:
         has_body = b"content-length" in headers or b"transfer-encoding" in headers
         body = await request.body() if has_body else b""
         provided = headers.get(b"x-ovh-signature", b"").decode("latin-1")
+        secret, method = app.body["secret"], scope["method"]
         url = full_url(scope, headers)
-        if not signature_matches(
-            provided, app.body["secret"], consumer_key, scope["method"], url, body, stamp
-        ):
-            raise ApiError.authentication(400, "INVALID_SIGNATURE", "Invalid signature")
+        if not signature_matches(provided, secret, consumer_key, method, url, body, stamp):
+            # The same request signed over the URL without the port (what node-ovh signs)
+            portless = without_port(url)
+            if portless == url or not signature_matches(
+                provided, secret, consumer_key, method, portless, body, stamp
+            ):
+                raise ApiError.authentication(400, "INVALID_SIGNATURE", "Invalid signature")
         if credential is None or credential.body["applicationId"] != int(app.id):
             raise _invalid_credential()
         state = credential.body
@@ -181,21 +203,33 @@ class Authenticator:
         return self._resolved.epoch
 
     async def _bearer(self, token: str, ip: str) -> Caller:
-        id = accounts.token_id(token)
+        """An OAuth2 access token (its client acts), or a user's token (the user acts)."""
 
         async def load() -> tuple:
+            id = accounts.token_id(token)
             store = self.store
             item = await store.get_item(accounts.OAUTH2_TOKEN, id)
-            client = await store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"]) if item else None
-            account = await store.get_item(accounts.ACCOUNT, client.account) if client else None
-            return item, client, dict(account.body.get("schemas", {})) if account else {}
+            if item is not None:
+                owner = await store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"])
+            else:
+                item = await store.find_item(accounts.USER_TOKEN, id)
+                owner = await store.get_item(accounts.USER, item.parent) if item else None
+            account = await store.get_item(accounts.ACCOUNT, owner.account) if owner else None
+            return item, owner, dict(account.body.get("schemas", {})) if account else {}
 
-        item, client, schemas = await self._resolved.get(id, load)  # a str: no (app, consumer) key
-        if item is None or client is None or item.body["expiresAt"] <= self.clock.now():
+        # Keyed by the token itself (a 3-tuple: no (app, consumer) key), so it is hashed once per epoch.
+        item, owner, schemas = await self._resolved.get(("bearer", token, None), load)
+        expires = item.body.get("expiresAt") if item is not None else None
+        if owner is None or (expires is not None and expires <= self.clock.now()):
             raise ApiError.authentication(
                 401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"
             )
-        return Caller(client.account, client.body["identity"], False, (), None, ip, "oauth2", schemas)
+        if item.kind == accounts.USER_TOKEN:
+            if owner.body["status"] != "OK":
+                raise _invalid_credential()
+            groups = (accounts.group_urn(owner.account, owner.body["group"]),)
+            return Caller(owner.account, owner.body["urn"], False, groups, None, ip, "token", schemas)
+        return Caller(owner.account, owner.body["identity"], False, (), None, ip, "oauth2", schemas)
 
     async def _note_use(self, credential: Item, now: float) -> None:
         if now - self._last_use.get(credential.id, 0.0) < LAST_USE_EVERY:

@@ -79,14 +79,18 @@ class Section:
 
     def offered(self, today: date) -> list[dict]:
         """The majors with their status today."""
+        released = {v.version: v.released for v in self.versions}
         out = []
         for major in self.majors:
+            version = self.latest_version(major.number)
             out.append(
                 {
                     "major": major.number,
-                    "version": self.latest_version(major.number),
+                    "version": version,
                     "status": str(self.status(major, today)),
-                    "released": major.released.isoformat(),
+                    # the version's release, as in the changelog; the major's first is majorReleased
+                    "released": released.get(version, major.released).isoformat(),
+                    "majorReleased": major.released.isoformat(),
                     "deprecated": major.deprecated.isoformat() if major.deprecated else None,
                     "sunset": major.sunset.isoformat() if major.sunset else None,
                 }
@@ -103,7 +107,22 @@ class Section:
 
     def default_for(self, chosen: int, today: date) -> int:
         """An account's default major `chosen`, moved on to the next major served once it is past
-        its end of availability (unchanged when there is none: calls then get the refusal)."""
+        its end of availability (unchanged when there is none: calls then get the refusal).
+        Memoised by day: called twice on every `/v2` call."""
+        memo = self._defaults_on
+        key = (chosen, today)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) > 64:
+                memo.clear()
+            found = memo[key] = self._default_for(chosen, today)
+        return found
+
+    @cached_property
+    def _defaults_on(self) -> dict[tuple[int, date], int]:
+        return {}
+
+    def _default_for(self, chosen: int, today: date) -> int:
         major = self.major(chosen)
         if major is not None and self.status(major, today) != MajorStatus.RETIRED:
             return chosen

@@ -40,6 +40,11 @@ class Page(list):
 
 
 class Tx(ABC):
+    def savepoint(self) -> AbstractAsyncContextManager:
+        """A block whose writes are undone if it raises, the rest of the transaction kept (the
+        engine runs a pass of transitions in one transaction where `Store.leases` is False)."""
+        raise NotImplementedError
+
     @abstractmethod
     async def get_resource(self, kind: str, id: str) -> Resource | None: ...
 
@@ -182,6 +187,15 @@ class Store(ABC):
     @abstractmethod
     async def usage(self, account: str, section: str, since: float) -> list[tuple[int, str, str, int, float]]:
         """An account's (major, route, field, count, last_seen) in a section, seen since `since`."""
+
+    @abstractmethod
+    async def task_counts(self) -> list[tuple[str, str, int]]:
+        """(kind, status, count) of every task kept (metrics)."""
+
+    @abstractmethod
+    async def migrations_behind(self) -> int:
+        """How many known migrations this database lacks (health: 0 when current). Also a
+        round trip that fails with StoreUnavailable when the database cannot be reached."""
 
     @abstractmethod
     async def get_meta(self, key: str) -> str | None: ...

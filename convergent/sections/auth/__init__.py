@@ -199,6 +199,8 @@ async def details(call):
     caller = call.caller
     credential = caller.credential
     user = credential.body["login"] if credential else None
+    if caller.method == "token":  # a user's token: the user, from its URN (.../NIC/LOGIN)
+        user = caller.identity.rpartition("/")[2]
     return {
         "account": caller.account,
         "allowedRoutes": credential.body["rules"]

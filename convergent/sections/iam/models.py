@@ -23,7 +23,8 @@ __all__ = [
 
 TAG_KEY = re.compile(r"[a-zA-Z0-9_.:/=+@-]{1,128}")
 TAG_VALUE = re.compile(r"[a-zA-Z0-9_.:/=+@-]{0,256}")
-_URN = re.compile(r"urn:v1:(eu|ca|us|\*):.+|\*")
+# An empty plate (urn:v1::...) is this server's: clients with a URL endpoint build such URNs.
+_URN = re.compile(r"urn:v1:(eu|ca|us|\*|):.+|\*")
 
 
 class Action(msgspec.Struct, forbid_unknown_fields=True):
@@ -95,12 +96,12 @@ class GroupResource(msgspec.Struct):
 
 class GroupCreation(msgspec.Struct, forbid_unknown_fields=True):
     name: str
-    resources: list[GroupResource] = []
+    resources: list[GroupResource] | None = None  # null, as OVHcloud's provider sends for none: []
 
 
 class GroupUpdate(msgspec.Struct, forbid_unknown_fields=True):
     name: str
-    resources: list[GroupResource] = []
+    resources: list[GroupResource] | None = None
 
 
 class AddTag(msgspec.Struct, forbid_unknown_fields=True):
