@@ -175,15 +175,16 @@ class Runtime:
         """What the sections sell through orders, by product name."""
         return {name: fn for section in self.sections for name, fn in section.provisioners.items()}
 
-    async def provision(self, product: str, account: str) -> list[dict]:
-        """Deliver `product` to `account` (created when missing); describe what was delivered."""
+    async def provision(self, product: str, account: str, **options) -> list[dict]:
+        """Deliver `product` to `account` (created when missing); describe what was delivered.
+        `options` go to the provisioner (a region, as an order's configuration names it)."""
         provisioner = self.products().get(product)
         if provisioner is None:
             known = ", ".join(sorted(self.products())) or "none"
             raise LookupError(f"unknown product {product!r}; known: {known}")
         await accounts.ensure_account(self.store, account, self.clock.now())
         order = Order(self.changes, account)
-        await provisioner(order)
+        await provisioner(order, **options)
         out = []
         for r in order.delivered:
             kind = self.kinds[r.kind]

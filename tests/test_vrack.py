@@ -106,3 +106,13 @@ async def test_vps_and_ip_blocks_are_iam_resources(app, client):
     r = await client.put(f"/v2/iam/resource/{urn}", json={"tags": {"ovh:type": "mine"}})
     assert r.status_code == 400 and r.json()["details"]["field"] == "tags.ovh:type", r.text
     assert (await client.get(f"/v2/iam/resource/{urn}")).json()["tags"] == {**tags, "team": "net"}
+
+
+def test_product_status_is_active_only_in_a_vrack_with_a_service_endpoint():
+    from convergent.sections.vrackservices.resource import product_status
+
+    used = [{"serviceEndpoints": [{"managedServiceURN": "urn:v1:eu:resource:storageNetApp:x"}]}]
+    assert product_status({"vrackId": "pn-000001", "subnets": used}) == "ACTIVE"
+    assert product_status({"vrackId": None, "subnets": used}) == "DRAFT"
+    assert product_status({"vrackId": "pn-000001", "subnets": [{"serviceEndpoints": []}]}) == "DRAFT"
+    assert product_status({"vrackId": "pn-000001", "subnets": []}) == "DRAFT"

@@ -91,9 +91,26 @@ def _me() -> str:
 
 
 async def _holder(store: Store) -> dict | None:
+    """The live process holding the clock, if any (a process of this host that is gone, killed
+    before its hold expired, holds nothing)."""
     raw = await store.get_meta(_HOLDER)
     holder = json.loads(raw) if raw else None
-    return holder if holder and holder["until"] > time.time() else None
+    if not holder or holder["until"] <= time.time():
+        return None
+    host, _, pid = holder["process"].rpartition(":")
+    if host == socket.gethostname() and pid.isdigit() and not _running(int(pid)):
+        return None
+    return holder
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 async def _hold(store: Store, clock: Clock) -> None:

@@ -21,7 +21,9 @@ def builtin_sections() -> tuple[Section, ...]:
     from .ip import SECTION as ip
     from .location import SECTION as location
     from .me import SECTION as me
+    from .order import SECTION as order
     from .publiccloud import SECTION as public_cloud
+    from .storage import SECTION as storage
     from .vmwareclouddirector import SECTION as vmware_cloud_director
     from .vps import SECTION as vps
     from .vrack import SECTION as vrack
@@ -39,6 +41,8 @@ def builtin_sections() -> tuple[Section, ...]:
         vrack,
         vps,
         ip,
+        order,
+        storage,
     )
 
 

@@ -15,6 +15,7 @@ from ..model.section import Section
 from ..model.times import iso
 from .delivered import all_of, delivered_kind, get_service, iam_view, list_services, own_service
 from .vrackservices import VRACK_SERVICES
+from .vrackservices.resource import product_status
 
 __all__ = ["SECTION", "VRACK", "provision_vrack"]
 
@@ -102,7 +103,8 @@ async def detach_vrack_services(call):
 async def _set_vrack(call, found, vrack: str | None) -> None:
     async with call.ctx.store.write() as tx:
         resource = await tx.get_resource(found.kind, found.id)
-        resource.current_state = {**resource.current_state, "vrackId": vrack}
+        state = {**resource.current_state, "vrackId": vrack}
+        resource.current_state = {**state, "productStatus": product_status(state)}
         resource.updated_at = call.ctx.clock.now()
         await tx.update_resource(resource)
 
