@@ -96,8 +96,8 @@ class Engine:
                 try:
                     if self.before_pass is not None:
                         await self.before_pass()
-                    if await self.run_due():
-                        continue
+                    if await self.run_due() >= self.batch:
+                        continue  # there may be more due now; else next_due says when (0: at once)
                     due = await self.store.next_due()
                 except StoreUnavailable as error:
                     self.store_errors += 1
