@@ -57,11 +57,15 @@ def _extra(ref: Reference, sections: tuple[Section, ...]) -> list[str]:
     return [f"{m} {p}" for m, p in ours if (m, p) not in theirs]
 
 
+async def _no_settle() -> None:
+    return None
+
+
 def _stepper(ctx: Runtime):
     async def step_by_step(each) -> None:
         """Run the engine one transition per pass, awaiting `each()` after every pass that moved."""
         while True:
-            await advance(ctx.store, ctx.clock, 3600)
+            await advance(ctx.store, ctx.clock, 3600, _no_settle)  # the walk runs the engine itself
             if not await ctx.engine.run_due():
                 return
             await each()
