@@ -190,6 +190,7 @@ def standard_operations(kind: Kind) -> list[Operation]:
             summary,
             paged,
             iam_per_item=per_item and name == "list",
+            errors=tuple(kind.errors.get(name, ())),
         )
         for name, (method, path, handler, checks, paged, summary) in table.items()
         if name in kind.operations
