@@ -292,3 +292,24 @@ async def test_an_additional_ip_is_bought_for_the_newest_project(app, client, se
     project = await create_project(client, settle)
     [delivered] = await app.state.ctx.provision("publicCloudAdditionalIp", "xx1111-ovh")
     assert delivered["path"] == f"/v2/publicCloud/project/{project}/publicIp/additional/{delivered['id']}"
+
+
+async def test_an_instance_boots_on_the_projects_additional_ip(app, client, settle):
+    delivered = await app.state.ctx.provision("publicCloud", "xx1111-ovh")
+    project = next(d["id"] for d in delivered if d["kind"] == "publicCloud.project")
+    additional = next(d["id"] for d in delivered if d["kind"] == "publicCloud.additionalIp")
+    flavor, image = await catalog_ids(client, project)
+    path = f"/v2/publicCloud/project/{project}/compute/instance"
+    owned = instance_spec(flavor, image, networks=[{"ip": additional}])
+    inst = await create(client, settle, path, owned)
+    assert inst["currentState"]["networks"][0]["addresses"][0]["ip"] == additional
+
+    again = await client.post(path, json={"targetSpec": {**owned, "name": "web-2"}})
+    assert again.status_code == 409 and again.json()["class"].endswith("PublicIpInUse")
+    stranger = instance_spec(flavor, image, name="web-3", networks=[{"ip": "192.0.2.77"}])
+    refused = await client.post(path, json={"targetSpec": stranger})
+    assert refused.status_code == 400 and "192.0.2.77" in refused.json()["message"]
+    flavor, image = await catalog_ids(client, project, region="SBG5")
+    elsewhere = instance_spec(flavor, image, name="web-4", region="SBG5", networks=[{"ip": additional}])
+    refused = await client.post(path, json={"targetSpec": elsewhere})
+    assert refused.status_code == 400 and "region SBG5" in refused.json()["message"]

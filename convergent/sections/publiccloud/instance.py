@@ -74,18 +74,26 @@ class InstanceStrategy(Strategy):
 
 
 async def _check_public_ips(view, spec: dict, project: str, this: str | None) -> None:
-    """An `ip` alone names a public IP the project owns in the region, not used by another instance."""
+    """An `ip` alone names a public IP the project owns in the region (a floating or an additional
+    IP), not used by another instance."""
     from .floatingip import FLOATING_IP
+    from .publicip import ADDITIONAL_IP
 
     region = spec["location"]["region"]
     wanted = [n["ip"] for n in spec.get("networks") or [] if n.get("ip") and not n.get("id")]
     if not wanted:
         return
-    owned = {r.id: r for r in await view.resources(FLOATING_IP) if r.parent_id == project}
+    owned = {
+        r.id: r.target_spec["location"]["region"]
+        for r in await view.resources(FLOATING_IP)
+        if r.parent_id == project
+    }
+    for r in await view.resources(ADDITIONAL_IP):
+        if r.parent_id == project:
+            owned[r.id] = (r.current_state.get("location") or {}).get("region")
     others = [r for r in await view.resources(INSTANCE) if r.parent_id == project and r.id != this]
-    for i, ip in enumerate(wanted):
-        fip = owned.get(ip)
-        if fip is None or fip.target_spec["location"]["region"] != region:
+    for ip in wanted:
+        if owned.get(ip) != region:
             raise ApiError.invalid_field(
                 "targetSpec.networks.ip", f"Public IP {ip} is not an IP of this project in region {region}"
             )
