@@ -16,7 +16,7 @@ from ...errors import ApiError
 from ...model.kind import Kind, Plan, Step, Strategy, is_uuid, standard_actions
 from ...model.records import Resource
 from ...model.status import Action
-from . import addresses, compute_catalog, quota_profiles, volume
+from . import addresses, compute_catalog, ports, quota_profiles, volume
 from .instance_group import INSTANCE_GROUP
 from .instance_spec import IMMUTABLE, InstanceCreation, InstanceUpdate, normalise
 from .project import PROJECT
@@ -30,6 +30,8 @@ def _size(spec: dict) -> dict[str, int]:
 
 
 class InstanceStrategy(Strategy):
+    secret_spec = frozenset({"ports"})  # private addresses allocated on admission (ports.py)
+
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         return normalise(spec, parent.id)
 
@@ -63,6 +65,7 @@ class InstanceStrategy(Strategy):
                 )
         await _check_public_ips(view, spec, parent.id, None)
         await volume.check_attachments(view, spec, parent.id, None)
+        await ports.allocate(view, spec, parent.id, None)
         return spec
 
     async def admit_update(self, view, resource: Resource, spec: dict) -> None:
@@ -71,6 +74,7 @@ class InstanceStrategy(Strategy):
         await quota_profiles.check(view, resource.parent_id, spec["location"]["region"], growth)
         await _check_public_ips(view, spec, resource.parent_id, resource.id)
         await volume.check_attachments(view, spec, resource.parent_id, resource.id)
+        await ports.allocate(view, spec, resource.parent_id, resource)
 
 
 async def _check_public_ips(view, spec: dict, project: str, this: str | None) -> None:
@@ -244,8 +248,9 @@ def _network_states(resource: Resource) -> list[dict]:
             out.append({"addresses": [_address(n["ip"], port, "PUBLIC")]})
         else:
             entry = {"id": n["id"], "subnetId": n["subnetId"], "addresses": []}
-            if n.get("ip"):
-                entry["addresses"].append(_address(n["ip"], port, "PRIVATE"))
+            ip = n.get("ip") or (resource.target_spec.get("ports") or {}).get(ports.key(n))
+            if ip:
+                entry["addresses"].append(_address(ip, port, "PRIVATE"))
             out.append(entry)
     return out
 
