@@ -18,7 +18,7 @@ from ...model.section import Section
 from ...model.times import iso
 from .page import DURATIONS, outcome_page, validation_form
 
-__all__ = ["SECTION", "credential_body"]
+__all__ = ["SECTION", "credential_body", "client_pair"]
 
 
 class AccessRule(msgspec.Struct, forbid_unknown_fields=True):
@@ -159,17 +159,20 @@ def _basic(header: str) -> tuple[str, str] | None:
     return user, password
 
 
+def client_pair(authorization: str, form: dict[str, str]) -> tuple[str, str] | None:
+    """The OAuth2 client id and secret of a token request: HTTP Basic, else the form's fields."""
+    pair = _basic(authorization) or (form.get("client_id"), form.get("client_secret"))
+    return (str(pair[0]), str(pair[1])) if pair[0] and pair[1] else None
+
+
 async def oauth2_token(call):
     form = await _form(call)
     if form.get("grant_type") != "client_credentials":
         return _oauth_error("unsupported_grant_type", "Only grant_type=client_credentials is supported", 400)
-    pair = _basic(call.request.headers.get("authorization", "")) or (
-        form.get("client_id"),
-        form.get("client_secret"),
-    )
-    if not pair[0] or not pair[1]:
+    pair = client_pair(call.request.headers.get("authorization", ""), form)
+    if pair is None:
         return _oauth_error("invalid_client", "Client credentials are missing", 401)
-    issued = await accounts.issue_token(call.ctx.objects, str(pair[0]), str(pair[1]), call.ctx.clock.now())
+    issued = await accounts.issue_token(call.ctx.objects, pair[0], pair[1], call.ctx.clock.now())
     if issued is None:
         return _oauth_error("invalid_client", "Client authentication failed", 401)
     token, _ = issued
