@@ -370,3 +370,31 @@ async def test_private_interfaces_get_free_addresses_of_their_subnet(client, set
         await create(client, settle, path, instance_spec(flavor, image, name=name, networks=[nic]))
     r = await client.post(path, json={"targetSpec": instance_spec(flavor, image, name="j", networks=[nic])})
     assert r.status_code == 409 and r.json()["class"].endswith("SubnetFull"), r.text
+
+
+async def test_a_floating_ip_is_associated_with_a_private_port_behind_an_external_gateway(client, settle):
+    project = await create_project(client, settle)
+    flavor, image = await catalog_ids(client, project)
+    where = {"location": {"region": "GRA11"}}
+    p = f"/v2/publicCloud/project/{project}"
+    net = await create(client, settle, f"{p}/network", {"name": "n", **where})
+    subnet = await create(
+        client, settle, f"{p}/network/{net['id']}/subnet", {"name": "s", "cidr": "10.2.0.0/24"}
+    )
+    fip = await create(client, settle, f"{p}/publicIp/floating", where)
+    nic = {"id": net["id"], "subnetId": subnet["id"], "ip": fip["id"]}
+    spec = instance_spec(flavor, image, networks=[nic])
+    r = await client.post(f"{p}/compute/instance", json={"targetSpec": spec})
+    assert r.status_code == 400 and "external gateway" in r.json()["message"], r.text
+
+    gateway = {"name": "gw", **where, "externalGateway": {"enabled": True, "model": "S"}}
+    await create(client, settle, f"{p}/gateway", {**gateway, "subnets": [{"id": subnet["id"]}]})
+    inst = await create(client, settle, f"{p}/compute/instance", spec)
+    [entry] = inst["currentState"]["networks"]
+    assert [(a["type"], a["ip"]) for a in entry["addresses"]] == [
+        ("FLOATING", fip["id"]),
+        ("PRIVATE", "10.2.0.2"),
+    ]
+    assert inst["targetSpec"]["networks"] == [nic]
+    r = await client.post(f"{p}/compute/instance", json={"targetSpec": {**spec, "name": "b"}})
+    assert r.status_code == 409 and r.json()["class"].endswith("PublicIpInUse"), r.text

@@ -248,9 +248,12 @@ def _network_states(resource: Resource) -> list[dict]:
             out.append({"addresses": [_address(n["ip"], port, "PUBLIC")]})
         else:
             entry = {"id": n["id"], "subnetId": n["subnetId"], "addresses": []}
-            ip = n.get("ip") or (resource.target_spec.get("ports") or {}).get(ports.key(n))
+            ip = (resource.target_spec.get("ports") or {}).get(ports.key(n)) or n.get("ip")
             if ip:
                 entry["addresses"].append(_address(ip, port, "PRIVATE"))
+            if n.get("ip") and n["ip"] != ip:  # a floating IP associated with the port
+                entry["addresses"].append(_address(n["ip"], port, "FLOATING"))
+                entry["addresses"].sort(key=lambda a: (a["type"], a["ip"]))
             out.append(entry)
     return out
 

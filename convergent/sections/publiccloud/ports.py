@@ -43,12 +43,10 @@ async def allocate(view: AccountView, spec: dict, project: str, instance: Resour
         if subnet.target_spec.get("gatewayIp"):
             taken.add(subnet.target_spec["gatewayIp"])
         cidr = ipaddress.ip_network(subnet.target_spec["cidr"])
-        if nic.get("ip"):
+        if nic.get("ip") and not _in(nic["ip"], cidr):
+            await _check_floating(view, nic["ip"], subnet, project, region, others)
+        elif nic.get("ip"):
             ip = ipaddress.ip_address(nic["ip"])
-            if ip not in cidr:
-                raise ApiError.invalid_field(
-                    "targetSpec.networks.ip", f"{ip} is not in subnet {subnet.id} ({cidr})"
-                )
             if str(ip) in taken:
                 raise ApiError.conflict("IpAddressInUse", f"{ip} is already used on subnet {subnet.id}")
             ports[key(nic)] = str(ip)
@@ -84,6 +82,41 @@ async def _subnet(view: AccountView, nic: dict, project: str, region: str) -> Re
             field="targetSpec.networks.subnetId",
         )
     return subnet
+
+
+def _in(ip: str, cidr: ipaddress.IPv4Network) -> bool:
+    try:
+        return ipaddress.ip_address(ip) in cidr
+    except ValueError:
+        return False
+
+
+async def _check_floating(
+    view: AccountView, ip: str, subnet: Resource, project: str, region: str, others: list[Resource]
+) -> None:
+    """An `ip` out of the subnet is a floating IP of the project in the region, associated with the
+    port: the subnet must reach the outside through a gateway with its external gateway enabled."""
+    from .floatingip import FLOATING_IP
+    from .gateway import GATEWAY
+
+    fip = await view.resource(FLOATING_IP, ip)
+    if fip is None or fip.parent_id != project or fip.target_spec["location"]["region"] != region:
+        raise ApiError.invalid_field(
+            "targetSpec.networks.ip",
+            f"{ip} is neither an address of subnet {subnet.id} nor a floating IP of this project in {region}",
+        )
+    for other in others:
+        if any(n.get("ip") == ip for n in other.target_spec.get("networks") or []):
+            raise ApiError.conflict("PublicIpInUse", f"Public IP {ip} is already used by instance {other.id}")
+    for gateway in await view.resources(GATEWAY):
+        spec = gateway.target_spec
+        on_subnet = any(s["id"] == subnet.id for s in spec.get("subnets") or [])
+        if gateway.parent_id == project and on_subnet and (spec.get("externalGateway") or {}).get("enabled"):
+            return
+    raise ApiError.invalid_field(
+        "targetSpec.networks.ip",
+        f"floating IP {ip} needs subnet {subnet.id} attached to a gateway with an external gateway",
+    )
 
 
 def _taken(instances: list[Resource], subnet: str) -> set[str]:
