@@ -388,13 +388,13 @@ async def test_a_floating_ip_is_associated_with_a_private_port_behind_an_externa
     assert r.status_code == 400 and "external gateway" in r.json()["message"], r.text
 
     gateway = {"name": "gw", **where, "externalGateway": {"enabled": True, "model": "S"}}
-    await create(client, settle, f"{p}/gateway", {**gateway, "subnets": [{"id": subnet["id"]}]})
+    gw = await create(client, settle, f"{p}/gateway", {**gateway, "subnets": [{"id": subnet["id"]}]})
     inst = await create(client, settle, f"{p}/compute/instance", spec)
     [entry] = inst["currentState"]["networks"]
     assert [(a["type"], a["ip"]) for a in entry["addresses"]] == [
         ("FLOATING", fip["id"]),
         ("PRIVATE", "10.2.0.2"),
     ]
-    assert inst["targetSpec"]["networks"] == [nic]
+    assert inst["targetSpec"]["networks"] == [nic] and entry["gatewayId"] == gw["id"]
     r = await client.post(f"{p}/compute/instance", json={"targetSpec": {**spec, "name": "b"}})
     assert r.status_code == 409 and r.json()["class"].endswith("PublicIpInUse"), r.text

@@ -30,7 +30,7 @@ def _size(spec: dict) -> dict[str, int]:
 
 
 class InstanceStrategy(Strategy):
-    secret_spec = frozenset({"ports"})  # private addresses allocated on admission (ports.py)
+    secret_spec = frozenset({"ports", "egress"})  # private addresses allocated on admission (ports.py)
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         return normalise(spec, parent.id)
@@ -248,6 +248,9 @@ def _network_states(resource: Resource) -> list[dict]:
             out.append({"addresses": [_address(n["ip"], port, "PUBLIC")]})
         else:
             entry = {"id": n["id"], "subnetId": n["subnetId"], "addresses": []}
+            gateway = (resource.target_spec.get("egress") or {}).get(ports.key(n))
+            if gateway:
+                entry["gatewayId"] = gateway
             ip = (resource.target_spec.get("ports") or {}).get(ports.key(n)) or n.get("ip")
             if ip:
                 entry["addresses"].append(_address(ip, port, "PRIVATE"))

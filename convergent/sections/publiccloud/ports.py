@@ -4,7 +4,8 @@ The network and the subnet must exist in the project, the subnet on that network
 instance's region. An interface without a pinned `ip` gets the lowest free address of the
 subnet's allocation pools when it is admitted (in the write transaction, so two instances never
 get the same one); a pinned `ip` must lie in the subnet and be free. The allocations are kept
-in the instance's target spec under `ports` (stored, never shown): `{"networkId/subnetId": ip}`.
+in the instance's target spec under `ports` (stored, never shown): `{"networkId/subnetId": ip}`,
+and the gateway that gives a port its egress (one attached to its subnet) under `egress`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ async def allocate(view: AccountView, spec: dict, project: str, instance: Resour
     private = [n for n in spec.get("networks") or [] if n.get("id")]
     kept = dict((instance.target_spec.get("ports") or {}) if instance is not None else {})
     spec.pop("ports", None)
+    spec.pop("egress", None)
     if not private:
         return
     region = spec["location"]["region"]
@@ -36,9 +38,18 @@ async def allocate(view: AccountView, spec: dict, project: str, instance: Resour
         for r in await view.resources(INSTANCE)
         if r.parent_id == project and (instance is None or r.id != instance.id)
     ]
+    from .gateway import GATEWAY
+
+    gateways = [g for g in await view.resources(GATEWAY) if g.parent_id == project]
     ports: dict[str, str] = {}
+    egress: dict[str, str] = {}
     for nic in private:
         subnet = await _subnet(view, nic, project, region)
+        serving = [
+            g for g in gateways if any(s["id"] == subnet.id for s in g.target_spec.get("subnets") or [])
+        ]
+        if serving:
+            egress[key(nic)] = serving[0].id
         taken = _taken(others, subnet.id) | {ip for k, ip in ports.items() if k.endswith(f"/{subnet.id}")}
         if subnet.target_spec.get("gatewayIp"):
             taken.add(subnet.target_spec["gatewayIp"])
@@ -57,6 +68,8 @@ async def allocate(view: AccountView, spec: dict, project: str, instance: Resour
             continue
         ports[key(nic)] = _free(subnet, taken)
     spec["ports"] = ports
+    if egress:
+        spec["egress"] = egress
 
 
 async def _subnet(view: AccountView, nic: dict, project: str, region: str) -> Resource:
