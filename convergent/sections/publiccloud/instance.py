@@ -243,9 +243,9 @@ def _network_states(resource: Resource) -> list[dict]:
         port = f"{resource.id}/{n.get('id')}/{n.get('subnetId')}/{n.get('ip')}"
         if n.get("autoAssignPublicIp"):
             ip = addresses.draw(addresses.EXT_NET, str(uuid.uuid5(uuid.NAMESPACE_URL, port)))
-            out.append({"addresses": [_address(ip, port, "PUBLIC")]})
+            out.append({"addresses": [_address(ip, port, "FIXED")]})
         elif not n.get("id"):
-            out.append({"addresses": [_address(n["ip"], port, "PUBLIC")]})
+            out.append({"addresses": [_address(n["ip"], port, _owned_type(n["ip"]))]})
         else:
             entry = {"id": n["id"], "subnetId": n["subnetId"], "addresses": []}
             gateway = (resource.target_spec.get("egress") or {}).get(ports.key(n))
@@ -253,12 +253,21 @@ def _network_states(resource: Resource) -> list[dict]:
                 entry["gatewayId"] = gateway
             ip = (resource.target_spec.get("ports") or {}).get(ports.key(n)) or n.get("ip")
             if ip:
-                entry["addresses"].append(_address(ip, port, "PRIVATE"))
+                entry["addresses"].append(_address(ip, port, "FIXED"))
             if n.get("ip") and n["ip"] != ip:  # a floating IP associated with the port
                 entry["addresses"].append(_address(n["ip"], port, "FLOATING"))
                 entry["addresses"].sort(key=lambda a: (a["type"], a["ip"]))
             out.append(entry)
     return out
+
+
+def _owned_type(ip: str) -> str:
+    """How a public IP the project owns shows on the interface it is routed to."""
+    if addresses.in_pool(addresses.ADDITIONAL, ip):
+        return "ADDITIONAL"
+    if addresses.in_pool(addresses.FLOATING, ip):
+        return "FLOATING"
+    return "FIXED"
 
 
 def _address(ip: str, port: str, type: str) -> dict:
