@@ -30,7 +30,9 @@ def _size(spec: dict) -> dict[str, int]:
 
 
 class InstanceStrategy(Strategy):
-    secret_spec = frozenset({"ports", "egress"})  # private addresses allocated on admission (ports.py)
+    secret_spec = frozenset(
+        {"ports", "egress", "disks"}
+    )  # private addresses allocated on admission (ports.py)
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         return normalise(spec, parent.id)
@@ -65,6 +67,7 @@ class InstanceStrategy(Strategy):
                 )
         await _check_public_ips(view, spec, parent.id, None)
         await volume.check_attachments(view, spec, parent.id, None)
+        await _record_disks(view, spec)
         await ports.allocate(view, spec, parent.id, None)
         return spec
 
@@ -74,7 +77,29 @@ class InstanceStrategy(Strategy):
         await quota_profiles.check(view, resource.parent_id, spec["location"]["region"], growth)
         await _check_public_ips(view, spec, resource.parent_id, resource.id)
         await volume.check_attachments(view, spec, resource.parent_id, resource.id)
+        await _record_disks(view, spec)
         await ports.allocate(view, spec, resource.parent_id, resource)
+
+
+async def _record_disks(view, spec: dict) -> None:
+    """The name and size of each attached volume, as the instance shows them (stored, never shown)."""
+    spec.pop("disks", None)
+    disks = {}
+    for ref in spec.get("volumes") or []:
+        found = await view.resource(volume.VOLUME, ref["id"])
+        if found is not None:
+            disks[ref["id"]] = {"name": found.target_spec.get("name"), "size": found.target_spec.get("size")}
+    if disks:
+        spec["disks"] = disks
+
+
+def _volume_states(spec: dict) -> list[dict]:
+    disks = spec.get("disks") or {}
+    out = []
+    for ref in spec.get("volumes") or []:
+        known = {k: v for k, v in (disks.get(ref["id"]) or {}).items() if v is not None}
+        out.append({"id": ref["id"], **known})
+    return out
 
 
 async def _check_public_ips(view, spec: dict, project: str, this: str | None) -> None:
@@ -192,7 +217,7 @@ class InstanceReconciler:
             if not spec.get("volumes"):
                 state["volumes"] = []
         elif step in ("Attach volumes", "Update volumes"):
-            state["volumes"] = [{"id": v["id"]} for v in spec.get("volumes") or []]
+            state["volumes"] = _volume_states(spec)
         elif step == "Rename instance":
             state["name"] = spec["name"]
         elif step == "Resize instance":
