@@ -30,9 +30,10 @@ class _App(Starlette):
     handed straight to the dispatcher, or to the console's static files under /console (the
     router keeps the lifespan)."""
 
-    def __init__(self, dispatcher: Dispatcher, lifespan):
+    def __init__(self, dispatcher: Dispatcher, lifespan, max_body: int):
         super().__init__(routes=[dispatcher], lifespan=lifespan)
         self.dispatcher = dispatcher
+        self.max_body = max_body
 
     def build_middleware_stack(self):
         router, dispatch, console = self.router, self.dispatcher.handle, console_app()
@@ -45,7 +46,7 @@ class _App(Starlette):
             else:
                 await dispatch(scope, receive, send)
 
-        return Guard(app)
+        return Guard(app, self.max_body)
 
 
 async def _housekeeping(ctx: Context, every: float = 1.0) -> None:
@@ -94,7 +95,7 @@ def create_app(config: Config | None = None, sections: tuple[Section, ...] | Non
     add_discovery(table, sections, ctx.versions)
     route_table(sections, ctx, table)
     add_admin(table, ctx)
-    app = _App(Dispatcher(table), lifespan)
+    app = _App(Dispatcher(table), lifespan, config.max_body)
     app.state.ctx = ctx
     app.state.table = table
     return app

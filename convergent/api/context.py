@@ -8,6 +8,8 @@ from ..admin.clock import sync_clock
 from ..admin.faults import Faults
 from ..admin.token import ensure_admin_token
 from ..auth.authenticate import Authenticator
+from ..auth.logins import Logins
+from ..auth.throttle import Throttle
 from ..config import Config
 from ..engine import Changes, Clock, Engine
 from ..model.kind import Kind
@@ -32,6 +34,7 @@ class Context:
     authorizer: Authorizer
     versions: Versions
     faults: Faults
+    logins: Logins
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
 
@@ -86,6 +89,7 @@ class Context:
             Authorizer(store),
             Versions(store, clock),
             faults,
+            Logins(store, Throttle(config.login_delay, config.login_lockout_at, config.login_lockout)),
             kinds,
         )
 
@@ -97,5 +101,6 @@ class Context:
             await ensure_admin_token(self.store, self.config.admin_token)
 
     async def stop(self) -> None:
+        await self.logins.close()
         await self.versions.flush()
         await self.store.close()

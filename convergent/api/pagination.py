@@ -14,6 +14,7 @@ import hmac
 import struct
 
 from ..errors import ApiError
+from ..model.numbers import decimal
 
 __all__ = ["Cursors", "page_size", "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE"]
 
@@ -50,11 +51,8 @@ def page_size(raw: str | None) -> int:
     """X-Pagination-Size: absent -> the default; larger than the maximum -> the maximum."""
     if raw is None or raw == "":
         return DEFAULT_PAGE_SIZE
-    try:
-        size = int(raw)
-    except ValueError:
-        size = 0
-    if size < 1:
+    size = decimal(raw)
+    if not size:
         raise ApiError.bad_request(
             "InvalidPaginationSize",
             f"X-Pagination-Size must be a positive integer, got {raw!r}",

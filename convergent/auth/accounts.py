@@ -21,7 +21,7 @@ from ..iam.policy import matches
 from ..model.records import Item
 from ..model.times import iso
 from ..store import Store
-from .passwords import hash_password, verify_password
+from .passwords import hash_password
 
 __all__ = [
     "ACCOUNT",
@@ -44,7 +44,6 @@ __all__ = [
     "issue_service_account",
     "create_oauth2_client",
     "issue_token",
-    "check_login",
     "rule_matches",
     "allowed_blocks",
 ]
@@ -57,6 +56,9 @@ OAUTH2_CLIENT = "oauth2.client"
 OAUTH2_TOKEN = "oauth2.token"
 
 TOKEN_SECONDS = 3600
+PENDING_SECONDS = 3600  # a validation link's life
+MAX_RULES = 256  # access rules of a consumer key, and its allowedIPs
+MAX_RULE_PATH = 1024
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _NIC = re.compile(r"[a-z]{2}\d{1,6}-ovh")
 _LOGIN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
@@ -219,14 +221,19 @@ async def create_application(
 
 
 def _rules(rules) -> list[dict]:
+    if len(rules or ()) > MAX_RULES:
+        raise ApiError.invalid_field("accessRules", f"at most {MAX_RULES} rules")
     out = []
     for i, rule in enumerate(rules or []):
         if (
             not isinstance(rule, dict)
             or not isinstance(rule.get("path"), str)
             or not rule["path"].startswith("/")
+            or len(rule["path"]) > MAX_RULE_PATH
         ):
-            raise ApiError.invalid_field(f"accessRules[{i}].path", "a path starting with /")
+            raise ApiError.invalid_field(
+                f"accessRules[{i}].path", f"a path starting with / of at most {MAX_RULE_PATH} characters"
+            )
         method = str(rule.get("method", "")).upper()
         if method not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
             raise ApiError.invalid_field(f"accessRules[{i}].method", "one of GET, POST, PUT, DELETE, PATCH")
@@ -238,6 +245,8 @@ def allowed_blocks(allowed) -> list[str] | None:
     """A key's allowedIPs as CIDR blocks (an address is its /32 or /128); None: anywhere."""
     if allowed is None:
         return None
+    if len(allowed) > MAX_RULES:
+        raise ApiError.invalid_field("allowedIPs", f"at most {MAX_RULES} addresses or blocks")
     out = []
     for i, block in enumerate(allowed):
         try:
@@ -277,24 +286,6 @@ async def request_credential(
     async with store.write() as tx:
         await tx.insert_item(credential)
     return credential
-
-
-async def check_login(store: Store, login: str, password: str) -> tuple[str, str | None] | None:
-    """`nic` (the account owner) or `nic/login` (a user) with its password -> (nic, user login)."""
-    nic, _, user = login.partition("/")
-    if user:
-        item = await store.get_item(USER, f"{nic}/{user}")
-        if (
-            item is None
-            or item.body["status"] != "OK"
-            or not verify_password(password, item.body["passwordHash"])
-        ):
-            return None
-        return nic, user
-    item = await store.get_item(ACCOUNT, nic)
-    if item is None or not verify_password(password, item.body["passwordHash"]):
-        return None
-    return nic, None
 
 
 async def validate_credential(

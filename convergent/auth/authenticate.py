@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from ..errors import ApiError
+from ..model.numbers import decimal
 from ..model.records import Item
 from ..model.times import iso
 from ..store import Store
@@ -109,12 +110,13 @@ class Authenticator:
                 403, "NOT_CREDENTIAL", "This call requires a consumer key (X-Ovh-Consumer)"
             )
         stamp = headers.get(b"x-ovh-timestamp", b"").decode("latin-1")
-        if not stamp.isdigit():
+        seconds = decimal(stamp, 12)
+        if seconds is None:
             raise ApiError.authentication(
                 400, "INVALID_SIGNATURE", "X-Ovh-Timestamp is missing or not a Unix time"
             )
         now = time.time()
-        if abs(int(stamp) - now) > WINDOW:
+        if abs(seconds - now) > WINDOW:
             raise ApiError.authentication(
                 400,
                 "QUERY_TIME_OUT",

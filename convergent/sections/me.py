@@ -9,6 +9,7 @@ import msgspec
 
 from ..auth import accounts
 from ..errors import ApiError
+from ..model.numbers import decimal
 from ..model.operation import Operation
 from ..model.section import Section
 from ..model.times import iso
@@ -284,7 +285,7 @@ async def delete_client(call):
 
 
 def _digits(value: str) -> bool:
-    return value.isdigit() and len(value) < 20
+    return decimal(value, 19) is not None
 
 
 _APP = {"applicationId": _digits}
