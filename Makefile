@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 REFERENCE ?= ../shared/reference
+UPSTREAM ?= ../shared/upstream
+LIST ?= core
+RUN ?=
+MIN_PASS ?= 0
+JOBS ?= 2
 
-.PHONY: serve test lint conformance bench setup
+.PHONY: serve test lint conformance acceptance bench setup
 
 $(BIN)/convergent: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +32,10 @@ test: lint
 # Compare what convergent serves with OVHcloud's OpenAPI exports (skipped where REFERENCE is absent).
 conformance: setup
 	$(BIN)/convergent conformance --reference $(REFERENCE) $(ARGS)
+
+# OVHcloud's Terraform provider acceptance tests (LIST=core|cloud, RUN=regex) against a real convergent.
+acceptance: setup
+	$(BIN)/python -m acceptance --upstream $(UPSTREAM) --list $(LIST) --run '$(RUN)' --jobs $(JOBS) --min-pass $(MIN_PASS) $(ARGS)
 
 bench: setup
 	$(BIN)/python bench/run.py $(ARGS)

@@ -726,7 +726,7 @@ def wait_idle(db_path: Path, timeout: float = 60.0) -> None:
 def mint_cursor(db_path: Path, project: str, depth: int) -> tuple[str, str]:
     """A cursor for the page after the `depth`-th rancher, signed as the server would sign it,
     and the id of the rancher that page must start with."""
-    from convergent.api.pagination import Cursors
+    from convergent.model.cursors import Cursors
 
     db = sqlite3.connect(db_path, isolation_level=None)
     try:

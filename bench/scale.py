@@ -37,9 +37,9 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from convergent.api.pagination import Cursors  # noqa: E402
 from convergent.auth.signature import sign  # noqa: E402
 from convergent.client import OvhSignature  # noqa: E402
+from convergent.model.cursors import Cursors  # noqa: E402
 from convergent.store.pgcluster import Cluster  # noqa: E402
 
 HOST = "127.0.0.1"

@@ -153,8 +153,9 @@ def serve(
     balancer (with --workers 0: API only) and any number of `convergent worker`."""
     import uvicorn
 
-    from .api import create_app
     from .api.protocol import limited_protocol
+    from .runtime import section_list
+    from .server import create_app
     from .store import redact
 
     config = _config(
@@ -179,7 +180,11 @@ def serve(
         header_timeout=header_timeout,
         max_connections=max_connections,
     )
-    _announce_first_start(config)
+    try:
+        sections = section_list(config)  # once: the first start and the app serve the same ones
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    _announce_first_start(config, sections)
     engines = f"{config.workers} task engine(s)" if config.workers else "no task engine"
     typer.echo(
         f"convergent serving http://{config.host}:{config.port}/v2 on {redact(config.database)} "
@@ -187,7 +192,7 @@ def serve(
         err=True,
     )
     try:
-        app = create_app(config)
+        app = create_app(config, sections)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     uvicorn.run(
@@ -234,17 +239,16 @@ def _run_with_store(config: Config, work):
         raise typer.Exit(2) from None
 
 
-def _announce_first_start(config: Config) -> None:
+def _announce_first_start(config: Config, sections) -> None:
     """On a new database: the admin credential, then the fixtures or a default account."""
     from .admin.fixtures import load_fixtures
     from .admin.token import ensure_admin_token
-    from .api.context import Context
     from .auth import accounts
     from .auth.bootstrap import first_start, snippet
-    from .sections import builtin_sections
+    from .runtime import Runtime
 
     async def run():
-        ctx = Context.build(config, builtin_sections())
+        ctx = Runtime.build(config, sections)
         await ctx.start()
         try:
             token = await ensure_admin_token(ctx.store, config.admin_token)
@@ -385,6 +389,8 @@ def worker(
     )
     try:
         asyncio.run(run_worker(config))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     except StoreUnavailable as error:
         raise typer.Exit(_unreachable(config, error)) from None
 
@@ -394,17 +400,18 @@ def provision(
     product: Annotated[str, typer.Argument(help="What to order, e.g. vrackServices or vmwareCloudDirector")],
     account: Annotated[str, typer.Option(help="Account (nic) to deliver to; created when missing")],
     database: DatabaseOption = None,
+    section: SectionOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
     """Deliver what the real cloud sells through orders, READY, to ACCOUNT."""
     import json
 
-    from .api.provisioning import run_order
+    from .runtime import run_order
 
-    config = _config(database=database)
+    config = _config(database=database, sections=_sections(section))
     try:
         delivered = asyncio.run(run_order(config, product, account))
-    except LookupError as error:
+    except (LookupError, ValueError) as error:
         raise typer.BadParameter(str(error)) from None
     if json_output:
         typer.echo(json.dumps(delivered))

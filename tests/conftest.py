@@ -22,10 +22,10 @@ import httpx
 import pytest
 from processes import Server
 
-from convergent.api import create_app
 from convergent.auth import accounts
 from convergent.client import OvhSignature
 from convergent.config import Config
+from convergent.server import create_app
 
 ACCOUNT = "xx1111-ovh"
 

@@ -7,10 +7,10 @@ import pytest
 from conftest import create_project, serve_sections
 
 from convergent.admin.fixtures import load_fixtures
-from convergent.api import create_app
 from convergent.client import OvhSignature
 from convergent.config import Config
 from convergent.sections import builtin_sections
+from convergent.server import create_app
 
 pytestmark = pytest.mark.anyio
 

@@ -247,8 +247,8 @@ async def test_iterator_lists_1000_ranchers_across_pages_in_one_call(app, client
 
 
 async def test_wait_follows_tasks_to_ready_and_raises_on_error(tmp_path, monkeypatch):
-    from convergent.api import create_app
     from convergent.config import Config
+    from convergent.server import create_app
 
     app = create_app(Config(database=str(tmp_path / "w.db"), instant=True, workers=1))
     async with app.router.lifespan_context(app):

@@ -19,7 +19,6 @@ from conftest import ACCOUNT
 from test_reference_publiccloud import Reference, _undeclared
 from test_vmwareclouddirector import step_by_step
 
-from convergent.api.provisioning import provision
 from convergent.model.kind import StepFailed
 from convergent.sections.vmwareclouddirector import BACKUP, DATACENTER, ORGANIZATION
 
@@ -155,7 +154,7 @@ def api(client, ref) -> Driver:
 async def _deliver(app) -> dict:
     out = {
         d["kind"].split(".")[1]: d["id"]
-        for d in await provision(app.state.ctx, "vmwareCloudDirector", ACCOUNT)
+        for d in await app.state.ctx.provision("vmwareCloudDirector", ACCOUNT)
     }
     return {
         "organizationId": out["organization"],

@@ -14,7 +14,6 @@ import pytest
 from conftest import ACCOUNT
 from test_reference_publiccloud import HTTP_METHODS, Driver, Reference, _OneStepAtATime, _undeclared
 
-from convergent.api.provisioning import provision
 from convergent.engine.orders import Order
 from convergent.model.kind import StepFailed
 from convergent.sections.vrackservices import VRACK_SERVICES, provision_storage
@@ -137,8 +136,8 @@ async def test_every_operation_in_every_state(app, api, settle, monkeypatch):
     assert await api.list_both_ways(TYPES) == ["storageNetApp"]
     assert {r["name"] for r in await api.list_both_ways(REGIONS)} >= {"eu-west-lim"}
     assert await api.body("GET", LIST, what="no vRack Services") == []
-    [delivered] = await provision(app.state.ctx, "vrackServices", ACCOUNT)
-    await provision(app.state.ctx, "vrackServices", ACCOUNT)
+    [delivered] = await app.state.ctx.provision("vrackServices", ACCOUNT)
+    await app.state.ctx.provision("vrackServices", ACCOUNT)
     id = delivered["id"]
     ids = {"vrackServicesId": id}
     efs = [await _storage(app) for _ in range(3)]
@@ -184,7 +183,7 @@ async def test_every_operation_in_every_state(app, api, settle, monkeypatch):
 
 
 async def test_delivered_vrack_services_fills_every_declared_field(app, api, ref, settle):
-    [delivered] = await provision(app.state.ctx, "vrackServices", ACCOUNT)
+    [delivered] = await app.state.ctx.provision("vrackServices", ACCOUNT)
     ids = {"vrackServicesId": delivered["id"]}
     efs = await _storage(app)
     spec = {
@@ -224,7 +223,7 @@ async def test_error_answers_follow_the_common_error_model_and_name_reference_cl
     app, client, ref, settle
 ):
     model = ref.error_model()
-    [delivered] = await provision(app.state.ctx, "vrackServices", ACCOUNT)
+    [delivered] = await app.state.ctx.provision("vrackServices", ACCOUNT)
     url = f"{BRANCH}/vrackServices/resource/{delivered['id']}"
     spec = {"subnets": []}
     cases = [

@@ -7,8 +7,6 @@ import pytest
 from conftest import ACCOUNT
 from test_reference_iam import ALICE, _policy, user_client
 
-from convergent.api.provisioning import provision
-
 pytestmark = pytest.mark.anyio
 
 BASE = "/v2/vmwareCloudDirector"
@@ -32,7 +30,7 @@ class Delivered:
 
 
 async def deliver(app, account: str = ACCOUNT) -> Delivered:
-    return Delivered(await provision(app.state.ctx, "vmwareCloudDirector", account))
+    return Delivered(await app.state.ctx.provision("vmwareCloudDirector", account))
 
 
 @pytest.fixture
@@ -135,7 +133,7 @@ async def test_an_order_delivers_an_organization_its_datacenter_and_its_backup(a
 
 async def test_the_product_is_known_to_provisioning(app):
     with pytest.raises(LookupError, match="vmwareCloudDirector"):
-        await provision(app.state.ctx, "vmwareCloudDirectr", ACCOUNT)
+        await app.state.ctx.provision("vmwareCloudDirectr", ACCOUNT)
 
 
 # --- updates through tasks -----------------------------------------------------------------

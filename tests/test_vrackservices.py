@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from conftest import ACCOUNT
 
-from convergent.api.provisioning import provision
 from convergent.engine.orders import Order
 from convergent.sections.vrackservices import provision_storage
 
@@ -17,7 +16,7 @@ EMPTY = "d41d8cd98f00b204e9800998ecf8427e"
 
 
 async def order_vrack_services(app, account=ACCOUNT) -> str:
-    [delivered] = await provision(app.state.ctx, "vrackServices", account)
+    [delivered] = await app.state.ctx.provision("vrackServices", account)
     return delivered["id"]
 
 
@@ -47,7 +46,7 @@ async def put(client, id, subnets, checksum=None):
 
 
 async def test_an_order_delivers_a_ready_vrack_services(app, client):
-    delivered = await provision(app.state.ctx, "vrackServices", ACCOUNT)
+    delivered = await app.state.ctx.provision("vrackServices", ACCOUNT)
     [item] = delivered
     assert item["kind"] == "vrackServices.vrackServices"
     assert item["urn"] == f"urn:v1:eu:resource:vrackServices:{item['id']}"

@@ -59,8 +59,6 @@ def _kind_for(kinds: dict[str, Kind], path: str) -> tuple[Kind, dict[str, str]]:
 
 async def load_fixtures(ctx, path: str) -> dict:
     """Load a fixtures file into the server behind `ctx`; returns what was made, by alias."""
-    from ..api.provisioning import provision
-
     data = _read(path)
     store, now = ctx.store, time.time()
     made: dict[str, str] = {}
@@ -70,7 +68,7 @@ async def load_fixtures(ctx, path: str) -> dict:
         for credential in entry.get("credentials", []):
             await accounts.issue_credential(store, nic, now, credential.get("rules"), keys=credential)
         for product in entry.get("provision", []):
-            await provision(ctx, product, nic)
+            await ctx.provision(product, nic)
         for resource in entry.get("resources", []):
             target = _REF.sub(lambda m: made[m.group(1)], resource["path"])
             kind, params = _kind_for(ctx.kinds, target)

@@ -6,7 +6,7 @@ admin credential: `Authorization: Bearer <admin token>`.
 | `GET /admin/health` | effective configuration and capabilities |
 | `GET, PUT /admin/clock` | the clock: `{"mode": realistic|scaled|instant|manual, "scale"}` |
 | `POST /admin/clock/advance` | `{"seconds": N}`: manual time moves on |
-| `GET, POST, DELETE /admin/fault`, `DELETE /admin/fault/{id}` | injected faults (admin/faults.py) |
+| `GET, POST, DELETE /admin/fault`, `DELETE /admin/fault/{id}` | injected faults (engine/faults.py) |
 | `POST /admin/reset` | `{"account": NIC}`, or `{}` for everything |
 | `PUT /admin/seed` | `{"seed": N}`: ids drawn from a seeded generator from now on (null: random) |
 | `POST /admin/provision/{product}` | `{"account": NIC}`: deliver an order, READY |
@@ -22,13 +22,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import __version__
-from ..api.provisioning import products, provision
 from ..api.responses import json_response
 from ..api.table import Table
+from ..engine.faults import FaultRule
 from ..errors import ApiError
+from ..runtime import Runtime
 from . import clock as clock_admin
 from . import snapshot
-from .faults import FaultRule
 from .token import admin_token_matches
 
 __all__ = ["add_admin"]
@@ -76,7 +76,7 @@ async def _body(request: Request, type_):
         raise ApiError.invalid_json() from None
 
 
-def add_admin(table: Table, ctx) -> None:
+def add_admin(table: Table, ctx: Runtime) -> None:
     store, clock = ctx.store, ctx.clock
 
     def guarded(handler):
@@ -114,7 +114,7 @@ def add_admin(table: Table, ctx) -> None:
                 }
                 for s in ctx.sections
             ],
-            "products": sorted(products(ctx)),
+            "products": sorted(ctx.products()),
             "faults": len(await ctx.faults.rules()),
             "capabilities": _CAPABILITIES,
         }
@@ -159,7 +159,7 @@ def add_admin(table: Table, ctx) -> None:
         if not ref.account:
             raise ApiError.invalid_field("account", "the account (nic) to deliver to")
         try:
-            return await provision(ctx, params["product"], ref.account)
+            return await ctx.provision(params["product"], ref.account)
         except LookupError as error:
             raise ApiError.not_found("ProductNotFound", str(error)) from None
 

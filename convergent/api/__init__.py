@@ -1,5 +1,5 @@
 """The HTTP surface: branches, routing, errors, pagination."""
 
-from .app import create_app
+from .app import build_app
 
-__all__ = ["create_app"]
+__all__ = ["build_app"]

@@ -15,8 +15,8 @@ from ..model.envelope import urn
 from ..model.kind import Kind
 from ..model.records import Resource
 from ..model.versions import IDENTITY, Codec, Major
+from ..runtime import Runtime
 from ..store import Page
-from .context import Context
 from .pagination import page_size
 from .responses import json_response
 
@@ -48,7 +48,7 @@ class Call:
         request: Request,
         params: dict[str, str],
         caller: Caller,
-        ctx: Context,
+        ctx: Runtime,
         major: Major | None = None,
     ):
         self.request = request

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from ..engine.versions import Versions
 from ..errors import ApiError
 from ..model.section import Section
 from ..model.versions import parse_version
 from .openapi import console_schema, openapi
 from .responses import json_response
 from .table import Table
-from .versions import Versions
 
 __all__ = ["add_discovery"]
 

@@ -16,13 +16,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound
 
 from ..auth.authenticate import ANONYMOUS, granted, header_map
+from ..auth.authorize import account_resource_urn
 from ..errors import ApiError
 from ..model.kind import Kind
 from ..model.operation import Operation
 from ..model.section import Section
-from .authorize import account_resource_urn
+from ..runtime import Runtime
 from .call import Call
-from .context import Context
 from .responses import json_response
 from .standard import standard_operations
 from .table import Table
@@ -50,7 +50,7 @@ def _scope(section: Section, op: Operation) -> Kind | None:
     return max(named, key=lambda k: len(k.item), default=None)
 
 
-def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Context, prefix: str):
+def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Runtime, prefix: str):
     checks = tuple(op.params.items())
     handler = op.handler
     actions = op.actions
@@ -113,7 +113,7 @@ async def _authorize(call: Call, scope: Kind | None, actions: tuple[str, ...]) -
     await call.ctx.authorizer.require(call.caller, actions, call.urn_of(scope, resource), resource.tags)
 
 
-def route_table(sections: tuple[Section, ...], ctx: Context, table: Table) -> Table:
+def route_table(sections: tuple[Section, ...], ctx: Runtime, table: Table) -> Table:
     """Every operation of every section, on each of its branch's prefixes."""
     for section in sections:
         canonical = "/v2" if section.branch == "v2" else "/1.0"

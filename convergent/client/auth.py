@@ -6,15 +6,25 @@ clock, a token) they ask for within the auth flow, as one more request.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Generator
 
 import httpx
 
-from ..auth.signature import sign
 from .errors import error_from
 
 __all__ = ["OvhSignature", "OAuth2ClientCredentials"]
+
+
+def sign(secret: str, consumer_key: str, method: str, url: str, body: bytes, timestamp: str) -> str:
+    """OVH's request signature: `"$1$" + sha1_hex(AS+CK+METHOD+URL+BODY+TIMESTAMP)`, joined by
+    `+`, where URL is the full URL as sent and BODY the raw request bytes."""
+    digest = hashlib.sha1()
+    digest.update(f"{secret}+{consumer_key}+{method.upper()}+{url}+".encode())
+    digest.update(body)
+    digest.update(f"+{timestamp}".encode())
+    return "$1$" + digest.hexdigest()
 
 
 class OvhSignature(httpx.Auth):

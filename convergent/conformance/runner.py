@@ -17,14 +17,13 @@ import time
 import httpx
 
 from ..admin.clock import advance, set_clock
-from ..api import create_app
-from ..api.context import Context
-from ..api.provisioning import products, provision
 from ..api.routing import operations_of
 from ..auth import accounts
 from ..client import OvhSignature
 from ..config import Config
 from ..model.section import Section
+from ..runtime import Runtime
+from ..server import create_app
 from .hints import HINTS, Hints
 from .reference import Reference
 from .report import DECLINED, MISSING, SERVED, OperationResult, Report, SectionResult
@@ -59,7 +58,7 @@ def _extra(ref: Reference, sections: tuple[Section, ...]) -> list[str]:
     return [f"{m} {p}" for m, p in ours if (m, p) not in theirs]
 
 
-def _stepper(ctx: Context):
+def _stepper(ctx: Runtime):
     async def step_by_step(each) -> None:
         """Run the engine one transition per pass, awaiting `each()` after every pass that moved."""
         while True:
@@ -99,8 +98,8 @@ async def measure(
             await set_clock(ctx.store, ctx.clock, "manual", 1.0)
             step_by_step = _stepper(ctx)
             issued = await accounts.issue_credential(ctx.store, ACCOUNT, time.time())
-            for product in products(ctx):
-                await provision(ctx, product, ACCOUNT)
+            for product in ctx.products():
+                await ctx.provision(product, ACCOUNT)
             await step_by_step(_nothing)
             auth = OvhSignature(issued.application_key, issued.application_secret, issued.consumer_key)
             transport = httpx.ASGITransport(app=app)

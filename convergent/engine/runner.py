@@ -63,7 +63,7 @@ class Engine:
         faults=None,
         before_pass=None,
     ):
-        """`faults.take_task(tx, kind, step)` may fail a step on purpose (admin/faults.py);
+        """`faults.take_task(tx, kind, step)` may fail a step on purpose (engine/faults.py);
         `before_pass()` runs before each pass (the clock's sync with other processes)."""
         self.store = store
         self.kinds = kinds

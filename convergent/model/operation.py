@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ..api.call import Call
+from typing import Any
 
 __all__ = ["Operation"]
 
@@ -32,7 +29,7 @@ class Operation:
 
     method: str
     path: str
-    handler: Callable[[Call], Awaitable[Any]]
+    handler: Callable[[Any], Awaitable[Any]]  # receives the call (convergent.api.call.Call)
     actions: tuple[str, ...] = ()
     params: Mapping[str, Callable[[str], bool]] = field(default_factory=dict)
     summary: str = ""

@@ -1,12 +1,17 @@
-"""The sections convergent serves out of the box. Each is a `Section` declaration."""
+"""The sections convergent serves out of the box, and the ways to add one's own: named as
+`module:attribute` (`--section`, `CONVERGENT_SECTIONS`), or declared by an installed package
+under the `convergent.sections` entry point. Each is a `Section` declaration."""
 
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import entry_points
 
 from ..model.section import Section
 
-__all__ = ["builtin_sections", "load_sections"]
+__all__ = ["builtin_sections", "load_sections", "installed_sections", "ENTRY_POINTS"]
+
+ENTRY_POINTS = "convergent.sections"
 
 
 def builtin_sections() -> tuple[Section, ...]:
@@ -30,5 +35,20 @@ def load_sections(names: str) -> tuple[Section, ...]:
         section = getattr(importlib.import_module(module), attribute, None)
         if not isinstance(section, Section):
             raise ValueError(f"section {name!r}: {attribute} is not a Section declaration")
+        found.append(section)
+    return tuple(found)
+
+
+def installed_sections() -> tuple[Section, ...]:
+    """The sections installed packages declare: `[project.entry-points."convergent.sections"]`,
+    each naming a `Section` (`name = "package.module:SECTION"`)."""
+    found = []
+    for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name):
+        try:
+            section = point.load()
+        except Exception as error:
+            raise ValueError(f"section {point.name!r} ({point.value}) cannot be loaded: {error}") from error
+        if not isinstance(section, Section):
+            raise ValueError(f"section {point.name!r} ({point.value}) is not a Section declaration")
         found.append(section)
     return tuple(found)
