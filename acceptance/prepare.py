@@ -120,6 +120,23 @@ def _one(delivered: list[dict] | None, name: str) -> dict | None:
     return next((d for d in delivered or () if d["kind"].rpartition(".")[2] == name), None)
 
 
+def _second_flavor_and_image(server: Server, project: str, region: str) -> dict[str, str]:
+    """The resize and rebuild targets of the instance tests: another flavor and image of the region."""
+    ref = f"/v2/publicCloud/project/{project}/reference/instance"
+    with server.client() as api:
+        try:
+            flavors = {f["name"]: f["id"] for f in api.get(f"{ref}/flavor", region=region)}
+            images = {i["name"]: i["id"] for i in api.get(f"{ref}/image", region=region)}
+        except Exception:  # a server without the compute catalog: the tests fall back to one flavor
+            return {}
+    out = {}
+    if "b3-16" in flavors:
+        out["OVH_INSTANCE_FLAVOR_ID_2_TEST"] = flavors["b3-16"]
+    if "Ubuntu 24.04" in images:
+        out["OVH_INSTANCE_IMAGE_ID_2_TEST"] = images["Ubuntu 24.04"]
+    return out
+
+
 def prepare(server: Server, notes: list[str]) -> dict[str, str]:
     """Make the objects the tests name, and return the `OVH_*` variables (credentials included)."""
     env = {
@@ -154,6 +171,12 @@ def prepare(server: Server, notes: list[str]) -> dict[str, str]:
     env["OVH_CLOUD_PROJECT_SERVICE_TEST"] = project["id"]
     env["OVH_CLOUD_PROJECT_SERVICE"] = project["id"]
     env["OVH_CLOUD_PROJECT_RANCHER_TEST"] = rancher["id"]
+    put(
+        "OVH_CLOUD_PUBLIC_IP_ADDITIONAL_TEST",
+        ordered("publicCloudAdditionalIp", "additionalIp"),
+        "192.0.2.10",
+    )
+    env.update(_second_flavor_and_image(server, project["id"], env["OVH_CLOUD_PROJECT_REGION_TEST"]))
 
     put("OVH_TESTACC_VRACK_SERVICES_ID_TEST", ordered("vrackServices", "vrackServices"), "vrs-missing")
     put("OVH_VRACKSERVICES_SERVICE_TEST", ordered("vrackServices", "vrackServices"), "vrs-missing")

@@ -130,6 +130,15 @@ class ApiError(Exception):
         )
 
     @classmethod
+    def version_mismatch(cls, label: str, id: str, provided: str, current: str) -> ApiError:
+        return cls(
+            412,
+            "Client::PreconditionFailed::VersionMismatch",
+            f"If-Match {provided} does not match the current version {current} of {label} '{id}'. "
+            "Read it again (its ETag header gives its version), it may have been updated",
+        )
+
+    @classmethod
     def payload_too_large(cls, limit: int) -> ApiError:
         return cls(
             413,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from .auth import accounts
 from .auth.authenticate import Authenticator
 from .auth.authorize import Authorizer
+from .auth.defaults import Defaults
 from .auth.logins import Logins
 from .auth.throttle import Throttle
 from .config import Config
@@ -27,13 +28,14 @@ from .engine import Changes, Clock, Engine
 from .engine.clock import sync_clock
 from .engine.faults import Faults
 from .engine.orders import Order
-from .engine.versions import Versions
+from .engine.usage import Usage
 from .model.cursors import Cursors
 from .model.envelope import urn
 from .model.kind import Kind
 from .model.section import Section
 from .sections import builtin_sections, installed_sections, load_sections
 from .store import Store, open_store
+from .store.objects import Objects
 
 __all__ = ["Runtime", "section_list", "run_order"]
 
@@ -55,9 +57,11 @@ class Runtime:
     clock: Clock
     engines: list[Engine]  # `config.workers` of them run; the first exists always (tests settle it)
     changes: Changes
+    objects: Objects
     authenticator: Authenticator
     authorizer: Authorizer
-    versions: Versions
+    defaults: Defaults
+    usage: Usage
     faults: Faults
     logins: Logins
     kinds: dict[str, Kind] = field(default_factory=dict)
@@ -105,6 +109,8 @@ class Runtime:
                 engine.wake()
 
         changes = Changes(store, clock, wake, config.seed)
+        objects = Objects(store, clock.now, changes.new_uuid)
+        throttle = Throttle(config.login_delay, config.login_lockout_at, config.login_lockout)
         return cls(
             config,
             sections,
@@ -112,11 +118,13 @@ class Runtime:
             clock,
             engines,
             changes,
-            Authenticator(store),
-            Authorizer(store),
-            Versions(store, clock),
+            objects,
+            Authenticator(store, clock),
+            Authorizer(store, clock),
+            Defaults(store, clock, sections),
+            Usage(store, clock),
             faults,
-            Logins(store, Throttle(config.login_delay, config.login_lockout_at, config.login_lockout)),
+            Logins(store, objects, throttle),
             kinds,
         )
 
@@ -127,7 +135,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.logins.close()
-        await self.versions.flush()
+        await self.usage.flush()
         await self.store.close()
 
     @contextlib.asynccontextmanager
@@ -150,16 +158,18 @@ class Runtime:
             await self.stop()
 
     async def _housekeeping(self, every: float = 1.0) -> None:
-        """Every second: follow clock changes made by other processes; every five, write the
-        usage counters (and once more at stop)."""
+        """Every second: follow clock changes made by other processes and move the accounts
+        noted on a retired schemas major; every five, write the usage counters (and once more
+        at stop)."""
         ticks = 0
         while True:
             await asyncio.sleep(every)
             ticks += 1
             try:
                 await sync_clock(self.store, self.clock)
+                await self.defaults.move_retired()
                 if ticks % 5 == 0:
-                    await self.versions.flush()
+                    await self.usage.flush()
             except Exception:
                 log.exception("housekeeping failed; retrying")
 

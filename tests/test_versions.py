@@ -1,6 +1,7 @@
 """Schema versions through the HTTP surface: majors side by side, account defaults, lifecycle,
 impact reports, discovery documents; and lossless codecs, proven over generated specs."""
 
+import asyncio
 from datetime import date
 
 import msgspec
@@ -260,11 +261,40 @@ async def test_deprecation_headers_then_migration_after_end_of_availability(lab)
     migrated = await client.get(url)
     assert migrated.status_code == 200 and migrated.headers["x-schemas-version"] == "2.0"
     assert migrated.json()["targetSpec"] == {"dimension": 3}
+    await ctx.defaults.move_retired()  # the housekeeping's work, every second: a GET writes nothing
     events = (await client.get("/1.0/me/event")).json()
     assert (
         events[0]["type"] == "SCHEMAS_VERSION_CHANGE" and "end of availability of 1" in events[0]["message"]
     )
     assert (await client.get("/1.0/me/api/schemasVersion/lab")).json()["defaultMajor"] == 2
+
+
+async def test_a_get_never_writes_the_account_default(lab):
+    """Past its end of availability an account's default is served by the next major at once,
+    but only the housekeeping writes the move (with its event), never the call."""
+    client, ctx, now = lab
+    for task in asyncio.all_tasks():  # stopped, so that only the calls below could write
+        if task.get_name() == "convergent-housekeeping":
+            task.cancel()
+    box = (await client.post("/v2/lab/box", json={"targetSpec": {"size": 3}})).json()
+    url = f"/v2/lab/box/{box['id']}"
+    before = await ctx.store.get_item("account", "xx1111-ovh")
+    now[0] = epoch_of(date(2027, 1, 2))
+    for _ in range(3):
+        read = await client.get(url)
+        assert read.status_code == 200 and read.headers["x-schemas-version"] == "2.0"
+    assert (await client.get("/1.0/me/api/schemasVersion/lab")).json()["defaultMajor"] == 2
+    after = await ctx.store.get_item("account", "xx1111-ovh")
+    assert (after.body.get("schemas"), after.updated_at) == (before.body.get("schemas"), before.updated_at)
+    assert (await client.get("/1.0/me/event")).json() == []
+
+    await ctx.defaults.move_retired()
+    moved = await ctx.store.get_item("account", "xx1111-ovh")
+    assert moved.body["schemas"] == {"lab": 2}
+    [event] = (await client.get("/1.0/me/event")).json()
+    assert event["type"] == "SCHEMAS_VERSION_CHANGE"
+    await ctx.defaults.move_retired()  # nothing left to move: no second event
+    assert len((await client.get("/1.0/me/event")).json()) == 1
 
 
 # --- lossless codecs ---------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def add_admin(table: Table, ctx: Runtime) -> None:
                     "name": s.name,
                     "branch": s.branch,
                     "kinds": [k.key for k in s.kinds],
-                    "versions": ctx.versions.offered(s) if s.branch == "v2" else [],
+                    "versions": s.offered(clock.today()) if s.branch == "v2" else [],
                 }
                 for s in ctx.sections
             ],

@@ -13,6 +13,7 @@ from .discovery import add_discovery
 from .guard import Guard
 from .routing import Dispatcher, route_table
 from .table import Table
+from .versions import AnswerHeaders
 
 __all__ = ["build_app"]
 
@@ -45,8 +46,9 @@ def build_app(ctx: Runtime, lifespan, surfaces: Sequence[Callable[[Table, Runtim
     """The HTTP app serving `ctx`'s sections (and their discovery documents), plus what each of
     `surfaces` adds to the route table; `lifespan` starts and stops what it serves."""
     table = Table()
-    add_discovery(table, ctx.sections, ctx.versions)
-    route_table(ctx.sections, ctx, table)
+    answer_headers = AnswerHeaders(ctx.clock)
+    add_discovery(table, ctx.sections, answer_headers)
+    route_table(ctx.sections, ctx, table, answer_headers)
     for add in surfaces:
         add(table, ctx)
     app = _App(Dispatcher(table), lifespan, ctx.config.max_body)

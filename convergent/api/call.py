@@ -13,10 +13,12 @@ from ..auth.authenticate import Caller
 from ..errors import ApiError
 from ..model.envelope import urn
 from ..model.kind import Kind
-from ..model.records import Resource
+from ..model.objects import ObjectKind, etag
+from ..model.records import Item, Resource
 from ..model.versions import IDENTITY, Codec, Major
 from ..runtime import Runtime
 from ..store import Page
+from ..store.objects import Collection
 from .pagination import page_size
 from .responses import json_response
 
@@ -76,6 +78,16 @@ class Call:
             raise ApiError.invalid_json() from None
         self.sent = msgspec.to_builtins(decoded)
         return decoded
+
+    def objects(self, kind: ObjectKind, parent: str | None = None) -> Collection:
+        """The caller's account's objects of `kind` (those of the object `parent`, if given);
+        writes through it carry the request's If-Match."""
+        return Collection(self.ctx.objects, kind, self.account, self.request.headers.get("if-match"), parent)
+
+    @staticmethod
+    def tagged(answer, item: Item) -> Response:
+        """An answer about one object, with its version as the ETag header."""
+        return json_response(answer, headers={"ETag": etag(item)})
 
     def path_of(self, kind: Kind) -> str:
         return "/v2" + kind.item.format_map(self.params)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from ..engine.versions import Versions
 from ..errors import ApiError
 from ..model.section import Section
 from ..model.versions import parse_version
 from .openapi import console_schema, openapi
 from .responses import json_response
 from .table import Table
+from .versions import AnswerHeaders
 
 __all__ = ["add_discovery"]
 
@@ -43,9 +43,9 @@ def _base(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-def _documents(section: Section, versions: Versions):
+def _documents(section: Section, answer_headers: AnswerHeaders):
     def headers(major):
-        return versions.headers(section, major) if section.branch == "v2" else None
+        return answer_headers.of(section, major) if section.branch == "v2" else None
 
     def major_of(request: Request):
         raw = request.query_params.get("version")
@@ -55,7 +55,7 @@ def _documents(section: Section, versions: Versions):
             number, _ = parse_version(raw)
         except ValueError:
             raise ApiError.invalid_parameter("version", f"{raw!r} is not a version like 1.0") from None
-        return versions.served(section, number)
+        return section.served(number, answer_headers.clock.today())
 
     async def schema(request: Request, params: dict[str, str]):
         major = major_of(request)
@@ -70,7 +70,7 @@ def _documents(section: Section, versions: Versions):
             {
                 "section": section.name,
                 "defaultMajor": section.default_major,
-                "majors": versions.offered(section),
+                "majors": section.offered(answer_headers.clock.today()),
                 "versions": [
                     {
                         "version": v.version,
@@ -94,7 +94,7 @@ def _documents(section: Section, versions: Versions):
     return schema, document, changelog
 
 
-def add_discovery(table: Table, sections: tuple[Section, ...], versions: Versions) -> None:
+def add_discovery(table: Table, sections: tuple[Section, ...], answer_headers: AnswerHeaders) -> None:
     v2_sections = tuple(s for s in sections if s.branch == "v2")
     v2 = _index(v2_sections, "/v2")
     v1 = _index(tuple(s for s in sections if s.branch == "v1"), "/1.0")
@@ -102,12 +102,12 @@ def add_discovery(table: Table, sections: tuple[Section, ...], versions: Version
     table.add("GET", "/1.0", v1)
     table.add("GET", "/v1", v1)
     for section in v2_sections:
-        schema, document, changelog = _documents(section, versions)
+        schema, document, changelog = _documents(section, answer_headers)
         table.add("GET", f"/v2/{section.name}.json", schema)
         table.add("GET", f"/v2/{section.name}.openapi.json", document)
         table.add("GET", f"/v2/{section.name}.changelog.json", changelog)
     for section in sections:
         if section.branch == "v1":
-            schema, document, _ = _documents(section, versions)
+            schema, document, _ = _documents(section, answer_headers)
             table.add("GET", f"/1.0/{section.name}.json", schema)
             table.add("GET", f"/1.0/{section.name}.openapi.json", document)

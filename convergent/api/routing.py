@@ -26,6 +26,7 @@ from .call import Call
 from .responses import json_response
 from .standard import standard_operations
 from .table import Table
+from .versions import AnswerHeaders, pinned
 
 __all__ = ["route_table", "Dispatcher", "operations_of", "BRANCH_PREFIXES"]
 
@@ -50,7 +51,14 @@ def _scope(section: Section, op: Operation) -> Kind | None:
     return max(named, key=lambda k: len(k.item), default=None)
 
 
-def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Runtime, prefix: str):
+def _endpoint(
+    op: Operation,
+    section: Section,
+    scope: Kind | None,
+    ctx: Runtime,
+    prefix: str,
+    answer_headers: AnswerHeaders,
+):
     checks = tuple(op.params.items())
     handler = op.handler
     actions = op.actions
@@ -59,7 +67,7 @@ def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Runtime,
     cut = 0 if versioned else len(prefix)
     route = f"{op.method} {op.path}"
     operation = f"{op.method} {'/v2' if versioned else '/1.0'}{op.path}"  # as fault rules name it
-    versions = ctx.versions
+    clock, defaults, usage = ctx.clock, ctx.defaults, ctx.usage
     faults = ctx.faults
 
     async def endpoint(request: Request, params: dict[str, str]) -> Response:
@@ -82,9 +90,10 @@ def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Runtime,
         major = None
         if versioned and not op.public:
             wanted = header_map(request.scope).get(b"x-schemas-version")
-            major = await versions.negotiate(
-                section, caller.account, wanted and wanted.decode("latin-1"), caller.schemas
-            )
+            today = clock.today()
+            number = pinned(section, wanted and wanted.decode("latin-1"), today)
+            default = 0 if number else defaults.of(caller.account, caller.schemas, section)
+            major = section.serving(number, default, today)
         call = Call(request, params, caller, ctx, major)
         if not op.public and not caller.owner and not op.iam_per_item:
             await _authorize(call, scope, actions)
@@ -98,8 +107,8 @@ def _endpoint(op: Operation, section: Section, scope: Kind | None, ctx: Runtime,
         if deprecation:
             response.headers.update(deprecation)
         if major is not None:
-            response.headers.update(versions.headers(section, major))
-            versions.record(caller.account, section.name, major.number, route, call.sent)
+            response.headers.update(answer_headers.of(section, major))
+            usage.record(caller.account, section.name, major.number, route, call.sent)
         return response
 
     return endpoint
@@ -113,7 +122,9 @@ async def _authorize(call: Call, scope: Kind | None, actions: tuple[str, ...]) -
     await call.ctx.authorizer.require(call.caller, actions, call.urn_of(scope, resource), resource.tags)
 
 
-def route_table(sections: tuple[Section, ...], ctx: Runtime, table: Table) -> Table:
+def route_table(
+    sections: tuple[Section, ...], ctx: Runtime, table: Table, answer_headers: AnswerHeaders
+) -> Table:
     """Every operation of every section, on each of its branch's prefixes."""
     for section in sections:
         canonical = "/v2" if section.branch == "v2" else "/1.0"
@@ -121,7 +132,7 @@ def route_table(sections: tuple[Section, ...], ctx: Runtime, table: Table) -> Ta
         for op in operations_of(section):
             scope = _scope(section, op)
             for prefix in BRANCH_PREFIXES[section.branch]:
-                endpoint = _endpoint(op, section, scope, ctx, prefix)
+                endpoint = _endpoint(op, section, scope, ctx, prefix, answer_headers)
                 table.add(op.method, prefix + op.path, endpoint)
     return table
 

@@ -1,7 +1,7 @@
 """Accounts and what acts for them: users, applications, consumer keys, OAuth2 clients and tokens.
 
-All of them are plain objects in the store (`Item`s); this module is the one place that knows
-their shapes and how they change. Secrets are kept hashed where the protocol allows it
+All of them are plain objects, served by the registry (store/objects.py); this module declares
+their kinds and is the one place that knows their shapes and how they change. Secrets are kept hashed where the protocol allows it
 (passwords, OAuth2 client secrets and tokens); application secrets are kept as they are,
 since verifying a request signature needs them.
 """
@@ -17,10 +17,13 @@ import uuid
 from dataclasses import dataclass
 
 from ..errors import ApiError
+from ..iam.objects import POLICIES
 from ..iam.policy import matches
+from ..model.objects import ObjectKind, ObjectStrategy
 from ..model.records import Item
 from ..model.times import iso
 from ..store import Store
+from ..store.objects import Objects
 from .passwords import hash_password
 
 __all__ = [
@@ -30,6 +33,12 @@ __all__ = [
     "CREDENTIAL",
     "OAUTH2_CLIENT",
     "OAUTH2_TOKEN",
+    "ACCOUNTS",
+    "USERS",
+    "APPLICATIONS",
+    "CREDENTIALS",
+    "OAUTH2_CLIENTS",
+    "OAUTH2_TOKENS",
     "Issued",
     "account_urn",
     "user_urn",
@@ -68,8 +77,13 @@ def _key(length: int = 32) -> str:
     return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(length))
 
 
-def _long_id() -> str:
-    return str(secrets.randbelow(9 * 10**9) + 10**9)
+def _long_id(fresh: str) -> str:
+    """A ten-digit id, drawn from the registry's fresh UUID (so seeded ids are repeatable)."""
+    return str(int(fresh.replace("-", ""), 16) % (9 * 10**9) + 10**9)
+
+
+def _uuid4() -> str:
+    return str(uuid.uuid4())
 
 
 def _sha256(value: str) -> str:
@@ -119,42 +133,99 @@ class Issued:
         }
 
 
+ME = "account:apiovh:me"
+
+
+def _actions(what: str, *verbs: str) -> dict[str, tuple[str, ...]]:
+    return {verb: (f"{ME}/{what}{verb}",) for verb in verbs}
+
+
+class ApplicationStrategy(ObjectStrategy):
+    def prepare_create(self, account: str, id: str, body: dict) -> dict:
+        return {**body, "applicationId": int(id)}
+
+    def key(self, body: dict) -> str | None:
+        return body["applicationKey"]
+
+
+class CredentialStrategy(ObjectStrategy):
+    def prepare_create(self, account: str, id: str, body: dict) -> dict:
+        return {**body, "credentialId": int(id)}
+
+
+class ClientStrategy(ObjectStrategy):
+    def prepare_create(self, account: str, id: str, body: dict) -> dict:
+        return {**body, "clientId": id, "identity": service_urn(account, id)}
+
+
+ACCOUNTS = ObjectKind(key=ACCOUNT, label="Account", actions=_actions("", "get"))
+USERS = ObjectKind(
+    key=USER,
+    label="User",
+    actions=_actions("identity/user/", "get", "create", "edit", "delete", "disable", "enable"),
+    per_account_ids=True,
+    event="IDENTITY_USER",
+)
+# A consumer key belongs to its application (deleted with it) and to the account that validated it.
+APPLICATIONS = ObjectKind(
+    key=APPLICATION,
+    label="Application",
+    strategy=ApplicationStrategy(),
+    actions=_actions("api/application/", "get", "delete"),
+    children=(CREDENTIAL,),
+    new_id=_long_id,
+    event="API_APPLICATION",
+)
+CREDENTIALS = ObjectKind(
+    key=CREDENTIAL,
+    label="Credential",
+    strategy=CredentialStrategy(),
+    actions=_actions("api/credential/", "get", "edit", "delete", "application/get"),
+    new_id=_long_id,
+    event="API_CREDENTIAL",
+)
+OAUTH2_CLIENTS = ObjectKind(
+    key=OAUTH2_CLIENT,
+    label="Client",
+    strategy=ClientStrategy(),
+    actions=_actions("api/oauth2/client/", "get", "create", "edit", "delete"),
+    new_id=lambda fresh: f"EU.{fresh.replace('-', '')[:16]}",
+    event="API_OAUTH2_CLIENT",
+)
+OAUTH2_TOKENS = ObjectKind(key=OAUTH2_TOKEN, label="Token")
+
+
+def objects_at(store: Store, now: float) -> Objects:
+    """The registry on `store`, writing at the time `now` (for work outside an API call)."""
+    return Objects(store, lambda: now, _uuid4)
+
+
 async def ensure_account(
     store: Store, nic: str, now: float, password: str | None = None
 ) -> tuple[Item, str | None]:
     """The account `nic`, created when missing; the second value is its new password, if made."""
     if not is_nic(nic):
         raise ApiError.invalid_parameter("account", f"{nic!r} is not an account name like xx1111-ovh")
-    existing = await store.get_item(ACCOUNT, nic)
+    objects = objects_at(store, now)
+    existing = await objects.find(ACCOUNTS, nic, nic)
     if existing is not None:
         return existing, None
     password = password or _key(20)
-    account = Item(
-        account=nic,
-        kind=ACCOUNT,
-        id=nic,
-        created_at=now,
-        updated_at=now,
-        body={
-            "nichandle": nic,
-            "email": f"{nic}@example.invalid",
-            "passwordHash": hash_password(password),
-            "state": "complete",
-            "customerCode": str(secrets.randbelow(9 * 10**7) + 10**7),
-        },
-    )
-    async with store.write() as tx:
-        if await tx.get_item(ACCOUNT, nic) is not None:
-            return await tx.get_item(ACCOUNT, nic), None
-        try:
-            await tx.insert_item(account)
-        except KeyError:  # another process created it since
-            return await tx.get_item(ACCOUNT, nic), None
-    return account, password
+    body = {
+        "nichandle": nic,
+        "email": f"{nic}@example.invalid",
+        "passwordHash": hash_password(password),
+        "state": "complete",
+        "customerCode": str(secrets.randbelow(9 * 10**7) + 10**7),
+    }
+    try:
+        return await objects.create(ACCOUNTS, nic, body, id=nic), password
+    except ApiError:  # another process created it since
+        return await objects.get(ACCOUNTS, nic, nic), None
 
 
 async def create_user(
-    store: Store,
+    objects: Objects,
     nic: str,
     login: str,
     password: str,
@@ -168,31 +239,19 @@ async def create_user(
         raise ApiError.invalid_field("login", "1 to 64 letters, digits or ._@-")
     if len(password) < 8:
         raise ApiError.invalid_field("password", "at least 8 characters")
-    user = Item(
-        account=nic,
-        kind=USER,
-        id=f"{nic}/{login}",
-        created_at=now,
-        updated_at=now,
-        body={
-            "login": login,
-            "email": email,
-            "description": description,
-            "group": group,
-            "status": "OK",
-            "creation": iso(now),
-            "lastUpdate": iso(now),
-            "passwordLastUpdate": iso(now),
-            "urn": user_urn(nic, login),
-            "passwordHash": hash_password(password),
-        },
-    )
-    async with store.write() as tx:
-        try:
-            await tx.insert_item(user)
-        except KeyError:
-            raise ApiError.conflict("UserAlreadyExists", f"User '{login}' already exists") from None
-    return user
+    body = {
+        "login": login,
+        "email": email,
+        "description": description,
+        "group": group,
+        "status": "OK",
+        "creation": iso(now),
+        "lastUpdate": iso(now),
+        "passwordLastUpdate": iso(now),
+        "urn": user_urn(nic, login),
+        "passwordHash": hash_password(password),
+    }
+    return await objects.create(USERS, nic, body, id=login)
 
 
 async def create_application(
@@ -204,20 +263,14 @@ async def create_application(
     key: str | None = None,
     secret: str | None = None,
 ) -> Item:
-    app = Item(
-        account=nic,
-        kind=APPLICATION,
-        id=_long_id(),
-        key=key or _key(16),
-        created_at=now,
-        updated_at=now,
-        body={"name": name, "description": description, "status": "active", "secret": secret or _key(32)},
-    )
-    app.body["applicationId"] = int(app.id)
-    app.body["applicationKey"] = app.key
-    async with store.write() as tx:
-        await tx.insert_item(app)
-    return app
+    body = {
+        "name": name,
+        "description": description,
+        "status": "active",
+        "secret": secret or _key(32),
+        "applicationKey": key or _key(16),
+    }
+    return await objects_at(store, now).create(APPLICATIONS, nic, body)
 
 
 def _rules(rules) -> list[dict]:
@@ -257,43 +310,32 @@ def allowed_blocks(allowed) -> list[str] | None:
 
 
 async def request_credential(
-    store: Store, app: Item, rules, redirection, allowed_ips, now: float, consumer_key: str | None = None
+    objects: Objects, app: Item, rules, redirection, allowed_ips, now: float, consumer_key: str | None = None
 ) -> Item:
-    """A new consumer key, pending validation by an account owner or user."""
-    credential = Item(
-        account="",
-        kind=CREDENTIAL,
-        id=_long_id(),
-        key=consumer_key or _key(32),
-        created_at=now,
-        updated_at=now,
-        body={
-            "applicationId": int(app.id),
-            "rules": _rules(rules),
-            "allowedIPs": allowed_blocks(allowed_ips),
-            "status": "pendingValidation",
-            "creation": iso(now),
-            "expiration": None,
-            "lastUse": None,
-            "ovhSupport": False,
-            "redirection": redirection,
-            "login": None,
-            "validationToken": _key(24),
-            "expiresAt": None,
-        },
-    )
-    credential.body["credentialId"] = int(credential.id)
-    async with store.write() as tx:
-        await tx.insert_item(credential)
-    return credential
+    """A new consumer key of the application `app`, pending validation by an account owner or
+    user (it has no account until then)."""
+    body = {
+        "applicationId": int(app.id),
+        "rules": _rules(rules),
+        "allowedIPs": allowed_blocks(allowed_ips),
+        "status": "pendingValidation",
+        "creation": iso(now),
+        "expiration": None,
+        "lastUse": None,
+        "ovhSupport": False,
+        "redirection": redirection,
+        "login": None,
+        "validationToken": _key(24),
+        "expiresAt": None,
+    }
+    return await objects.create(CREDENTIALS, "", body, key=consumer_key or _key(32), parent=app.id)
 
 
 async def validate_credential(
-    store: Store, credential: Item, nic: str, login: str | None, seconds: float | None, now: float
+    objects: Objects, credential: Item, nic: str, login: str | None, seconds: float | None, now: float
 ) -> Item:
-    async with store.write() as tx:
-        current = await tx.get_item(CREDENTIAL, credential.id)
-        if current is None or current.body["status"] != "pendingValidation":
+    def grant(current: Item) -> None:
+        if current.body["status"] != "pendingValidation":
             raise ApiError.conflict("CredentialNotPending", "This credential is not waiting for validation")
         current.account = nic
         current.body.update(
@@ -303,9 +345,8 @@ async def validate_credential(
             expiresAt=None if seconds is None else now + seconds,
             expiration=None if seconds is None else iso(now + seconds),
         )
-        current.updated_at = now
-        await tx.update_item(current)
-    return current
+
+    return await objects.update(CREDENTIALS, None, credential.id, grant)
 
 
 async def issue_credential(
@@ -324,54 +365,35 @@ async def issue_credential(
         keys.get("applicationKey"),
         keys.get("applicationSecret"),
     )
+    objects = objects_at(store, now)
     every = rules or [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")]
-    pending = await request_credential(store, app, every, None, None, now, keys.get("consumerKey"))
-    await validate_credential(store, pending, nic, None, None, now)
+    pending = await request_credential(objects, app, every, None, None, now, keys.get("consumerKey"))
+    await validate_credential(objects, pending, nic, None, None, now)
     return Issued(nic, app.key, app.body["secret"], pending.key)
 
 
 async def create_oauth2_client(
-    store: Store, nic: str, name: str, description: str, now: float
+    objects: Objects, nic: str, name: str, description: str, now: float
 ) -> tuple[Item, str]:
     """A service account; returns it and its secret (shown once, kept hashed)."""
-    client_id = f"EU.{secrets.token_hex(8)}"
     secret = _key(40)
-    client = Item(
-        account=nic,
-        kind=OAUTH2_CLIENT,
-        id=client_id,
-        created_at=now,
-        updated_at=now,
-        body={
-            "clientId": client_id,
-            "name": name,
-            "description": description,
-            "flow": "CLIENT_CREDENTIALS",
-            "callbackUrls": [],
-            "identity": service_urn(nic, client_id),
-            "secretHash": _sha256(secret),
-        },
-    )
-    async with store.write() as tx:
-        await tx.insert_item(client)
-    return client, secret
+    body = {
+        "name": name,
+        "description": description,
+        "flow": "CLIENT_CREDENTIALS",
+        "callbackUrls": [],
+        "secretHash": _sha256(secret),
+    }
+    return await objects.create(OAUTH2_CLIENTS, nic, body), secret
 
 
-async def issue_token(store: Store, client_id: str, secret: str, now: float) -> tuple[str, Item] | None:
-    client = await store.get_item(OAUTH2_CLIENT, client_id)
+async def issue_token(objects: Objects, client_id: str, secret: str, now: float) -> tuple[str, Item] | None:
+    client = await objects.find(OAUTH2_CLIENTS, None, client_id)
     if client is None or not secrets.compare_digest(client.body["secretHash"], _sha256(secret)):
         return None
     token = secrets.token_urlsafe(32)
-    item = Item(
-        account=client.account,
-        kind=OAUTH2_TOKEN,
-        id=_sha256(token),
-        created_at=now,
-        updated_at=now,
-        body={"clientId": client_id, "expiresAt": now + TOKEN_SECONDS},
-    )
-    async with store.write() as tx:
-        await tx.insert_item(item)
+    body = {"clientId": client_id, "expiresAt": now + TOKEN_SECONDS}
+    await objects.create(OAUTH2_TOKENS, client.account, body, id=_sha256(token))
     return token, client
 
 
@@ -389,17 +411,13 @@ async def issue_service_account(
 ) -> dict:
     """An OAuth2 service account of the account (created if missing) and an IAM policy giving it
     `group` on every resource of the account; its client id and secret (shown once)."""
-    from ..iam import POLICY
-
     await ensure_account(store, nic, now)
-    client, secret = await create_oauth2_client(store, nic, "convergent", "created by convergent", now)
-    policy = Item(
-        account=nic,
-        kind=POLICY,
-        id=str(uuid.uuid4()),
-        created_at=now,
-        updated_at=now,
-        body={
+    objects = objects_at(store, now)
+    client, secret = await create_oauth2_client(objects, nic, "convergent", "created by convergent", now)
+    await objects.create(
+        POLICIES,
+        nic,
+        {
             "conditions": None,
             "description": "created by convergent credential create --oauth2",
             "expiredAt": None,
@@ -410,8 +428,6 @@ async def issue_service_account(
             "resources": [{"urn": "urn:v1:eu:resource:*"}],
         },
     )
-    async with store.write() as tx:
-        await tx.insert_item(policy)
     return {
         "account": nic,
         "clientId": client.id,

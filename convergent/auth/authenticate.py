@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from ..engine.clock import Clock
 from ..errors import ApiError
 from ..model.numbers import decimal
 from ..model.records import Item
@@ -84,10 +85,13 @@ class Authenticator:
     (valid while the store's items epoch stays the same, so a revocation applies to this process's
     next call, and another process's within the epoch's refresh time) and when each credential was last noted used.
 
-    It reads wall-clock time, not the simulation clock: signatures are made with real time."""
+    Signatures are checked against wall-clock time (clients sign with real time); expiries
+    (consumer keys, access tokens) and last uses against `clock`, the simulation clock that the
+    admin surface may freeze and advance."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, clock: Clock):
         self.store = store
+        self.clock = clock
         self._resolved = ItemsCache(store)
         self._last_use: dict[str, float] = {}
 
@@ -115,13 +119,13 @@ class Authenticator:
             raise ApiError.authentication(
                 400, "INVALID_SIGNATURE", "X-Ovh-Timestamp is missing or not a Unix time"
             )
-        now = time.time()
-        if abs(seconds - now) > WINDOW:
+        wall = time.time()
+        if abs(seconds - wall) > WINDOW:
             raise ApiError.authentication(
                 400,
                 "QUERY_TIME_OUT",
                 f"Query out of time: X-Ovh-Timestamp {stamp} is more than {WINDOW} s from the server time "
-                f"{int(now)} (GET /auth/time)",
+                f"{int(wall)} (GET /auth/time)",
             )
         has_body = b"content-length" in headers or b"transfer-encoding" in headers
         body = await request.body() if has_body else b""
@@ -134,6 +138,7 @@ class Authenticator:
         if credential is None or credential.body["applicationId"] != int(app.id):
             raise _invalid_credential()
         state = credential.body
+        now = self.clock.now()
         if state["status"] != "validated" or (state["expiresAt"] is not None and state["expiresAt"] <= now):
             raise _invalid_credential()
         if not _ip_allowed(ip, state["allowedIPs"]):
@@ -178,17 +183,21 @@ class Authenticator:
         return self._resolved.epoch
 
     async def _bearer(self, token: str, ip: str) -> Caller:
-        item = await self.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token))
-        if item is None or item.body["expiresAt"] <= time.time():
+        id = accounts.token_id(token)
+
+        async def load() -> tuple:
+            store = self.store
+            item = await store.get_item(accounts.OAUTH2_TOKEN, id)
+            client = await store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"]) if item else None
+            account = await store.get_item(accounts.ACCOUNT, client.account) if client else None
+            return item, client, dict(account.body.get("schemas", {})) if account else {}
+
+        item, client, schemas = await self._resolved.get(id, load)  # a str: no (app, consumer) key
+        if item is None or client is None or item.body["expiresAt"] <= self.clock.now():
             raise ApiError.authentication(
                 401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"
             )
-        client = await self.store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"])
-        if client is None:
-            raise ApiError.authentication(
-                401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"
-            )
-        return Caller(client.account, client.body["identity"], False, (), None, ip, "oauth2")
+        return Caller(client.account, client.body["identity"], False, (), None, ip, "oauth2", schemas)
 
     async def _note_use(self, credential: Item, now: float) -> None:
         if now - self._last_use.get(credential.id, 0.0) < LAST_USE_EVERY:

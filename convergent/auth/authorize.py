@@ -9,18 +9,18 @@ time (store/base.py: EPOCH_TTL) to another process's.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from ..auth.authenticate import Caller
+from ..engine.clock import Clock
 from ..errors import ApiError
 from ..iam import PERMISSIONS_GROUP, POLICY, RESOURCE_GROUP
 from ..iam.policy import Decision, Subject, Target, decide
+from ..model.objects import ALL
 from ..store import Store
 from ..store.cache import ItemsCache
 
 __all__ = ["Authorizer", "account_resource_urn"]
-_ALL = 100_000
 
 
 def account_resource_urn(nic: str) -> str:
@@ -28,8 +28,9 @@ def account_resource_urn(nic: str) -> str:
 
 
 class Authorizer:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, clock: Clock):
         self.store = store
+        self.clock = clock  # policies' `expiredAt` and date conditions are read on it
         self._accounts = ItemsCache(store)
 
     async def _rules(self, account: str) -> tuple:
@@ -37,14 +38,14 @@ class Authorizer:
 
         async def load() -> tuple:
             items = self.store.list_items
-            policies = [item.body for item in await items(account, POLICY, None, _ALL)]
+            policies = [item.body for item in await items(account, POLICY, None, ALL)]
             groups = {
                 item.body["urn"]: item.body["permissions"]
-                for item in await items(account, PERMISSIONS_GROUP, None, _ALL)
+                for item in await items(account, PERMISSIONS_GROUP, None, ALL)
             }
             resource_groups = [
                 (item.body["urn"], frozenset(r.get("urn") for r in item.body.get("resources", [])))
-                for item in await items(account, RESOURCE_GROUP, None, _ALL)
+                for item in await items(account, RESOURCE_GROUP, None, ALL)
             ]
             return policies, groups, resource_groups
 
@@ -57,7 +58,7 @@ class Authorizer:
             return Decision(tuple(actions), ())
         policies, groups, resource_groups = await self._rules(caller.account)
         containing = tuple(group for group, members in resource_groups if urn in members)
-        subject = Subject(identities=(caller.identity, *caller.groups), ip=caller.ip, now=time.time())
+        subject = Subject(identities=(caller.identity, *caller.groups), ip=caller.ip, now=self.clock.now())
         return decide(policies, groups, subject, Target(urn=urn, tags=tags or {}, groups=containing), actions)
 
     async def require(

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..model.records import Event
 from ..store import Store, StoreUnavailable
+from ..store.objects import Objects
 from . import accounts
 from .passwords import hash_password, verify_password
 from .throttle import Throttle
@@ -31,8 +32,9 @@ EVENT_TYPE = "AUTHENTICATION"
 
 
 class Logins:
-    def __init__(self, store: Store, throttle: Throttle):
+    def __init__(self, store: Store, objects: Objects, throttle: Throttle):
         self.store = store
+        self.objects = objects
         self.throttle = throttle
         self._hasher = ThreadPoolExecutor(1, thread_name_prefix="convergent-passwords")
         self._decoy: str | None = None
@@ -54,10 +56,10 @@ class Logins:
         keys = (f"account:{nic}", f"address:{address}")
         await self.throttle.admit(keys)
         if user:
-            item = await self.store.get_item(accounts.USER, f"{nic}/{user}")
+            item = await self.objects.find(accounts.USERS, nic, user)
             usable = item is not None and item.body["status"] == "OK"
         else:
-            item = await self.store.get_item(accounts.ACCOUNT, nic)
+            item = await self.objects.find(accounts.ACCOUNTS, nic, nic)
             usable = item is not None
         ok = await self._verify(password, item.body["passwordHash"] if item is not None else None)
         if ok and usable:

@@ -73,23 +73,24 @@ class Changes:
     async def create(
         self, kind: Kind, account: str, collection_path: str, parent: Resource | None, spec: dict
     ) -> Resource:
-        spec = canonical(kind.strategy.prepare_create(spec, parent))
-        now = self.clock.now()
-        resource = Resource(
-            account=account,
-            kind=kind.key,
-            id="",
-            parent_id=parent.id if parent else "",
-            path="",
-            status=ResourceStatus.CREATING,
-            target_spec=spec,
-            current_state={},
-            checksum=checksum(spec),
-            created_at=now,
-            updated_at=now,
-            iam_id=self.new_uuid() if kind.iam_type else "",
-        )
+        spec = kind.strategy.prepare_create(spec, parent)
         async with self.store.write() as tx:
+            spec = canonical(await kind.strategy.admit_create(_AccountView(tx, account), spec, parent))
+            now = self.clock.now()
+            resource = Resource(
+                account=account,
+                kind=kind.key,
+                id="",
+                parent_id=parent.id if parent else "",
+                path="",
+                status=ResourceStatus.CREATING,
+                target_spec=spec,
+                current_state={},
+                checksum=checksum(spec),
+                created_at=now,
+                updated_at=now,
+                iam_id=self.new_uuid() if kind.iam_type else "",
+            )
             # A collision of random ids is astronomically rare; a declared id scheme with a small
             # space would show up here as an endless loop rather than an overwrite.
             while True:
@@ -136,6 +137,7 @@ class Changes:
         async with self.store.write() as tx:
             resource = await self._load(tx, kind, account, path, id)
             self._check_idle(kind, resource)
+            await kind.strategy.admit_delete(_AccountView(tx, account), resource)
             await self._begin(tx, kind, Action.DELETE, resource)
         self.wake()
         return resource

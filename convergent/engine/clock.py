@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date, timedelta
 
 from ..store import Store
 
 __all__ = ["Clock", "publish", "sync_clock"]
 
+_EPOCH = date(1970, 1, 1)
 _KEY = "clock"  # the shared settings, in the store's meta
 
 
@@ -31,6 +33,10 @@ class Clock:
 
     def now(self) -> float:
         return time.time() if self.frozen is None else self.frozen
+
+    def today(self) -> date:
+        """The day it is on this clock (UTC)."""
+        return _EPOCH + timedelta(days=int(self.now() // 86400))
 
     def duration(self, seconds: float) -> float:
         return seconds * self.scale

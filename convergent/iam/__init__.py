@@ -1,4 +1,5 @@
-"""IAM: the policy decision (policy.py) and the names under which IAM objects are stored."""
+"""IAM: the policy decision (policy.py) and the names under which IAM objects are stored
+(objects.py declares them for the plain-object registry)."""
 
 POLICY = "iam.policy"
 PERMISSIONS_GROUP = "iam.permissionsGroup"

@@ -115,17 +115,22 @@ class Strategy:
 
     On create: the body is decoded and validated against the kind's spec type, then
     `prepare_create` may fill defaults and check cross-field rules (raise ApiError), then the
-    checksum is computed on what it returns. On update: the same with `prepare_update`, which
-    also sees the stored resource; then `admit_update` checks rules that involve the account's
-    other resources (it runs in the write transaction, so what it reads cannot change before
-    the new target is written). `extra_fields` adds top-level wire fields to the envelope;
-    `hidden` names envelope fields the kind's wire shape does not carry (a resource delivered
-    with no target spec shows neither `targetSpec` nor `checksum`); `display_name` names the
-    resource in its IAM metadata; `task_not_found` is the error for a task id the resource does
-    not have.
+    `admit_create` checks rules that involve the account's other resources (a referenced
+    resource exists, an address is free) and may fill what depends on them (a free VLAN); the
+    checksum is computed on what it returns. On update:
+    the same with `prepare_update`, which also sees the stored resource; then `admit_update`.
+    On delete: `admit_delete` refuses while something depends on the resource. The `admit_*`
+    hooks run in the write transaction, so what they read cannot change before the write.
+    `extra_fields` adds top-level wire fields to the envelope; `hidden` names envelope fields
+    the kind's wire shape does not carry (a resource delivered with no target spec shows
+    neither `targetSpec` nor `checksum`); `secret_spec` names targetSpec fields that are stored
+    but never shown (a secret's payload); `display_name` names the resource in its IAM
+    metadata; `task_not_found` is the error for a task id the resource does not have;
+    `list_filter` turns a list's query parameters into a predicate on its resources (or None).
     """
 
     hidden: frozenset[str] = frozenset()
+    secret_spec: frozenset[str] = frozenset()
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         return spec
@@ -133,7 +138,16 @@ class Strategy:
     def prepare_update(self, resource: Resource, spec: dict) -> dict:
         return spec
 
+    async def admit_create(self, view: AccountView, spec: dict, parent: Resource | None) -> dict:
+        return spec
+
     async def admit_update(self, view: AccountView, resource: Resource, spec: dict) -> None:
+        return None
+
+    async def admit_delete(self, view: AccountView, resource: Resource) -> None:
+        return None
+
+    def list_filter(self, query: Mapping[str, str]) -> Callable[[Resource], bool] | None:
         return None
 
     def extra_fields(self, resource: Resource) -> dict:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Operation"]
+__all__ = ["Operation", "action"]
 
 
 @dataclass(frozen=True)
@@ -40,3 +40,8 @@ class Operation:
     errors: tuple[tuple[int, str], ...] = ()
     beta: bool = False
     declined: str | None = None
+
+
+def action(namespace: str, name: str) -> tuple[str, ...]:
+    """One IAM action as an operation's `actions`: `action("account:apiovh:me", "get")`."""
+    return (f"{namespace}/{name}",)

@@ -87,6 +87,8 @@ class Item:
     """A plain object (not as-code): a user, an application, a credential, a policy...
 
     `id` is unique within its kind; `key` is an optional second unique lookup within the kind.
+    `parent` is the id of the object it belongs to, for kinds owned by another object ('' when
+    the account owns it). `version` counts its writes: the store bumps it on every update.
     """
 
     account: str
@@ -96,4 +98,6 @@ class Item:
     created_at: float
     updated_at: float
     key: str | None = None
+    parent: str = ""
+    version: int = 1
     seq: int = 0

@@ -8,6 +8,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from ..errors import ApiError
 from .kind import Kind
 from .operation import Operation
 from .versions import Major, MajorStatus, Version
@@ -75,6 +76,87 @@ class Section:
     def status(self, major: Major, today: date) -> MajorStatus:
         newest = max((m.number for m in self.majors if m.released <= today), default=major.number)
         return major.status(today, newest)
+
+    def offered(self, today: date) -> list[dict]:
+        """The majors with their status today."""
+        out = []
+        for major in self.majors:
+            out.append(
+                {
+                    "major": major.number,
+                    "version": self.latest_version(major.number),
+                    "status": str(self.status(major, today)),
+                    "released": major.released.isoformat(),
+                    "deprecated": major.deprecated.isoformat() if major.deprecated else None,
+                    "sunset": major.sunset.isoformat() if major.sunset else None,
+                }
+            )
+        return out
+
+    def serving(self, pinned: int | None, default: int, today: date) -> Major:
+        """The major serving a call: `pinned` (the major the caller asked for; None or 0 for
+        none), else the account's `default` as it stands today (`default_for`). A major that
+        is unknown, not released yet or past its end of availability is refused with a 400
+        naming the versions on offer."""
+        number = pinned or self.default_for(default, today)
+        return self._usable(number, today) or self.served(number, today)
+
+    def default_for(self, chosen: int, today: date) -> int:
+        """An account's default major `chosen`, moved on to the next major served once it is past
+        its end of availability (unchanged when there is none: calls then get the refusal)."""
+        major = self.major(chosen)
+        if major is not None and self.status(major, today) != MajorStatus.RETIRED:
+            return chosen
+        successor = self.successor(major, today) if major else self.major(self.default_major)
+        return chosen if successor is None else successor.number
+
+    def _usable(self, number: int, today: date) -> Major | None:
+        """The major `number` if it is served today (memoised: called on every `/v2` call)."""
+        memo = self._served_on
+        key = (number, today)
+        if key not in memo:
+            if len(memo) > 64:
+                memo.clear()
+            major = self.major(number)
+            usable = major is not None and self.status(major, today) not in (
+                MajorStatus.RETIRED,
+                MajorStatus.ANNOUNCED,
+            )
+            memo[key] = major if usable else None
+        return memo[key]
+
+    @cached_property
+    def _served_on(self) -> dict[tuple[int, date], Major | None]:
+        return {}
+
+    def served(self, number: int, today: date) -> Major:
+        """The major `number` if it is served today; 400 naming what is on offer otherwise."""
+        major = self.major(number)
+        if major is None or self.status(major, today) == MajorStatus.ANNOUNCED:
+            raise self.refusal(
+                "UnknownSchemasVersion", f"Section {self.name} has no schemas version {number}.x", today
+            )
+        if self.status(major, today) == MajorStatus.RETIRED:
+            successor = self.successor(major, today)
+            instead = f"; use {self.latest_version(successor.number)}" if successor else ""
+            raise self.refusal(
+                "RetiredSchemasVersion",
+                f"Schemas version {number}.x of {self.name} reached its end of availability on {major.sunset}{instead}",
+                today,
+            )
+        return major
+
+    def refusal(self, specific: str, message: str, today: date) -> ApiError:
+        """A 400 `Client::BadRequest::<specific>` listing the versions served today."""
+        available = ",".join(
+            v["version"] for v in self.offered(today) if v["status"] not in ("retired", "announced")
+        )
+        return ApiError(
+            400,
+            f"Client::BadRequest::{specific}",
+            f"{message} (available: {available})",
+            {"available": available},
+        )
 
     def successor(self, major: Major, today: date) -> Major | None:
         """The next major that is served today, if any."""

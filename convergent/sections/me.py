@@ -8,6 +8,7 @@ import time
 import msgspec
 
 from ..auth import accounts
+from ..auth.accounts import ACCOUNTS, APPLICATIONS, CREDENTIALS, OAUTH2_CLIENTS, USERS
 from ..errors import ApiError
 from ..model.numbers import decimal
 from ..model.operation import Operation
@@ -18,40 +19,12 @@ from .schemas_version import OPERATIONS as SCHEMAS_VERSION_OPERATIONS
 
 __all__ = ["SECTION"]
 
-_ALL = 100_000
-
-
-def _action(name: str) -> tuple[str, ...]:
-    return (f"account:apiovh:me/{name}",)
-
-
-async def _own(call, kind: str, id: str, label: str):
-    item = await call.ctx.store.get_item(kind, id)
-    if item is None or item.account != call.account:
-        raise ApiError.not_found(f"{label}NotFound", f"{label} '{id.rpartition('/')[2]}' does not exist")
-    return item
-
-
-async def _all(call, kind: str):
-    return list(await call.ctx.store.list_items(call.account, kind, None, _ALL))
-
-
-async def _delete(call, item) -> None:
-    async with call.ctx.store.write() as tx:
-        await tx.delete_item(item)
-
-
-async def _save(call, item) -> None:
-    item.updated_at = time.time()
-    async with call.ctx.store.write() as tx:
-        await tx.update_item(item)
-
 
 # /me
 
 
 async def me(call):
-    account = await _own(call, accounts.ACCOUNT, call.account, "Account")
+    account = await call.objects(ACCOUNTS).get(call.account)
     b = account.body
     return {
         "customerCode": b["customerCode"],
@@ -76,20 +49,17 @@ def _application(item) -> dict:
 
 
 async def list_applications(call):
-    return [int(item.id) for item in await _all(call, accounts.APPLICATION)]
+    return [int(item.id) for item in await call.objects(APPLICATIONS).all()]
 
 
 async def get_application(call):
-    return _application(await _own(call, accounts.APPLICATION, call.params["applicationId"], "Application"))
+    item = await call.objects(APPLICATIONS).get(call.params["applicationId"])
+    return call.tagged(_application(item), item)
 
 
 async def delete_application(call):
-    app = await _own(call, accounts.APPLICATION, call.params["applicationId"], "Application")
-    async with call.ctx.store.write() as tx:
-        for credential in await _all(call, accounts.CREDENTIAL):
-            if credential.body["applicationId"] == int(app.id):
-                await tx.delete_item(credential)
-        await tx.delete_item(app)
+    # Its consumer keys go with it (accounts.APPLICATIONS declares them its children).
+    await call.objects(APPLICATIONS).delete(call.params["applicationId"])
 
 
 # /me/api/credential
@@ -103,7 +73,7 @@ async def list_credentials(call):
     query = call.request.query_params
     app_id, status = query.get("applicationId"), query.get("status")
     out = []
-    for item in await _all(call, accounts.CREDENTIAL):
+    for item in await call.objects(CREDENTIALS).all():
         body = credential_body(item)
         if app_id and str(body["applicationId"]) != app_id:
             continue
@@ -114,27 +84,32 @@ async def list_credentials(call):
 
 
 async def get_credential(call):
-    return credential_body(await _own(call, accounts.CREDENTIAL, call.params["credentialId"], "Credential"))
+    item = await call.objects(CREDENTIALS).get(call.params["credentialId"])
+    return call.tagged(credential_body(item), item)
 
 
 async def edit_credential(call):
-    item = await _own(call, accounts.CREDENTIAL, call.params["credentialId"], "Credential")
+    credentials = call.objects(CREDENTIALS)
+    await credentials.get(call.params["credentialId"])  # 404 before the body is looked at
     update = await call.body(CredentialUpdate)
     if update.allowedIPs is msgspec.UNSET:
-        return
-    item.body["allowedIPs"] = accounts.allowed_blocks(update.allowedIPs)
-    await _save(call, item)
+        return None
+    blocks = accounts.allowed_blocks(update.allowedIPs)
+
+    def allow(item) -> None:
+        item.body["allowedIPs"] = blocks
+
+    return call.tagged(None, await credentials.update(call.params["credentialId"], allow))
 
 
 async def delete_credential(call):
-    await _delete(call, await _own(call, accounts.CREDENTIAL, call.params["credentialId"], "Credential"))
+    await call.objects(CREDENTIALS).delete(call.params["credentialId"])
 
 
 async def credential_application(call):
-    item = await _own(call, accounts.CREDENTIAL, call.params["credentialId"], "Credential")
-    return _application(
-        await _own(call, accounts.APPLICATION, str(item.body["applicationId"]), "Application")
-    )
+    item = await call.objects(CREDENTIALS).get(call.params["credentialId"])
+    app = await call.objects(APPLICATIONS).get(str(item.body["applicationId"]))
+    return call.tagged(_application(app), app)
 
 
 # /me/identity/user
@@ -172,18 +147,14 @@ def _user(item) -> dict:
     }
 
 
-def _user_id(call) -> str:
-    return f"{call.account}/{call.params['user']}"
-
-
 async def list_users(call):
-    return [item.body["login"] for item in await _all(call, accounts.USER)]
+    return [item.body["login"] for item in await call.objects(USERS).all()]
 
 
 async def create_user(call):
     body = await call.body(UserRequest)
-    await accounts.create_user(
-        call.ctx.store,
+    item = await accounts.create_user(
+        call.ctx.objects,
         call.account,
         body.login,
         body.password,
@@ -192,33 +163,40 @@ async def create_user(call):
         description=body.description,
         group=body.group,
     )
+    return call.tagged(None, item)
 
 
 async def get_user(call):
-    return _user(await _own(call, accounts.USER, _user_id(call), "User"))
+    item = await call.objects(USERS).get(call.params["user"])
+    return call.tagged(_user(item), item)
 
 
 async def edit_user(call):
-    item = await _own(call, accounts.USER, _user_id(call), "User")
+    users = call.objects(USERS)
+    await users.get(call.params["user"])  # 404 before the body is looked at
     update = await call.body(UserUpdate)
-    for field in ("description", "email", "group"):
-        value = getattr(update, field)
-        if value is not None:
-            item.body[field] = value
-    item.body["lastUpdate"] = iso(time.time())
-    await _save(call, item)
+
+    def edit(item) -> None:
+        for field in ("description", "email", "group"):
+            value = getattr(update, field)
+            if value is not None:
+                item.body[field] = value
+        item.body["lastUpdate"] = iso(time.time())
+
+    return call.tagged(None, await users.update(call.params["user"], edit))
 
 
 async def delete_user(call):
-    await _delete(call, await _own(call, accounts.USER, _user_id(call), "User"))
+    await call.objects(USERS).delete(call.params["user"])
 
 
 def _set_status(status: str):
-    async def handler(call):
-        item = await _own(call, accounts.USER, _user_id(call), "User")
+    def change(item) -> None:
         item.body["status"] = status
         item.body["lastUpdate"] = iso(time.time())
-        await _save(call, item)
+
+    async def handler(call):
+        return call.tagged(None, await call.objects(USERS).update(call.params["user"], change))
 
     return handler
 
@@ -253,7 +231,7 @@ def _client(item) -> dict:
 
 
 async def list_clients(call):
-    return [item.id for item in await _all(call, accounts.OAUTH2_CLIENT)]
+    return [item.id for item in await call.objects(OAUTH2_CLIENTS).all()]
 
 
 async def create_client(call):
@@ -261,27 +239,32 @@ async def create_client(call):
     if body.flow != "CLIENT_CREDENTIALS":
         raise ApiError.invalid_field("flow", "only CLIENT_CREDENTIALS is served (service accounts)")
     client, secret = await accounts.create_oauth2_client(
-        call.ctx.store, call.account, body.name, body.description, time.time()
+        call.ctx.objects, call.account, body.name, body.description, time.time()
     )
-    return {"clientId": client.id, "clientSecret": secret}
+    return call.tagged({"clientId": client.id, "clientSecret": secret}, client)
 
 
 async def get_client(call):
-    return _client(await _own(call, accounts.OAUTH2_CLIENT, call.params["clientId"], "Client"))
+    item = await call.objects(OAUTH2_CLIENTS).get(call.params["clientId"])
+    return call.tagged(_client(item), item)
 
 
 async def edit_client(call):
-    item = await _own(call, accounts.OAUTH2_CLIENT, call.params["clientId"], "Client")
+    clients = call.objects(OAUTH2_CLIENTS)
+    await clients.get(call.params["clientId"])  # 404 before the body is looked at
     update = await call.body(ClientUpdate)
-    for field in ("description", "name", "callbackUrls"):
-        value = getattr(update, field)
-        if value is not None:
-            item.body[field] = value
-    await _save(call, item)
+
+    def edit(item) -> None:
+        for field in ("description", "name", "callbackUrls"):
+            value = getattr(update, field)
+            if value is not None:
+                item.body[field] = value
+
+    return call.tagged(None, await clients.update(call.params["clientId"], edit))
 
 
 async def delete_client(call):
-    await _delete(call, await _own(call, accounts.OAUTH2_CLIENT, call.params["clientId"], "Client"))
+    await call.objects(OAUTH2_CLIENTS).delete(call.params["clientId"])
 
 
 def _digits(value: str) -> bool:
@@ -296,63 +279,61 @@ SECTION = Section(
     description="Your account, API applications, credentials, users and service accounts",
     branch="v1",
     operations=(
-        Operation("GET", "/me", me, _action("get"), summary="Details about your account"),
-        Operation("GET", "/me/api/application", list_applications, _action("api/application/get")),
+        Operation("GET", "/me", me, ACCOUNTS.actions["get"], summary="Details about your account"),
+        Operation("GET", "/me/api/application", list_applications, APPLICATIONS.actions["get"]),
         Operation(
             "GET",
             "/me/api/application/{applicationId}",
             get_application,
-            _action("api/application/get"),
+            APPLICATIONS.actions["get"],
             _APP,
         ),
         Operation(
             "DELETE",
             "/me/api/application/{applicationId}",
             delete_application,
-            _action("api/application/delete"),
+            APPLICATIONS.actions["delete"],
             _APP,
         ),
-        Operation("GET", "/me/api/credential", list_credentials, _action("api/credential/get")),
+        Operation("GET", "/me/api/credential", list_credentials, CREDENTIALS.actions["get"]),
         Operation(
-            "GET", "/me/api/credential/{credentialId}", get_credential, _action("api/credential/get"), _CRED
+            "GET", "/me/api/credential/{credentialId}", get_credential, CREDENTIALS.actions["get"], _CRED
         ),
         Operation(
-            "PUT", "/me/api/credential/{credentialId}", edit_credential, _action("api/credential/edit"), _CRED
+            "PUT", "/me/api/credential/{credentialId}", edit_credential, CREDENTIALS.actions["edit"], _CRED
         ),
         Operation(
             "DELETE",
             "/me/api/credential/{credentialId}",
             delete_credential,
-            _action("api/credential/delete"),
+            CREDENTIALS.actions["delete"],
             _CRED,
         ),
         Operation(
             "GET",
             "/me/api/credential/{credentialId}/application",
             credential_application,
-            _action("api/credential/application/get"),
+            CREDENTIALS.actions["application/get"],
             _CRED,
         ),
-        Operation("GET", "/me/identity/user", list_users, _action("identity/user/get")),
-        Operation("POST", "/me/identity/user", create_user, _action("identity/user/create")),
-        Operation("GET", "/me/identity/user/{user}", get_user, _action("identity/user/get")),
-        Operation("PUT", "/me/identity/user/{user}", edit_user, _action("identity/user/edit")),
-        Operation("DELETE", "/me/identity/user/{user}", delete_user, _action("identity/user/delete")),
+        Operation("GET", "/me/identity/user", list_users, USERS.actions["get"]),
+        Operation("POST", "/me/identity/user", create_user, USERS.actions["create"]),
+        Operation("GET", "/me/identity/user/{user}", get_user, USERS.actions["get"]),
+        Operation("PUT", "/me/identity/user/{user}", edit_user, USERS.actions["edit"]),
+        Operation("DELETE", "/me/identity/user/{user}", delete_user, USERS.actions["delete"]),
         Operation(
             "POST",
             "/me/identity/user/{user}/disable",
             _set_status("DISABLED"),
-            _action("identity/user/disable"),
+            USERS.actions["disable"],
         ),
+        Operation("POST", "/me/identity/user/{user}/enable", _set_status("OK"), USERS.actions["enable"]),
+        Operation("GET", "/me/api/oauth2/client", list_clients, OAUTH2_CLIENTS.actions["get"]),
+        Operation("POST", "/me/api/oauth2/client", create_client, OAUTH2_CLIENTS.actions["create"]),
+        Operation("GET", "/me/api/oauth2/client/{clientId}", get_client, OAUTH2_CLIENTS.actions["get"]),
+        Operation("PUT", "/me/api/oauth2/client/{clientId}", edit_client, OAUTH2_CLIENTS.actions["edit"]),
         Operation(
-            "POST", "/me/identity/user/{user}/enable", _set_status("OK"), _action("identity/user/enable")
-        ),
-        Operation("GET", "/me/api/oauth2/client", list_clients, _action("api/oauth2/client/get")),
-        Operation("POST", "/me/api/oauth2/client", create_client, _action("api/oauth2/client/create")),
-        Operation("GET", "/me/api/oauth2/client/{clientId}", get_client, _action("api/oauth2/client/get")),
-        Operation("PUT", "/me/api/oauth2/client/{clientId}", edit_client, _action("api/oauth2/client/edit")),
-        Operation(
-            "DELETE", "/me/api/oauth2/client/{clientId}", delete_client, _action("api/oauth2/client/delete")
+            "DELETE", "/me/api/oauth2/client/{clientId}", delete_client, OAUTH2_CLIENTS.actions["delete"]
         ),
         *SCHEMAS_VERSION_OPERATIONS,
     ),

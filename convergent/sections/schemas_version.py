@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import msgspec
 
+from ..auth.accounts import ME
 from ..errors import ApiError
 from ..model.envelope import event_body
 from ..model.numbers import decimal
-from ..model.operation import Operation
+from ..model.operation import Operation, action
 
 __all__ = ["OPERATIONS"]
 
@@ -29,20 +30,26 @@ def _section(call):
     return section
 
 
-async def _view(call, section) -> dict:
+def _view(call, section, default: int | None = None) -> dict:
+    today = call.ctx.clock.today()
     return {
         "section": section.name,
-        "defaultMajor": await call.ctx.versions.account_default(call.account, section),
-        "versions": call.ctx.versions.offered(section),
+        "defaultMajor": _default(call, section) if default is None else default,
+        "versions": section.offered(today),
     }
 
 
+def _default(call, section) -> int:
+    """The account's default major for `section`, as read with the caller's credential."""
+    return call.ctx.defaults.of(call.account, call.caller.schemas, section)
+
+
 async def list_defaults(call):
-    return [await _view(call, s) for s in call.ctx.sections if s.branch == "v2"]
+    return [_view(call, s) for s in call.ctx.sections if s.branch == "v2"]
 
 
 async def get_default(call):
-    return await _view(call, _section(call))
+    return _view(call, _section(call))
 
 
 async def set_default(call):
@@ -54,11 +61,10 @@ async def set_default(call):
         )
     section = _section(call)
     change = await call.body(DefaultChange)
-    versions = call.ctx.versions
-    versions.served(section, change.major)  # refuses unknown and retired majors
-    current = await versions.account_default(call.account, section)
+    section.served(change.major, call.ctx.clock.today())  # refuses unknown and retired majors
+    current = _default(call, section)
     if change.major != current:
-        report = await versions.impact(call.account, section, change.major)
+        report = await call.ctx.usage.impact(call.account, section, current, change.major)
         if report["affected"] and not change.acknowledgeImpact and change.major > current:
             operations = ", ".join(a["operation"] for a in report["affected"])
             raise ApiError(
@@ -68,8 +74,8 @@ async def set_default(call):
                 "Read the impact report, then send acknowledgeImpact: true",
                 {"affectedOperations": operations},
             )
-        await versions.set_default(call.account, section, change.major, "changed by the account")
-    return await _view(call, section)
+        await call.ctx.defaults.set(call.account, section, change.major)
+    return _view(call, section, change.major)
 
 
 async def impact(call):
@@ -86,7 +92,7 @@ async def impact(call):
         raise ApiError.invalid_parameter("days", "a number of days from 0 to 3660")
     if section.major(target) is None:
         raise ApiError.invalid_parameter("major", f"{section.name} has no major {target}")
-    return await call.ctx.versions.impact(call.account, section, target, days)
+    return await call.ctx.usage.impact(call.account, section, _default(call, section), target, days)
 
 
 async def account_events(call):
@@ -95,34 +101,35 @@ async def account_events(call):
     )
 
 
-def _action(name: str) -> tuple[str, ...]:
-    return (f"account:apiovh:me/{name}",)
-
-
 OPERATIONS = (
     Operation(
         "GET",
         "/me/api/schemasVersion",
         list_defaults,
-        _action("api/schemasVersion/get"),
+        action(ME, "api/schemasVersion/get"),
         summary="Default schemas major of each /v2 section, with the versions on offer",
     ),
-    Operation("GET", "/me/api/schemasVersion/{section}", get_default, _action("api/schemasVersion/get")),
+    Operation("GET", "/me/api/schemasVersion/{section}", get_default, action(ME, "api/schemasVersion/get")),
     Operation(
         "PUT",
         "/me/api/schemasVersion/{section}",
         set_default,
-        _action("api/schemasVersion/edit"),
+        action(ME, "api/schemasVersion/edit"),
         summary="Change the default major (account owner only)",
     ),
     Operation(
         "GET",
         "/me/api/schemasVersion/{section}/impact",
         impact,
-        _action("api/schemasVersion/get"),
+        action(ME, "api/schemasVersion/get"),
         summary="Which of your recent calls a major's breaking changes affect",
     ),
     Operation(
-        "GET", "/me/event", account_events, _action("event/get"), summary="Events of the account", paged=True
+        "GET",
+        "/me/event",
+        account_events,
+        action(ME, "event/get"),
+        summary="Events of the account",
+        paged=True,
     ),
 )

@@ -82,10 +82,15 @@ class Tx(ABC):
         """Raises KeyError when the kind already has this id or key."""
 
     @abstractmethod
-    async def update_item(self, item: Item) -> None: ...
+    async def update_item(self, item: Item) -> None:
+        """Writes the item and bumps its version (in the store and on `item`)."""
 
     @abstractmethod
     async def delete_item(self, item: Item) -> None: ...
+
+    @abstractmethod
+    async def delete_children(self, kind: str, parent: str) -> int:
+        """Deletes the items of `kind` that belong to the object `parent`; how many there were."""
 
 
 class Store(ABC):
@@ -166,8 +171,11 @@ class Store(ABC):
         """The item of `kind` whose unique `key` is this one."""
 
     @abstractmethod
-    async def list_items(self, account: str, kind: str, after: int | None, limit: int) -> Page:
-        """An account's items of a kind in creation order, those with seq > after."""
+    async def list_items(
+        self, account: str, kind: str, after: int | None, limit: int, parent: str | None = None
+    ) -> Page:
+        """An account's items of a kind in creation order, those with seq > after (and that belong
+        to the object `parent`, when given)."""
 
     @abstractmethod
     async def list_resources_of(self, account: str, kinds: list[str], after: int | None, limit: int) -> Page:

@@ -231,8 +231,8 @@ class PostgresTx(Tx):
         # ON CONFLICT rather than catching the violation: a failed statement would abort the
         # whole transaction on PostgreSQL, where SQLite lets the caller carry on.
         seq = await self.conn.fetchval(
-            "INSERT INTO objects (account, kind, id, key, body, created_at, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING seq",
+            "INSERT INTO objects (account, kind, id, key, body, created_at, updated_at, parent, version) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING seq",
             item.account,
             item.kind,
             item.id,
@@ -240,6 +240,8 @@ class PostgresTx(Tx):
             to_json(item.body),
             item.created_at,
             item.updated_at,
+            item.parent,
+            item.version,
         )
         if seq is None:
             raise KeyError(f"{item.kind} {item.id} already exists")
@@ -248,18 +250,25 @@ class PostgresTx(Tx):
 
     async def update_item(self, item: Item) -> None:
         await self.conn.execute(
-            "UPDATE objects SET account = $1, key = $2, body = $3, updated_at = $4 WHERE seq = $5",
+            "UPDATE objects SET account = $1, key = $2, body = $3, updated_at = $4, version = version + 1 "
+            "WHERE seq = $5",
             item.account,
             item.key,
             to_json(item.body),
             item.updated_at,
             item.seq,
         )
+        item.version += 1
         await self._bump()
 
     async def delete_item(self, item: Item) -> None:
         await self.conn.execute("DELETE FROM objects WHERE seq = $1", item.seq)
         await self._bump()
+
+    async def delete_children(self, kind: str, parent: str) -> int:
+        status = await self.conn.execute("DELETE FROM objects WHERE kind = $1 AND parent = $2", kind, parent)
+        await self._bump()
+        return int(status.rsplit(" ", 1)[-1])
 
 
 class PostgresStore(Store):
@@ -476,14 +485,25 @@ class PostgresStore(Store):
         )
         return to_item(row) if row else None
 
-    async def list_items(self, account, kind, after, limit) -> Page:
-        rows = await self._fetchall(
-            f"SELECT {ITEM_COLUMNS} FROM objects WHERE account = $1 AND kind = $2 AND seq > $3 ORDER BY seq LIMIT $4",
-            account,
-            kind,
-            after or 0,
-            limit + 1,
-        )
+    async def list_items(self, account, kind, after, limit, parent=None) -> Page:
+        if parent is None:
+            rows = await self._fetchall(
+                f"SELECT {ITEM_COLUMNS} FROM objects WHERE account = $1 AND kind = $2 AND seq > $3 ORDER BY seq LIMIT $4",
+                account,
+                kind,
+                after or 0,
+                limit + 1,
+            )
+        else:
+            rows = await self._fetchall(
+                f"SELECT {ITEM_COLUMNS} FROM objects WHERE account = $1 AND kind = $2 AND parent = $3 AND seq > $4 "
+                "ORDER BY seq LIMIT $5",
+                account,
+                kind,
+                parent,
+                after or 0,
+                limit + 1,
+            )
         return to_page(rows, limit, to_item)
 
     async def list_resources_of(self, account, kinds, after, limit) -> Page:

@@ -38,7 +38,7 @@ TASK_COLUMNS = (
     "step, due_at, errors, attempts, created_at, updated_at, started_at, finished_at, lease_owner, lease_until"
 )
 EVENT_COLUMNS = "seq, account, kind, resource_id, type, name, message, link, created_at"
-ITEM_COLUMNS = "seq, account, kind, id, key, body, created_at, updated_at"
+ITEM_COLUMNS = "seq, account, kind, id, key, body, created_at, updated_at, parent, version"
 
 
 def to_resource(row) -> Resource:
@@ -112,6 +112,8 @@ def to_item(row) -> Item:
         body=_decode(row[5]),
         created_at=row[6],
         updated_at=row[7],
+        parent=row[8],
+        version=row[9],
     )
 
 

@@ -176,7 +176,8 @@ class SqliteTx(Tx):
     async def insert_item(self, item: Item) -> None:
         try:
             cur = self.db.execute(
-                "INSERT INTO objects (account, kind, id, key, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO objects (account, kind, id, key, body, created_at, updated_at, parent, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     item.account,
                     item.kind,
@@ -185,6 +186,8 @@ class SqliteTx(Tx):
                     to_json(item.body),
                     item.created_at,
                     item.updated_at,
+                    item.parent,
+                    item.version,
                 ),
             )
         except sqlite3.IntegrityError:
@@ -194,14 +197,20 @@ class SqliteTx(Tx):
 
     async def update_item(self, item: Item) -> None:
         self.db.execute(
-            "UPDATE objects SET account = ?, key = ?, body = ?, updated_at = ? WHERE seq = ?",
+            "UPDATE objects SET account = ?, key = ?, body = ?, updated_at = ?, version = version + 1 WHERE seq = ?",
             (item.account, item.key, to_json(item.body), item.updated_at, item.seq),
         )
+        item.version += 1
         self._bump()
 
     async def delete_item(self, item: Item) -> None:
         self.db.execute("DELETE FROM objects WHERE seq = ?", (item.seq,))
         self._bump()
+
+    async def delete_children(self, kind: str, parent: str) -> int:
+        count = self.db.execute("DELETE FROM objects WHERE kind = ? AND parent = ?", (kind, parent)).rowcount
+        self._bump()
+        return count
 
 
 # SQLite's primary result codes that say the file, not the query, is at fault.
@@ -409,11 +418,18 @@ class SqliteStore(Store):
         ).fetchone()
         return to_item(row) if row else None
 
-    async def list_items(self, account, kind, after, limit) -> Page:
-        rows = self.db.execute(
-            f"SELECT {ITEM_COLUMNS} FROM objects WHERE account = ? AND kind = ? AND seq > ? ORDER BY seq LIMIT ?",
-            (account, kind, after or 0, limit + 1),
-        ).fetchall()
+    async def list_items(self, account, kind, after, limit, parent=None) -> Page:
+        if parent is None:
+            rows = self.db.execute(
+                f"SELECT {ITEM_COLUMNS} FROM objects WHERE account = ? AND kind = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (account, kind, after or 0, limit + 1),
+            ).fetchall()
+        else:
+            rows = self.db.execute(
+                f"SELECT {ITEM_COLUMNS} FROM objects WHERE account = ? AND kind = ? AND parent = ? AND seq > ? "
+                "ORDER BY seq LIMIT ?",
+                (account, kind, parent, after or 0, limit + 1),
+            ).fetchall()
         return to_page(rows, limit, to_item)
 
     async def list_resources_of(self, account, kinds, after, limit) -> Page:

@@ -80,14 +80,14 @@ async def request_credential(call):
     key = call.request.headers.get("x-ovh-application")
     keys = (f"address:{client_address(call.request.scope)}",)
     await call.ctx.logins.admit(keys)
-    app = await call.ctx.store.find_item(accounts.APPLICATION, key) if key else None
+    app = await call.ctx.objects.by_key(accounts.APPLICATIONS, key) if key else None
     if app is None or app.body["status"] != "active":
         call.ctx.logins.failed(keys, None, f"unknown application key {key!r:.40} asked for a consumer key")
         raise ApiError.authentication(403, "INVALID_KEY", "This application key is invalid")
     body = await call.body(CredentialRequest)
     rules = [msgspec.to_builtins(rule) for rule in body.accessRules]
     credential = await accounts.request_credential(
-        call.ctx.store, app, rules, _redirection(body.redirection), body.allowedIPs, time.time()
+        call.ctx.objects, app, rules, _redirection(body.redirection), body.allowedIPs, time.time()
     )
     base = f"{call.request.url.scheme}://{call.request.url.netloc}"
     token = credential.body["validationToken"]
@@ -104,8 +104,9 @@ def _same(expected: str, given: str) -> bool:
 
 async def _pending(call, credential_id: str, token: str):
     """The pending credential and its application, if the link is valid and not expired."""
+    objects = call.ctx.objects
     credential = (
-        await call.ctx.store.get_item(accounts.CREDENTIAL, credential_id)
+        await objects.find(accounts.CREDENTIALS, None, credential_id)
         if decimal(credential_id, 19) is not None
         else None
     )
@@ -116,7 +117,7 @@ async def _pending(call, credential_id: str, token: str):
         or credential.created_at + accounts.PENDING_SECONDS <= time.time()
     ):
         return None, None
-    app = await call.ctx.store.get_item(accounts.APPLICATION, str(credential.body["applicationId"]))
+    app = await objects.find(accounts.APPLICATIONS, None, str(credential.body["applicationId"]))
     return credential, app
 
 
@@ -163,7 +164,7 @@ async def validate(call):
         return _html(
             outcome_page("Form expired", "Open the validation link again, then fill in the form there."), 403
         )
-    store = call.ctx.store
+    objects = call.ctx.objects
     redirection = credential.body.get("redirection")
 
     def again(error: str, status: int, headers=None) -> HTMLResponse:
@@ -178,10 +179,11 @@ async def validate(call):
         return _html(page, status, redirection, headers)
 
     if form.get("decision") == "refuse":
-        async with store.write() as tx:
-            current = await tx.get_item(accounts.CREDENTIAL, credential.id)
+
+        def refuse(current) -> None:
             current.body.update(status="refused", validationToken=None)
-            await tx.update_item(current)
+
+        await objects.update(accounts.CREDENTIALS, None, credential.id, refuse)
         return _html(outcome_page("Request refused", "The application will not be able to act for you."))
     duration = str(form.get("duration", "unlimited"))
     if duration not in DURATIONS:
@@ -197,7 +199,7 @@ async def validate(call):
     if who is None:
         return again("Wrong account, user or password.", 403)
     seconds = None if duration == "unlimited" else float(duration)
-    await accounts.validate_credential(store, credential, who[0], who[1], seconds, time.time())
+    await accounts.validate_credential(objects, credential, who[0], who[1], seconds, time.time())
     if redirection:
         return RedirectResponse(_redirection(redirection), 303, page_headers(redirection))
     return _html(
@@ -229,9 +231,9 @@ async def oauth2_token(call):
     logins = call.ctx.logins
     keys = (f"oauth2:{client_id}", f"address:{address}")
     await logins.admit(keys)
-    issued = await accounts.issue_token(call.ctx.store, client_id, str(pair[1]), time.time())
+    issued = await accounts.issue_token(call.ctx.objects, client_id, str(pair[1]), time.time())
     if issued is None:
-        client = await call.ctx.store.get_item(accounts.OAUTH2_CLIENT, client_id)
+        client = await call.ctx.objects.find(accounts.OAUTH2_CLIENTS, None, client_id)
         logins.failed(
             keys, client and client.account, f"wrong secret for OAuth2 client {client_id:.64} from {address}"
         )
@@ -278,16 +280,17 @@ async def details(call):
 async def current_credential(call):
     if call.caller.credential is None:
         raise ApiError.not_found("CredentialNotFound", "This call was not made with a consumer key")
-    return credential_body(await call.ctx.store.get_item(accounts.CREDENTIAL, call.caller.credential.id))
+    return credential_body(await call.ctx.objects.get(accounts.CREDENTIALS, None, call.caller.credential.id))
 
 
 async def logout(call):
     credential = call.caller.credential
     if credential is not None:
-        async with call.ctx.store.write() as tx:
-            current = await tx.get_item(accounts.CREDENTIAL, credential.id)
+
+        def expire(current) -> None:
             current.body.update(status="expired", expiresAt=time.time(), expiration=iso(time.time()))
-            await tx.update_item(current)
+
+        await call.ctx.objects.update(accounts.CREDENTIALS, None, credential.id, expire)
     return None
 
 

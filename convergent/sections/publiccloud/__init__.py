@@ -7,33 +7,16 @@ from ...model.kind import Kind, is_uuid, standard_actions
 from ...model.operation import Operation
 from ...model.section import Section
 from ...model.status import ResourceStatus
-from . import catalog
-from .models import ProjectTargetSpec, RancherCreationTargetSpec, RancherTargetSpec
-from .project import ProjectReconciler, ProjectStrategy, is_project_id, new_project_id
+from . import catalog, catalog_routes, publicip, quota, sshkey
+from .floatingip import FLOATING_IP
+from .instance import INSTANCE
+from .instance_group import INSTANCE_GROUP
+from .models import RancherCreationTargetSpec, RancherTargetSpec
+from .project import PROJECT, is_project_id
 from .rancher import RancherReconciler, RancherStrategy, new_password
 from .versions import MAJORS, VERSIONS
 
 __all__ = ["SECTION", "PROJECT", "RANCHER"]
-
-_project_actions = standard_actions("publicCloudProject")
-_project_actions["create"] += ("billingAccount:apiovh:subscription/publicCloudProject/create",)
-
-PROJECT = Kind(
-    section="publicCloud",
-    name="project",
-    label="Project",
-    collection="/publicCloud/project",
-    id_param="projectId",
-    spec_create=ProjectTargetSpec,
-    spec_update=ProjectTargetSpec,
-    reconciler=ProjectReconciler(),
-    strategy=ProjectStrategy(),
-    id_valid=is_project_id,
-    new_id=new_project_id,
-    iam_type="publicCloudProject",
-    actions=_project_actions,
-    operations=frozenset({"list", "create", "get", "update"}),
-)
 
 RANCHER = Kind(
     section="publicCloud",
@@ -98,14 +81,37 @@ def _action(name: str) -> tuple[str, ...]:
     return (f"publicCloudProject:apiovh:{name}",)
 
 
+async def provision_public_cloud(order) -> None:
+    """A ready project, as an order delivers one, with an additional IP in GRA11."""
+    spec = {"mode": "CLASSIC", "name": "project"}
+    project = await order.deliver(PROJECT, spec, dict(spec))
+    await publicip.deliver_additional_ip(order, project)
+
+
 SECTION = Section(
     name="publicCloud",
     description="Public Cloud projects and managed Rancher services",
-    kinds=(PROJECT, RANCHER),
+    kinds=(
+        PROJECT,
+        RANCHER,
+        FLOATING_IP,
+        INSTANCE,
+        INSTANCE_GROUP,
+        quota.QUOTA,
+        publicip.ADDITIONAL_IP,
+    ),
     versions=VERSIONS,
     majors=MAJORS,
     default_major=1,
+    provisioners={
+        "publicCloud": provision_public_cloud,
+        "publicCloudAdditionalIp": publicip.provision_additional_ip,
+    },
     operations=(
+        *catalog_routes.OPERATIONS,
+        *sshkey.OPERATIONS,
+        *quota.OPERATIONS,
+        *publicip.OPERATIONS,
         Operation(
             "POST",
             f"{_RANCHER_PATH}/adminCredentials",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ...model.kind import Plan, Step, Strategy
+from ...model.kind import Kind, Plan, Step, Strategy, standard_actions
 from ...model.records import Resource
 from ...model.status import Action
+from .models import ProjectTargetSpec
 
-__all__ = ["ProjectStrategy", "ProjectReconciler", "new_project_id", "is_project_id"]
+__all__ = ["PROJECT", "ProjectStrategy", "ProjectReconciler", "new_project_id", "is_project_id"]
 
 
 def new_project_id(fresh: str) -> str:
@@ -43,3 +44,24 @@ class ProjectReconciler:
         if step in ("Activate services", "Update project"):
             return {"mode": resource.target_spec["mode"], "name": resource.target_spec["name"]}
         return dict(resource.current_state)
+
+
+_project_actions = standard_actions("publicCloudProject")
+_project_actions["create"] += ("billingAccount:apiovh:subscription/publicCloudProject/create",)
+
+PROJECT = Kind(
+    section="publicCloud",
+    name="project",
+    label="Project",
+    collection="/publicCloud/project",
+    id_param="projectId",
+    spec_create=ProjectTargetSpec,
+    spec_update=ProjectTargetSpec,
+    reconciler=ProjectReconciler(),
+    strategy=ProjectStrategy(),
+    id_valid=is_project_id,
+    new_id=new_project_id,
+    iam_type="publicCloudProject",
+    actions=_project_actions,
+    operations=frozenset({"list", "create", "get", "update"}),
+)
