@@ -513,3 +513,60 @@ def test_an_unusable_database_at_start_is_one_line_of_error(tmp_path, make):
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0], result.stderr
+
+
+# --- 3. IAM conditions: validated on write, denying when not understood ---------------------
+
+
+def _policy(conditions) -> dict:
+    return {
+        "name": "limited",
+        "identities": [f"urn:v1:eu:identity:user:{ACCOUNT}/alice"],
+        "resources": [{"urn": "urn:v1:eu:resource:publicCloudProject:*"}],
+        "permissions": {"allow": [{"action": "publicCloudProject:apiovh:get"}]},
+        "conditions": conditions,
+    }
+
+
+_PROD = {"resource.Tag(environment)": "prod"}
+
+
+@pytest.mark.parametrize(
+    "conditions,field",
+    [
+        ({"operator": "MATCH", "value": _PROD}, "conditions.value"),  # misspelt `values`
+        ({"operator": "MATCH"}, "conditions"),
+        ({"operator": "MATCH", "values": {}}, "conditions"),
+        ({"operator": "AND", "conditions": []}, "conditions"),
+        ({"operator": "AND", "conditions": [{"operator": "OR"}]}, "conditions.conditions[0]"),
+        ({"operator": "XOR", "values": _PROD}, "conditions.operator"),
+        ({"operator": "MATCH", "values": {"resource.Nmae": "x"}}, "conditions"),
+    ],
+)
+async def test_a_malformed_policy_condition_is_refused_naming_the_field(client, conditions, field):
+    r = await client.post("/v2/iam/policy", json=_policy(conditions))
+    assert r.status_code == 400, r.text
+    assert r.json()["class"] == "Client::BadRequest::InvalidInput"
+    assert r.json()["details"]["field"] == field, r.json()
+    assert (await client.get("/v2/iam/policy")).json() == [], "nothing was stored"
+
+
+async def test_a_well_formed_condition_is_stored_as_sent(client):
+    conditions = {"operator": "AND", "conditions": [{"operator": "MATCH", "values": _PROD}]}
+    r = await client.post("/v2/iam/policy", json=_policy(conditions))
+    assert r.status_code == 200, r.text
+    assert r.json()["conditions"] == conditions
+
+
+def test_the_condition_shape_is_the_references(reference):
+    import typing
+
+    import msgspec
+
+    from convergent.sections.iam.models import Condition
+
+    schemas = reference("iam")["components"]["schemas"]
+    declared = schemas["iam.policy.Condition"]["properties"]
+    assert {f.encode_name for f in msgspec.structs.fields(Condition)} == set(declared)
+    operators = schemas["iam.policy.Condition.OperatorEnum"]["enum"]
+    assert set(typing.get_args(typing.get_type_hints(Condition)["operator"])) == set(operators)
