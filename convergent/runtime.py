@@ -41,6 +41,8 @@ __all__ = ["Runtime", "section_list", "run_order"]
 
 log = logging.getLogger("convergent.runtime")
 
+COLLECT_EVERY = 60  # seconds between collections of expired tokens and never-validated keys
+
 
 def section_list(config: Config) -> tuple[Section, ...]:
     """Every section this process serves: built-in, named by `config.sections`, installed."""
@@ -160,7 +162,7 @@ class Runtime:
     async def _housekeeping(self, every: float = 1.0) -> None:
         """Every second: follow clock changes made by other processes and move the accounts
         noted on a retired schemas major; every five, write the usage counters (and once more
-        at stop)."""
+        at stop); every minute, collect expired tokens and never-validated consumer keys."""
         ticks = 0
         while True:
             await asyncio.sleep(every)
@@ -170,6 +172,8 @@ class Runtime:
                 await self.defaults.move_retired()
                 if ticks % 5 == 0:
                     await self.usage.flush()
+                if ticks % COLLECT_EVERY == 0:
+                    await accounts.collect_expired(self.store, self.clock.now())
             except Exception:
                 log.exception("housekeeping failed; retrying")
 

@@ -570,3 +570,110 @@ def test_the_condition_shape_is_the_references(reference):
     assert {f.encode_name for f in msgspec.structs.fields(Condition)} == set(declared)
     operators = schemas["iam.policy.Condition.OperatorEnum"]["enum"]
     assert set(typing.get_args(typing.get_type_hints(Condition)["operator"])) == set(operators)
+
+
+# --- 4. identities stay dead: their keys and tokens end with them ----------------------------
+
+
+async def _user_key(app, client, connect, login: str) -> httpx.AsyncClient:
+    """A consumer key validated on the page by user `login`, and a client signed with it."""
+    r = await client.post(
+        "/1.0/me/identity/user",
+        json={"login": login, "email": f"{login}@x.example", "password": "password-1"},
+    )
+    assert r.status_code == 200, r.text
+    raw = connect()
+    asked = (await _pending(app, raw)).json()
+    link = urlsplit(asked["validationUrl"])
+    page = await raw.get(f"{link.path}?{link.query}")
+    fields = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+    granted = await raw.post(
+        "/auth/validate",
+        data={**fields, "login": f"{ACCOUNT}/{login}", "password": "password-1", "decision": "grant"},
+    )
+    assert granted.status_code == 200, granted.text
+    application = await app.state.ctx.objects.by_key(accounts.CREDENTIALS, asked["consumerKey"])
+    owner_app = await app.state.ctx.objects.find(
+        accounts.APPLICATIONS, None, str(application.body["applicationId"])
+    )
+    issued = accounts.Issued(ACCOUNT, owner_app.key, owner_app.body["secret"], asked["consumerKey"])
+    return connect(issued)
+
+
+async def test_a_deleted_users_keys_do_not_come_back_with_a_new_user_of_the_same_login(app, client, connect):
+    alice = await _user_key(app, client, connect, "alice")
+    assert (await alice.get("/1.0/auth/details")).json()["user"] == "alice"
+    assert (await client.delete("/1.0/me/identity/user/alice")).status_code == 200
+    assert (await alice.get("/1.0/auth/details")).json()["errorCode"] == "INVALID_CREDENTIAL"
+    again = await client.post(
+        "/1.0/me/identity/user", json={"login": "alice", "email": "a@x.example", "password": "password-2"}
+    )
+    assert again.status_code == 200
+    assert (await alice.get("/1.0/auth/details")).json()["errorCode"] == "INVALID_CREDENTIAL"
+    assert (await client.get("/1.0/me/api/credential")).status_code == 200
+
+
+async def test_a_deleted_service_accounts_tokens_end_with_it(app, client, connect):
+    created = (
+        await client.post(
+            "/1.0/me/api/oauth2/client",
+            json={"name": "ci", "flow": "CLIENT_CREDENTIALS", "description": "ci"},
+        )
+    ).json()
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": created["clientId"],
+        "client_secret": created["clientSecret"],
+    }
+    token = (await connect().post("/auth/oauth2/token", data=form)).json()["access_token"]
+    bearer = connect(headers={"Authorization": f"Bearer {token}"})
+    assert (await bearer.get("/1.0/auth/details")).status_code == 200
+    assert (await client.delete(f"/1.0/me/api/oauth2/client/{created['clientId']}")).status_code == 200
+    assert (await bearer.get("/1.0/auth/details")).status_code == 401
+    token_item = await app.state.ctx.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token))
+    assert token_item is None, "the token row went with its client"
+
+
+# --- 5. bounded free lists; pending keys expire; expired tokens and keys are collected -------
+
+
+@pytest.mark.parametrize(
+    "extra,field",
+    [
+        ({"accessRules": [{"method": "GET", "path": "/" + "a" * 999}] * 1000}, "accessRules"),
+        ({"accessRules": [{"method": "GET", "path": "/" + "a" * 1024}]}, "accessRules[0].path"),
+        ({"allowedIPs": ["192.0.2.1"] * 257}, "allowedIPs"),
+    ],
+)
+async def test_credential_requests_are_bounded(app, connect, extra, field):
+    r = await _pending(app, connect(), **extra)
+    assert r.status_code == 400 and r.json()["details"]["field"] == field, r.text
+
+
+async def test_pending_keys_expire_and_expired_tokens_and_keys_are_collected(app, client, connect):
+    ctx = app.state.ctx
+    raw = connect()
+    asked = (await _pending(app, raw)).json()
+    link = urlsplit(asked["validationUrl"])
+    created = (
+        await client.post(
+            "/1.0/me/api/oauth2/client",
+            json={"name": "ci", "flow": "CLIENT_CREDENTIALS", "description": "ci"},
+        )
+    ).json()
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": created["clientId"],
+        "client_secret": created["clientSecret"],
+    }
+    token = (await raw.post("/auth/oauth2/token", data=form)).json()["access_token"]
+    assert (await raw.get(f"{link.path}?{link.query}")).status_code == 200
+
+    ctx.clock.apply({"scale": 0, "frozenAt": time.time() + accounts.PENDING_SECONDS + 1})
+    assert (await raw.get(f"{link.path}?{link.query}")).status_code == 404, "the link has a limited life"
+    bearer = connect(headers={"Authorization": f"Bearer {token}"})
+    assert (await bearer.get("/1.0/auth/details")).status_code == 401
+    assert await accounts.collect_expired(ctx.store, ctx.clock.now()) == 2
+    assert await ctx.objects.by_key(accounts.CREDENTIALS, asked["consumerKey"]) is None
+    assert await ctx.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token)) is None
+    assert (await client.get("/1.0/me")).status_code == 200, "validated keys stay"

@@ -53,6 +53,7 @@ __all__ = [
     "issue_service_account",
     "create_oauth2_client",
     "issue_token",
+    "collect_expired",
     "rule_matches",
     "allowed_blocks",
 ]
@@ -190,6 +191,7 @@ OAUTH2_CLIENTS = ObjectKind(
     strategy=ClientStrategy(),
     actions=_actions("api/oauth2/client/", "get", "create", "edit", "delete"),
     new_id=lambda fresh: f"EU.{fresh.replace('-', '')[:16]}",
+    children=(OAUTH2_TOKEN,),  # its tokens end with it
     event="API_OAUTH2_CLIENT",
 )
 OAUTH2_TOKENS = ObjectKind(key=OAUTH2_TOKEN, label="Token")
@@ -250,6 +252,7 @@ async def create_user(
         "passwordLastUpdate": iso(now),
         "urn": user_urn(nic, login),
         "passwordHash": hash_password(password),
+        "identityId": _uuid4(),  # this user's own: a user made again with its login is another
     }
     return await objects.create(USERS, nic, body, id=login)
 
@@ -334,6 +337,13 @@ async def request_credential(
 async def validate_credential(
     objects: Objects, credential: Item, nic: str, login: str | None, seconds: float | None, now: float
 ) -> Item:
+    """Grant the pending `credential` to the account `nic` (or its user `login`). The key is
+    bound to that user's own identity id: deleting the user ends it, even if a user with the
+    same login is made again."""
+    user = await objects.find(USERS, nic, login) if login else None
+    if login and user is None:
+        raise ApiError.conflict("CredentialNotPending", f"User '{login}' no longer exists")
+
     def grant(current: Item) -> None:
         if current.body["status"] != "pendingValidation":
             raise ApiError.conflict("CredentialNotPending", "This credential is not waiting for validation")
@@ -341,6 +351,7 @@ async def validate_credential(
         current.body.update(
             status="validated",
             login=login,
+            identityId=user.body.get("identityId") if user else None,
             validationToken=None,
             expiresAt=None if seconds is None else now + seconds,
             expiration=None if seconds is None else iso(now + seconds),
@@ -383,6 +394,7 @@ async def create_oauth2_client(
         "flow": "CLIENT_CREDENTIALS",
         "callbackUrls": [],
         "secretHash": _sha256(secret),
+        "identityId": _uuid4(),
     }
     return await objects.create(OAUTH2_CLIENTS, nic, body), secret
 
@@ -392,9 +404,22 @@ async def issue_token(objects: Objects, client_id: str, secret: str, now: float)
     if client is None or not secrets.compare_digest(client.body["secretHash"], _sha256(secret)):
         return None
     token = secrets.token_urlsafe(32)
-    body = {"clientId": client_id, "expiresAt": now + TOKEN_SECONDS}
-    await objects.create(OAUTH2_TOKENS, client.account, body, id=_sha256(token))
+    body = {
+        "clientId": client_id,
+        "identityId": client.body.get("identityId"),
+        "expiresAt": now + TOKEN_SECONDS,
+    }
+    await objects.create(OAUTH2_TOKENS, client.account, body, id=_sha256(token), parent=client.id)
     return token, client
+
+
+async def collect_expired(store: Store, now: float) -> int:
+    """Delete the OAuth2 tokens past their life, and the consumer keys never validated (pending
+    or refused: they have no account) past a validation link's life; how many went."""
+    async with store.write() as tx:
+        tokens = await tx.delete_items_before(OAUTH2_TOKEN, now - TOKEN_SECONDS)
+        pending = await tx.delete_items_before(CREDENTIAL, now - PENDING_SECONDS, account="")
+    return tokens + pending
 
 
 def rule_matches(rule: dict, method: str, path: str) -> bool:

@@ -154,8 +154,12 @@ class Authenticator:
                 ip,
                 schemas=schemas,
             )
-        if user is None or user.body["status"] != "OK":
-            raise _invalid_credential()
+        if (
+            user is None
+            or user.body["status"] != "OK"
+            or user.body.get("identityId") != state.get("identityId")
+        ):
+            raise _invalid_credential()  # a user deleted, or deleted and made again, is not this one
         groups = (accounts.group_urn(credential.account, user.body["group"]),)
         return Caller(credential.account, user.body["urn"], False, groups, credential, ip, schemas=schemas)
 
@@ -193,7 +197,12 @@ class Authenticator:
             return item, client, dict(account.body.get("schemas", {})) if account else {}
 
         item, client, schemas = await self._resolved.get(id, load)  # a str: no (app, consumer) key
-        if item is None or client is None or item.body["expiresAt"] <= self.clock.now():
+        if (
+            item is None
+            or client is None
+            or item.body.get("identityId") != client.body.get("identityId")
+            or item.body["expiresAt"] <= self.clock.now()
+        ):
             raise ApiError.authentication(
                 401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"
             )

@@ -3,6 +3,7 @@ as the real `/1.0/me` section shapes them. Served under `/`, `/1.0` and `/v1`.""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import msgspec
@@ -187,7 +188,13 @@ async def edit_user(call):
 
 
 async def delete_user(call):
-    await call.objects(USERS).delete(call.params["user"])
+    """The user, and every consumer key it validated: they end with it."""
+    user = await call.objects(USERS).delete(call.params["user"])
+    objects = call.ctx.objects
+    for item in await objects.all(CREDENTIALS, call.account):
+        if item.body.get("login") == user.body["login"]:
+            with contextlib.suppress(ApiError):  # deleted meanwhile
+                await objects.delete(CREDENTIALS, call.account, item.id)
 
 
 def _set_status(status: str):

@@ -92,6 +92,11 @@ class Tx(ABC):
     async def delete_children(self, kind: str, parent: str) -> int:
         """Deletes the items of `kind` that belong to the object `parent`; how many there were."""
 
+    @abstractmethod
+    async def delete_items_before(self, kind: str, before: float, account: str | None = None) -> int:
+        """Deletes the items of `kind` created before `before` (of `account` only, when given);
+        how many there were. Housekeeping collects what has expired with it."""
+
 
 class Store(ABC):
     url: str

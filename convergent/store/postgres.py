@@ -270,6 +270,23 @@ class PostgresTx(Tx):
         await self._bump()
         return int(status.rsplit(" ", 1)[-1])
 
+    async def delete_items_before(self, kind: str, before: float, account: str | None = None) -> int:
+        if account is None:
+            status = await self.conn.execute(
+                "DELETE FROM objects WHERE kind = $1 AND created_at < $2", kind, before
+            )
+        else:
+            status = await self.conn.execute(
+                "DELETE FROM objects WHERE kind = $1 AND created_at < $2 AND account = $3",
+                kind,
+                before,
+                account,
+            )
+        count = int(status.rsplit(" ", 1)[-1])
+        if count:
+            await self._bump()
+        return count
+
 
 class PostgresStore(Store):
     leases = True

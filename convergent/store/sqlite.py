@@ -212,6 +212,15 @@ class SqliteTx(Tx):
         self._bump()
         return count
 
+    async def delete_items_before(self, kind: str, before: float, account: str | None = None) -> int:
+        sql, args = "DELETE FROM objects WHERE kind = ? AND created_at < ?", [kind, before]
+        if account is not None:
+            sql, args = sql + " AND account = ?", [*args, account]
+        count = self.db.execute(sql, args).rowcount
+        if count:
+            self._bump()
+        return count
+
 
 # SQLite's primary result codes that say the file, not the query, is at fault.
 _FULL = 13  # SQLITE_FULL: the disk (or max_page_count) is full

@@ -114,7 +114,7 @@ async def _pending(call, credential_id: str, token: str):
         credential is None
         or not token
         or not _same(str(credential.body.get("validationToken") or ""), token)
-        or credential.created_at + accounts.PENDING_SECONDS <= time.time()
+        or credential.created_at + accounts.PENDING_SECONDS <= call.ctx.clock.now()
     ):
         return None, None
     app = await objects.find(accounts.APPLICATIONS, None, str(credential.body["applicationId"]))
