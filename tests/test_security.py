@@ -677,3 +677,27 @@ async def test_pending_keys_expire_and_expired_tokens_and_keys_are_collected(app
     assert await ctx.objects.by_key(accounts.CREDENTIALS, asked["consumerKey"]) is None
     assert await ctx.store.get_item(accounts.OAUTH2_TOKEN, accounts.token_id(token)) is None
     assert (await client.get("/1.0/me")).status_code == 200, "validated keys stay"
+
+
+# --- 8. /v2/iam/resource shows each caller what it may see -----------------------------------
+
+
+async def test_iam_resources_are_filtered_by_what_the_caller_may_see(app, client, connect, settle):
+    from conftest import create_project
+
+    one = await create_project(client, settle, "one")
+    await create_project(client, settle, "two")
+    assert len((await client.get("/v2/iam/resource")).json()) == 2
+    alice = await _user_key(app, client, connect, "alice")
+    assert (await alice.get("/v2/iam/resource")).json() == [], "no policy: nothing to see"
+    urn = f"urn:v1:eu:resource:publicCloudProject:{one}"
+    assert (await alice.get(f"/v2/iam/resource/{urn}")).status_code == 404
+    policy = {
+        "name": "one project",
+        "identities": [f"urn:v1:eu:identity:user:{ACCOUNT}/alice"],
+        "resources": [{"urn": urn}],
+        "permissions": {"allow": [{"action": "publicCloudProject:apiovh:get"}]},
+    }
+    assert (await client.post("/v2/iam/policy", json=policy)).status_code == 200
+    assert [r["urn"] for r in (await alice.get("/v2/iam/resource")).json()] == [urn]
+    assert (await alice.get(f"/v2/iam/resource/{urn}")).status_code == 200
