@@ -701,3 +701,15 @@ async def test_iam_resources_are_filtered_by_what_the_caller_may_see(app, client
     assert (await client.post("/v2/iam/policy", json=policy)).status_code == 200
     assert [r["urn"] for r in (await alice.get("/v2/iam/resource")).json()] == [urn]
     assert (await alice.get(f"/v2/iam/resource/{urn}")).status_code == 200
+
+
+async def test_an_application_has_a_bounded_number_of_keys_waiting(app, connect):
+    store = app.state.ctx.store
+    application = await accounts.create_application(store, ACCOUNT, "app", "", time.time())
+    raw = connect()
+    body = {"accessRules": [{"method": "GET", "path": "/*"}]}
+    headers = {"X-Ovh-Application": application.key}
+    for _ in range(accounts.MAX_PENDING):
+        assert (await raw.post("/1.0/auth/credential", json=body, headers=headers)).status_code == 200
+    refused = await raw.post("/1.0/auth/credential", json=body, headers=headers)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 3000

@@ -8,6 +8,7 @@ since verifying a request signature needs them.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import re
@@ -67,6 +68,7 @@ OAUTH2_TOKEN = "oauth2.token"
 
 TOKEN_SECONDS = 3600
 PENDING_SECONDS = 3600  # a validation link's life
+MAX_PENDING = 100  # keys of one application waiting for validation at once
 MAX_RULES = 256  # access rules of a consumer key, and its allowedIPs
 MAX_RULE_PATH = 1024
 _KEY_ALPHABET = string.ascii_letters + string.digits
@@ -216,7 +218,7 @@ async def ensure_account(
     body = {
         "nichandle": nic,
         "email": f"{nic}@example.invalid",
-        "passwordHash": hash_password(password),
+        "passwordHash": await asyncio.to_thread(hash_password, password),  # not on the loop
         "state": "complete",
         "customerCode": str(secrets.randbelow(9 * 10**7) + 10**7),
     }
@@ -251,7 +253,7 @@ async def create_user(
         "lastUpdate": iso(now),
         "passwordLastUpdate": iso(now),
         "urn": user_urn(nic, login),
-        "passwordHash": hash_password(password),
+        "passwordHash": await asyncio.to_thread(hash_password, password),  # not on the loop
         "identityId": _uuid4(),  # this user's own: a user made again with its login is another
     }
     return await objects.create(USERS, nic, body, id=login)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,7 +20,7 @@ from ..model.records import Event
 from ..store import Store, StoreUnavailable
 from ..store.objects import Objects
 from . import accounts
-from .passwords import hash_password, verify_password
+from .passwords import verify_password
 from .throttle import Throttle
 
 __all__ = ["Logins", "EVENT_TYPE", "client_address"]
@@ -30,6 +29,10 @@ log = logging.getLogger("convergent.auth")
 
 EVENT_TYPE = "AUTHENTICATION"
 
+# The hash of a random password, made with the parameters hash_password uses (the password was
+# thrown away): checking against it costs what checking a real account costs.
+_DECOY = "scrypt$16384$8$1$HZqKx9/g+b9B2nSZjKBGHQ==$WfrTk3DRiiI/ckjKKdbzCtFkBWlk8xVi1tHleCnnldY="
+
 
 class Logins:
     def __init__(self, store: Store, objects: Objects, throttle: Throttle):
@@ -37,15 +40,14 @@ class Logins:
         self.objects = objects
         self.throttle = throttle
         self._hasher = ThreadPoolExecutor(1, thread_name_prefix="convergent-passwords")
-        self._decoy: str | None = None
         self._pending: set[asyncio.Task] = set()
 
     async def _verify(self, password: str, stored: str | None) -> bool:
+        """Check in the hashing thread; an unknown account or user (`stored` None) costs the same
+        work, against a hash of a random password made once (and even a match fails)."""
         loop = asyncio.get_running_loop()
-        if stored is None:  # unknown: the same work against a hash no password matches
-            if self._decoy is None:
-                self._decoy = await loop.run_in_executor(self._hasher, hash_password, secrets.token_hex(16))
-            await loop.run_in_executor(self._hasher, verify_password, password, self._decoy)
+        if stored is None:
+            await loop.run_in_executor(self._hasher, verify_password, password, _DECOY)
             return False
         return await loop.run_in_executor(self._hasher, verify_password, password, stored)
 

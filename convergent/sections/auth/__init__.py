@@ -76,6 +76,19 @@ def _redirection(url: str | None) -> str | None:
     return url
 
 
+async def _room_for_one_more(call, app) -> None:
+    """429 while the application has MAX_PENDING keys waiting for validation."""
+    now = call.ctx.clock.now()
+    waiting = await call.ctx.objects.page(accounts.CREDENTIALS, "", None, accounts.MAX_PENDING, app.id)
+    alive = [c.created_at for c in waiting if c.created_at + accounts.PENDING_SECONDS > now]
+    if len(alive) >= accounts.MAX_PENDING:
+        raise ApiError.too_many_attempts(
+            f"This application has {accounts.MAX_PENDING} consumer keys waiting for validation: "
+            "validate or refuse them, or wait until their links expire",
+            min(alive) + accounts.PENDING_SECONDS - now,
+        )
+
+
 async def request_credential(call):
     key = call.request.headers.get("x-ovh-application")
     keys = (f"address:{client_address(call.request.scope)}",)
@@ -85,6 +98,7 @@ async def request_credential(call):
         call.ctx.logins.failed(keys, None, f"unknown application key {key!r:.40} asked for a consumer key")
         raise ApiError.authentication(403, "INVALID_KEY", "This application key is invalid")
     body = await call.body(CredentialRequest)
+    await _room_for_one_more(call, app)
     rules = [msgspec.to_builtins(rule) for rule in body.accessRules]
     credential = await accounts.request_credential(
         call.ctx.objects, app, rules, _redirection(body.redirection), body.allowedIPs, time.time()
