@@ -67,7 +67,7 @@ class Logins:
         if ok and usable:
             self.throttle.succeeded(keys[:1])
             return nic, user or None
-        self.failed(keys, nic if item is not None else None, f"wrong password for {login} from {address}")
+        self.failed(keys, nic if item is not None else None, f"wrong password for {login!r:.80} from {address}")
         return None
 
     async def admit(self, keys: tuple[str, ...]) -> None:

@@ -95,7 +95,7 @@ async def request_credential(call):
     await call.ctx.logins.admit(keys)
     app = await call.ctx.objects.by_key(accounts.APPLICATIONS, key) if key else None
     if app is None or app.body["status"] != "active":
-        call.ctx.logins.failed(keys, None, f"unknown application key {key!r:.40} asked for a consumer key")
+        call.ctx.logins.failed(keys, None, f"unknown application key {key!r:.80} asked for a consumer key")
         raise ApiError.authentication(403, "INVALID_KEY", "This application key is invalid")
     body = await call.body(CredentialRequest)
     await _room_for_one_more(call, app)
@@ -249,7 +249,7 @@ async def oauth2_token(call):
     if issued is None:
         client = await call.ctx.objects.find(accounts.OAUTH2_CLIENTS, None, client_id)
         logins.failed(
-            keys, client and client.account, f"wrong secret for OAuth2 client {client_id:.64} from {address}"
+            keys, client and client.account, f"wrong secret for OAuth2 client {client_id!r:.80} from {address}"
         )
         return _oauth_error("invalid_client", "Client authentication failed", 401)
     logins.succeeded(keys[:1])
