@@ -29,6 +29,7 @@ FIXED = {
     "OVH_CLOUD_PROJECT_REGION_TEST": "GRA11",
     "OVH_INSTANCE_AZ_TEST": "eu-west-par-a",
     "OVH_INSTANCE_AZ_2_TEST": "eu-west-par-b",
+    "OVH_CLOUD_GATEWAY_MODEL_TEST": "S",
 }
 
 
@@ -134,6 +135,7 @@ def _second_flavor_and_image(server: Server, project: str, region: str) -> dict[
         out["OVH_INSTANCE_FLAVOR_ID_2_TEST"] = flavors["b3-16"]
     if "Ubuntu 24.04" in images:
         out["OVH_INSTANCE_IMAGE_ID_2_TEST"] = images["Ubuntu 24.04"]
+        out["OVH_CLOUD_PROJECT_GLANCE_IMAGE_ID_TEST"] = images["Ubuntu 24.04"]  # a volume made from it
     return out
 
 

@@ -741,8 +741,8 @@ def mint_cursor(db_path: Path, project: str, depth: int) -> tuple[str, str]:
     if len(rows) < 2:
         raise RuntimeError(f"project {project} has fewer than {depth + 1} ranchers")
     (position, _), (_, first_id) = rows
-    scope = f"{ACCOUNT}\n/v2/publicCloud/project/{project}/rancher\n"  # as Call._scope builds it
-    return Cursors(secret).sign(scope, position), first_id
+    listing = f"{ACCOUNT}\n/v2/publicCloud/project/{project}/rancher\n"  # as Call._listing builds it
+    return Cursors(secret).sign(listing, position), first_id
 
 
 # --------------------------------------------------------------------------- report

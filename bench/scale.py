@@ -36,11 +36,13 @@ import httpx
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the throwaway PostgreSQL cluster the tests use
+
+from pgcluster import Cluster  # noqa: E402
 
 from convergent.auth.signature import sign  # noqa: E402
 from convergent.client import OvhSignature  # noqa: E402
 from convergent.model.cursors import Cursors  # noqa: E402
-from convergent.store.pgcluster import Cluster  # noqa: E402
 
 HOST = "127.0.0.1"
 ACCOUNT = "xx1111-ovh"
@@ -266,8 +268,8 @@ class Bed:
             project,
         )
         (position, _), (_, first) = rows
-        scope = f"{ACCOUNT}\n/v2/publicCloud/project/{project}/rancher\n"
-        return Cursors(secret).sign(scope, position), first
+        listing = f"{ACCOUNT}\n/v2/publicCloud/project/{project}/rancher\n"
+        return Cursors(secret).sign(listing, position), first
 
 
 # --------------------------------------------------------------------------- load
@@ -564,7 +566,7 @@ def page_costs(bed: Bed, project: str, depths: list[int], samples: int) -> list[
 
 
 def machine() -> dict:
-    from convergent.store.pgcluster import bindir
+    from pgcluster import bindir
 
     pg = subprocess.run(
         [os.path.join(bindir() or "", "postgres"), "--version"], capture_output=True, text=True

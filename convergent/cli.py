@@ -257,7 +257,7 @@ def _announce_first_start(config: Config, sections) -> None:
                 if fresh:
                     await load_fixtures(ctx, config.fixtures)
                 return token, None, fresh
-            return token, await first_start(ctx.store), fresh
+            return token, await first_start(ctx.store, ctx.clock.now()), fresh
         finally:
             await ctx.stop()
 

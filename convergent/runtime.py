@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -27,6 +26,7 @@ from .config import Config
 from .engine import Changes, Clock, Engine
 from .engine.clock import sync_clock
 from .engine.faults import Faults
+from .engine.objects import Objects
 from .engine.orders import Order
 from .engine.usage import Usage
 from .model.cursors import Cursors
@@ -35,7 +35,6 @@ from .model.kind import Kind
 from .model.section import Section
 from .sections import builtin_sections, installed_sections, load_sections
 from .store import Store, open_store
-from .store.objects import Objects
 
 __all__ = ["Runtime", "section_list", "run_order"]
 
@@ -89,7 +88,7 @@ class Runtime:
                 f"{config.workers} workers need PostgreSQL: on SQLite one process runs one engine (--workers 0 or 1)"
             )
         clock = Clock(config.effective_time_scale)
-        faults = Faults(store, set(), set(kinds))  # operations are known once routes are built
+        faults = Faults(store, clock, set(), set(kinds))  # operations are known once routes are built
         # Each engine keeps up to half the process's connections busy with transitions in flight.
         parallel = max(1, config.pool_size // 2) if store.leases else 1
         engines = [
@@ -189,7 +188,7 @@ class Runtime:
         if provisioner is None:
             known = ", ".join(sorted(self.products())) or "none"
             raise LookupError(f"unknown product {product!r}; known: {known}")
-        await accounts.ensure_account(self.store, account, time.time())
+        await accounts.ensure_account(self.store, account, self.clock.now())
         order = Order(self.changes, account)
         await provisioner(order)
         out = []

@@ -3,7 +3,7 @@ reference data.
 
 Every test that uses `database`, `config` or `app` runs twice: on a fresh SQLite file and on a
 fresh PostgreSQL database. PostgreSQL is a throwaway cluster started once per session from the
-machine's binaries (convergent/store/pgcluster.py); each test gets its own database, cloned
+machine's binaries (tests/pgcluster.py); each test gets its own database, cloned
 from a migrated template. Where no PostgreSQL can be started those runs skip, saying why,
 except under CI (CI=true), where that is a failure.
 """
@@ -44,7 +44,7 @@ _names = itertools.count(1)
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A PostgreSQL cluster for the session, with a migrated template database."""
-    from convergent.store.pgcluster import Cluster, ClusterError
+    from pgcluster import Cluster, ClusterError
 
     try:
         import asyncpg  # noqa: F401

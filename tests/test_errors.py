@@ -4,12 +4,13 @@ import json
 
 import pytest
 from conftest import create_project, create_rancher
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.anyio
 
 GOOD = {"name": "r1", "plan": "STANDARD"}
+UPDATE = {**GOOD, "version": "2.10.3"}
 
 # (what is wrong, body, expected class, expected field)
 CREATE_CASES = [
@@ -176,19 +177,47 @@ spec_like = st.fixed_dictionaries(
 )
 
 
+def _assert_accepted_as_sent(method: str, body, answer: dict) -> None:
+    """A 200 only for a body that is a target spec, kept as sent (for a PUT, with no stale checksum)."""
+    assert isinstance(body, dict) and isinstance(body.get("targetSpec"), dict), (body, answer)
+    if method == "PUT":
+        assert body.get("checksum") is None, "a made-up checksum cannot be the rancher's"
+    sent, kept = body["targetSpec"], answer["targetSpec"]
+    for field in ("name", "plan", "version"):
+        if field in sent:
+            assert kept[field] == sent[field], (field, sent, kept)
+    for sent_block, kept_block in zip(
+        sent.get("ipRestrictions", []), kept.get("ipRestrictions", []), strict=True
+    ):
+        assert kept_block["cidrBlock"] == sent_block["cidrBlock"], (sent, kept)
+    assert answer["resourceStatus"] in (("CREATING",) if method == "POST" else ("UPDATING", "READY"))
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     body=st.fixed_dictionaries({}, optional={"targetSpec": spec_like | json_values, "checksum": json_values})
     | json_values
 )
+@example(body={"targetSpec": GOOD})  # created (an update needs the version)
+@example(
+    body={"targetSpec": {**UPDATE, "ipRestrictions": [{"cidrBlock": "10.0.0.0/24", "description": "x"}]}}
+)
+@example(body={"targetSpec": UPDATE, "checksum": "0" * 32})  # a well-formed checksum, not the rancher's: 412
 async def test_no_body_produces_a_500_or_corrupts_state(client, settle, body):
     project = await create_project(client, settle, "fuzz")
     rancher = await create_rancher(client, settle, project)
     url = f"/v2/publicCloud/project/{project}/rancher/{rancher['id']}"
     for method, target in (("POST", f"/v2/publicCloud/project/{project}/rancher"), ("PUT", url)):
         r = await client.request(method, target, json=body)
-        assert r.status_code in (200, 400, 412, 423), r.text
-        assert (isinstance(r.json(), dict) and "class" in r.json()) or r.status_code == 200
+        event(f"{method} {r.status_code}")
+        if r.status_code == 200:
+            _assert_accepted_as_sent(method, body, r.json())
+        elif r.status_code == 412:
+            assert method == "PUT" and isinstance(body, dict) and body.get("checksum") is not None, r.text
+            assert r.json()["class"] == "Client::PreconditionFailed::ChecksumMismatch", r.text
+        else:  # the rancher is READY: nothing else than a bad body may refuse it
+            assert r.status_code == 400, r.text
+            assert r.json()["class"].startswith("Client::BadRequest"), r.text
     await settle()
     after = await client.get(url)
     assert after.status_code == 200

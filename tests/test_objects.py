@@ -1,12 +1,20 @@
-"""The plain-object registry (store/objects.py) through HTTP: versions (ETag, If-Match, 412),
+"""The plain-object registry (engine/objects.py) through HTTP: versions (ETag, If-Match, 412),
 concurrent writers losing nothing, events, cursor paging. Policies, groups and /me objects
 are served by it; each behaviour is checked on the kinds that show it."""
 
 import asyncio
 
+import msgspec
 import pytest
+from conftest import serve_sections
 
 from convergent.config import Config
+from convergent.errors import ApiError
+from convergent.model.objects import ObjectKind, ObjectStrategy
+from convergent.model.operation import Operation
+from convergent.model.section import Section
+from convergent.sections.auth import SECTION as AUTH
+from convergent.sections.me import SECTION as ME
 
 pytestmark = pytest.mark.anyio
 
@@ -251,3 +259,169 @@ async def test_another_accounts_objects_are_not_found_even_with_their_version(cl
     ):
         assert r.status_code == 404 and r.json()["class"] == "Client::NotFound::PolicyNotFound"
     assert (await client.get(url)).json()["name"] == "mine"
+
+
+# --- a section of its own: objects owned by another object, strategy hooks -------------------
+
+
+class BookStrategy(ObjectStrategy):
+    def prepare_create(self, account, id, body):
+        return {**body, "urn": f"urn:v1:eu:book:{id}"}
+
+    def prepare_update(self, old, body):
+        return {**body, "urn": old.body["urn"]}  # server-owned: a change cannot touch it
+
+    def validate(self, body):
+        if not body["title"].strip():
+            raise ApiError.invalid_field("title", "not empty")
+
+    def canonical(self, body):
+        return {**body, "title": " ".join(body["title"].split())}
+
+
+BOOKS = ObjectKind(
+    key="test.book",
+    label="Book",
+    strategy=BookStrategy(),
+    children=("test.page",),
+    per_account_ids=True,
+    event="BOOK",
+)
+PAGES = ObjectKind(key="test.page", label="Page", event="PAGE")
+
+
+class BookInput(msgspec.Struct, forbid_unknown_fields=True):
+    title: str
+
+
+class PageInput(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+
+
+def _book(item):
+    return {"name": item.id.rpartition("/")[2], **item.body}
+
+
+async def create_book(call):
+    body = await call.body(BookInput)
+    item = await call.objects(BOOKS).create({"title": body.title}, id=call.params["name"])
+    return call.tagged(_book(item), item)
+
+
+async def list_books(call):
+    return await call.paginate(call.objects(BOOKS).page, lambda item: item.id.rpartition("/")[2])
+
+
+async def get_book(call):
+    item = await call.objects(BOOKS).get(call.params["name"])
+    return call.tagged(_book(item), item)
+
+
+async def edit_book(call):
+    body = await call.body(BookInput)
+
+    def retitle(item):
+        item.body = {"title": body.title, "urn": "urn:v1:eu:book:forged"}
+
+    item = await call.objects(BOOKS).update(call.params["name"], retitle)
+    return call.tagged(_book(item), item)
+
+
+async def delete_book(call):
+    await call.objects(BOOKS).delete(call.params["name"])
+
+
+async def _pages(call):
+    book = await call.objects(BOOKS).get(call.params["name"])
+    return call.objects(PAGES, parent=book.id)
+
+
+async def add_page(call):
+    body = await call.body(PageInput)
+    item = await (await _pages(call)).create({"text": body.text})
+    return call.tagged({"id": item.id, **item.body}, item)
+
+
+async def list_pages(call):
+    pages = await _pages(call)
+    return await call.paginate(pages.page, lambda item: item.id)
+
+
+async def get_page(call):
+    item = await (await _pages(call)).get(call.params["pageId"])
+    return call.tagged({"id": item.id, **item.body}, item)
+
+
+NOTEBOOK = Section(
+    name="notebook",
+    description="Books and their pages: plain objects in a section declared by a test",
+    branch="v1",
+    operations=(
+        Operation("GET", "/notebook/book", list_books, paged=True),
+        Operation("POST", "/notebook/book/{name}", create_book),
+        Operation("GET", "/notebook/book/{name}", get_book),
+        Operation("PUT", "/notebook/book/{name}", edit_book),
+        Operation("DELETE", "/notebook/book/{name}", delete_book),
+        Operation("GET", "/notebook/book/{name}/page", list_pages, paged=True),
+        Operation("POST", "/notebook/book/{name}/page", add_page),
+        Operation("GET", "/notebook/book/{name}/page/{pageId}", get_page),
+    ),
+)
+
+
+@pytest.fixture
+async def notebook(database):
+    async with serve_sections(database, (AUTH, ME, NOTEBOOK), instant=True) as (client, ctx):
+        yield client, ctx
+
+
+async def test_strategy_hooks_shape_what_is_stored(notebook):
+    client, _ = notebook
+    made = await client.post("/1.0/notebook/book/b1", json={"title": "  A   tale "})
+    assert made.status_code == 200 and made.json() == {
+        "name": "b1",
+        "title": "A tale",
+        "urn": "urn:v1:eu:book:xx1111-ovh/b1",
+    }
+    edited = await client.put("/1.0/notebook/book/b1", json={"title": "Another  tale"})
+    assert edited.json() == {"name": "b1", "title": "Another tale", "urn": "urn:v1:eu:book:xx1111-ovh/b1"}
+    empty = await client.put("/1.0/notebook/book/b1", json={"title": "  "})
+    assert empty.status_code == 400 and empty.json()["details"] == {"field": "title"}
+    again = await client.post("/1.0/notebook/book/b1", json={"title": "dup"})
+    assert again.status_code == 409 and again.json() == {
+        "class": "Client::Conflict::BookAlreadyExists",
+        "message": "Book 'b1' already exists",
+    }
+    assert (await client.get("/1.0/notebook/book/b1")).json()["title"] == "Another tale"
+
+
+async def test_objects_owned_by_another_object(notebook):
+    client, ctx = notebook
+    for name in ("b1", "b2"):
+        await client.post(f"/1.0/notebook/book/{name}", json={"title": name})
+    pages = [
+        (await client.post("/1.0/notebook/book/b1/page", json={"text": f"p{i}"})).json()["id"]
+        for i in range(3)
+    ]
+    other = (await client.post("/1.0/notebook/book/b2/page", json={"text": "elsewhere"})).json()["id"]
+    assert (await client.get("/1.0/notebook/book/b1/page")).json() == pages
+    assert (await client.get("/1.0/notebook/book/b2/page")).json() == [other]
+    first = await client.get("/1.0/notebook/book/b1/page", headers={"X-Pagination-Size": "2"})
+    assert first.json() == pages[:2]
+    rest = await client.get(
+        "/1.0/notebook/book/b1/page",
+        headers={"X-Pagination-Size": "2", "X-Pagination-Cursor": first.headers["X-Pagination-Cursor-Next"]},
+    )
+    assert rest.json() == pages[2:] and "X-Pagination-Cursor-Next" not in rest.headers
+    # A page is found only under its own book.
+    wrong = await client.get(f"/1.0/notebook/book/b2/page/{pages[0]}")
+    assert wrong.status_code == 404 and wrong.json()["class"] == "Client::NotFound::PageNotFound"
+    assert (await client.get(f"/1.0/notebook/book/b1/page/{pages[0]}")).json()["text"] == "p0"
+    # Deleting a book deletes its pages, and only them.
+    assert (await client.delete("/1.0/notebook/book/b1")).status_code == 200
+    assert (await client.get("/1.0/notebook/book/b1/page")).json()[
+        "class"
+    ] == "Client::NotFound::BookNotFound"
+    assert await ctx.store.get_item("test.page", pages[0]) is None
+    assert (await client.get(f"/1.0/notebook/book/b2/page/{other}")).json()["text"] == "elsewhere"
+    assert (await client.get("/1.0/notebook/book")).json() == ["b2"]

@@ -286,3 +286,9 @@ async def test_public_ips_additional_from_an_order_ext_net_from_instances(app, c
     types = {(i["ip"], i["type"]) for i in (await client.get(base)).json()}
     assert types == {(additional, "ADDITIONAL"), (public, "EXT_NET"), (fip["id"], "FLOATING")}
     assert (await client.get(f"{base}/extNet/192.0.2.1")).status_code == 404
+
+
+async def test_an_additional_ip_is_bought_for_the_newest_project(app, client, settle):
+    project = await create_project(client, settle)
+    [delivered] = await app.state.ctx.provision("publicCloudAdditionalIp", "xx1111-ovh")
+    assert delivered["path"] == f"/v2/publicCloud/project/{project}/publicIp/additional/{delivered['id']}"

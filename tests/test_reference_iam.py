@@ -569,7 +569,7 @@ async def _resource_groups_scenario(api: Driver, a: str, b: str) -> None:
     r = await api.client.post(
         _fill(RGROUPS, None), json={"name": "x", "resources": [{"urn": _project_urn("f" * 32)}]}
     )
-    assert r.status_code in (400, 404), r.text
+    assert r.status_code == 404 and r.json()["class"] == "Client::NotFound::ResourceNotFound", r.text
     assert await api.body("DELETE", RGROUP, {"groupId": empty["id"]}) is None
     _not_found(await api.client.get(_fill(RGROUP, {"groupId": empty["id"]})))
     assert [g["id"] for g in await api.body("GET", RGROUPS)] == [created["id"]]
@@ -1060,9 +1060,16 @@ async def test_another_account_sees_none_of_it(client, credentials, connect, set
     ]:
         _not_found(await other.request(method, _fill(template, params), **kw))
     # Its groups cannot take this account's resources in.
-    for member in ({"urn": urn_a}, {"id": resource_a["id"]}):
+    for member, status, cls in (
+        ({"urn": urn_a}, 404, "Client::NotFound::ResourceNotFound"),  # as if it did not exist
+        (
+            {"id": resource_a["id"]},
+            400,
+            "Client::BadRequest::InvalidInput",
+        ),  # no resource of its own has that id
+    ):
         r = await other.post(_fill(RGROUPS, None), json={"name": "steal", "resources": [member]})
-        assert r.status_code in (400, 404), f"{member} -> {r.status_code} {r.text}"
+        assert (r.status_code, r.json()["class"]) == (status, cls), f"{member} -> {r.status_code} {r.text}"
     # A policy of its own naming this account's resource shows no details of it.
     mine = await ok(
         "POST",

@@ -318,7 +318,7 @@ def test_paging_through_one_api_while_another_inserts_skips_and_repeats_nothing(
 def test_stopping_the_database_answers_503_and_everything_recovers_with_no_accepted_write_lost(
     tmp_path, topology
 ):
-    from convergent.store.pgcluster import Cluster
+    from pgcluster import Cluster
 
     cluster = Cluster.create()
     try:

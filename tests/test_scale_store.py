@@ -132,12 +132,12 @@ async def test_processes_starting_together_migrate_once(pg_cluster):
 
 async def test_while_the_database_is_down_calls_are_503_and_then_recover():
     import httpx
+    from pgcluster import Cluster
 
     from convergent.auth import accounts
     from convergent.client import OvhSignature
     from convergent.config import Config
     from convergent.server import create_app
-    from convergent.store.pgcluster import Cluster
 
     cluster = Cluster.create()
     try:

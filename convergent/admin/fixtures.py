@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import msgspec
@@ -60,7 +59,7 @@ def _kind_for(kinds: dict[str, Kind], path: str) -> tuple[Kind, dict[str, str]]:
 async def load_fixtures(ctx, path: str) -> dict:
     """Load a fixtures file into the server behind `ctx`; returns what was made, by alias."""
     data = _read(path)
-    store, now = ctx.store, time.time()
+    store, now = ctx.store, ctx.clock.now()
     made: dict[str, str] = {}
     for entry in data.get("accounts", []):
         nic = entry["account"]

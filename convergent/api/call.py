@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..auth.authenticate import Caller
+from ..engine.objects import Collection
 from ..errors import ApiError
 from ..model.envelope import urn
 from ..model.kind import Kind
@@ -18,7 +19,6 @@ from ..model.records import Item, Resource
 from ..model.versions import IDENTITY, Codec, Major
 from ..runtime import Runtime
 from ..store import Page
-from ..store.objects import Collection
 from .pagination import page_size
 from .responses import json_response
 
@@ -123,7 +123,8 @@ class Call:
     async def parent(self, kind: Kind) -> Resource | None:
         return None if kind.parent is None else await self.resource(kind.parent)
 
-    def _scope(self) -> str:
+    def _listing(self) -> str:
+        """What a cursor belongs to: the account, the list's path and its filters."""
         return f"{self.account}\n{self.request.url.path}\n{self.request.url.query}"
 
     async def paginate(
@@ -136,13 +137,13 @@ class Call:
         `keep` filters what the caller may see (the cursor still moves past what it hides)."""
         headers = self.request.headers
         size = page_size(headers.get("x-pagination-size"))
-        scope = self._scope()
+        listing = self._listing()
         token = headers.get("x-pagination-cursor")
-        position = self.ctx.cursors.read(scope, token) if token else None
+        position = self.ctx.cursors.read(listing, token) if token else None
         page = await fetch(position, size)
         extra = {}
         if page.more and page:
-            extra["X-Pagination-Cursor-Next"] = self.ctx.cursors.sign(scope, page[-1].seq)
+            extra["X-Pagination-Cursor-Next"] = self.ctx.cursors.sign(listing, page[-1].seq)
         shown = await keep(page) if keep else page
         return json_response([render(item) for item in shown], headers=extra)
 

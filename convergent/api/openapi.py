@@ -160,13 +160,15 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
     for kind in section.kinds:
         codec = major.codec(kind.name)
         create, update = kind.bodies(codec.spec_create, codec.spec_update)
-        types += [create, update]
+        types += [create, update, codec.spec_update or kind.spec_update]
         envelopes[kind.name] = f"{kind.label}Envelope"
-    _, schemas = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
+    refs, schemas = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
     components.update(schemas)
+    # msgspec qualifies the names of types that share one, so references come from its answer.
+    ref_of = {id(t): ref["$ref"] for t, ref in zip(types, refs, strict=True)}
     for kind in section.kinds:
         codec = major.codec(kind.name)
-        spec = (codec.spec_update or kind.spec_update).__name__
+        spec = ref_of[id(codec.spec_update or kind.spec_update)]
         components[envelopes[kind.name]] = {
             "type": "object",
             "properties": {
@@ -179,7 +181,7 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
                     "type": "string",
                     "enum": ["CREATING", "DELETING", "ERROR", "READY", "SUSPENDED", "UPDATING"],
                 },
-                "targetSpec": {"$ref": f"#/components/schemas/{spec}"},
+                "targetSpec": {"$ref": spec},
                 "updatedAt": {"type": "string", "format": "date-time"},
                 **({"iam": {"type": "object"}} if kind.iam_type else {}),
             },
@@ -231,9 +233,7 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
                 body = create if op.method == "POST" else update
                 entry["requestBody"] = {
                     "required": True,
-                    "content": {
-                        "application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}
-                    },
+                    "content": {"application/json": {"schema": {"$ref": ref_of[id(body)]}}},
                 }
         elif kind is not None and op.path.endswith("/task"):
             answer["schema"] = {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}

@@ -44,7 +44,7 @@ def operations_of(section: Section) -> list[Operation]:
     return ops
 
 
-def _scope(section: Section, op: Operation) -> Kind | None:
+def _target_kind(section: Section, op: Operation) -> Kind | None:
     """The kind whose resource URN the operation's actions are checked on (None: the account)."""
     owners = {kind.owner() for kind in section.kinds if kind.owner().iam_type}
     named = [k for k in owners if f"{{{k.id_param}}}" in op.path]
@@ -54,7 +54,7 @@ def _scope(section: Section, op: Operation) -> Kind | None:
 def _endpoint(
     op: Operation,
     section: Section,
-    scope: Kind | None,
+    target: Kind | None,
     ctx: Runtime,
     prefix: str,
     answer_headers: AnswerHeaders,
@@ -96,7 +96,7 @@ def _endpoint(
             major = section.serving(number, default, today)
         call = Call(request, params, caller, ctx, major)
         if not op.public and not caller.owner and not op.iam_per_item:
-            await _authorize(call, scope, actions)
+            await _authorize(call, target, actions)
         injected = await faults.take_operation(operation, None if op.public else ctx.authenticator.epoch)
         if injected is not None:
             raise injected
@@ -114,12 +114,12 @@ def _endpoint(
     return endpoint
 
 
-async def _authorize(call: Call, scope: Kind | None, actions: tuple[str, ...]) -> None:
-    if scope is None:
+async def _authorize(call: Call, target: Kind | None, actions: tuple[str, ...]) -> None:
+    if target is None:
         await call.ctx.authorizer.require(call.caller, actions, account_resource_urn(call.account))
         return
-    resource = await call.resource(scope)  # 404 unless the caller's account has it
-    await call.ctx.authorizer.require(call.caller, actions, call.urn_of(scope, resource), resource.tags)
+    resource = await call.resource(target)  # 404 unless the caller's account has it
+    await call.ctx.authorizer.require(call.caller, actions, call.urn_of(target, resource), resource.tags)
 
 
 def route_table(
@@ -130,9 +130,9 @@ def route_table(
         canonical = "/v2" if section.branch == "v2" else "/1.0"
         ctx.faults.operations.update(f"{op.method} {canonical}{op.path}" for op in operations_of(section))
         for op in operations_of(section):
-            scope = _scope(section, op)
+            target = _target_kind(section, op)
             for prefix in BRANCH_PREFIXES[section.branch]:
-                endpoint = _endpoint(op, section, scope, ctx, prefix, answer_headers)
+                endpoint = _endpoint(op, section, target, ctx, prefix, answer_headers)
                 table.add(op.method, prefix + op.path, endpoint)
     return table
 

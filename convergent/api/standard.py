@@ -36,15 +36,18 @@ def standard_operations(kind: Kind) -> list[Operation]:
         await call.parent(kind)
         parent_id = call.params[kind.parent.id_param] if kind.parent else ""
         by_tags = tag_filter(call.request.query_params.get("iamTags"), "iamTags") if per_item else None
+        by_query = kind.strategy.list_filter(call.request.query_params)
 
         async def keep(page):
-            shown = await call.visible(kind, page, kind.actions["list"])
-            return shown if by_tags is None else [r for r in shown if by_tags(r.tags)]
+            shown = await call.visible(kind, page, kind.actions["list"]) if per_item else list(page)
+            if by_tags is not None:
+                shown = [r for r in shown if by_tags(r.tags)]
+            return shown if by_query is None else [r for r in shown if by_query(r)]
 
         return await call.paginate(
             lambda after, size: call.ctx.store.list_resources(call.account, kind.key, parent_id, after, size),
             lambda r: envelope(kind, r, codec),
-            keep if per_item else None,
+            keep if per_item or by_query is not None else None,
         )
 
     async def create(call: Call):

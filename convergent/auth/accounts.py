@@ -1,6 +1,6 @@
 """Accounts and what acts for them: users, applications, consumer keys, OAuth2 clients and tokens.
 
-All of them are plain objects, served by the registry (store/objects.py); this module declares
+All of them are plain objects, served by the registry (engine/objects.py); this module declares
 their kinds and is the one place that knows their shapes and how they change. Secrets are kept hashed where the protocol allows it
 (passwords, OAuth2 client secrets and tokens); application secrets are kept as they are,
 since verifying a request signature needs them.
@@ -17,6 +17,7 @@ import string
 import uuid
 from dataclasses import dataclass
 
+from ..engine.objects import Objects
 from ..errors import ApiError
 from ..iam.objects import POLICIES
 from ..iam.policy import matches
@@ -24,7 +25,6 @@ from ..model.objects import ObjectKind, ObjectStrategy
 from ..model.records import Item
 from ..model.times import iso
 from ..store import Store
-from ..store.objects import Objects
 from .passwords import hash_password
 
 __all__ = [

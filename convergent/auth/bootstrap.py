@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from ..store import Store
 from . import accounts
 
@@ -12,12 +10,11 @@ __all__ = ["DEFAULT_ACCOUNT", "first_start", "snippet"]
 DEFAULT_ACCOUNT = "xx1111-ovh"
 
 
-async def first_start(store: Store) -> tuple[accounts.Issued, str] | None:
+async def first_start(store: Store, now: float) -> tuple[accounts.Issued, str] | None:
     """On a database with no account: create one and a credential; return it and the owner's
     password (shown once). None when the database already has an account."""
     if await store.any_item(accounts.ACCOUNT):
         return None
-    now = time.time()
     _, password = await accounts.ensure_account(store, DEFAULT_ACCOUNT, now)
     if password is None:
         return None  # another process starting at the same time made it first

@@ -16,9 +16,9 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ..engine.objects import Objects
 from ..model.records import Event
 from ..store import Store, StoreUnavailable
-from ..store.objects import Objects
 from . import accounts
 from .passwords import verify_password
 from .throttle import Throttle
@@ -67,7 +67,9 @@ class Logins:
         if ok and usable:
             self.throttle.succeeded(keys[:1])
             return nic, user or None
-        self.failed(keys, nic if item is not None else None, f"wrong password for {login!r:.80} from {address}")
+        self.failed(
+            keys, nic if item is not None else None, f"wrong password for {login!r:.80} from {address}"
+        )
         return None
 
     async def admit(self, keys: tuple[str, ...]) -> None:

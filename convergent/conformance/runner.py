@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pathlib
 import tempfile
-import time
 
 import httpx
 
@@ -97,7 +96,7 @@ async def measure(
             }
             await set_clock(ctx.store, ctx.clock, "manual", 1.0)
             step_by_step = _stepper(ctx)
-            issued = await accounts.issue_credential(ctx.store, ACCOUNT, time.time())
+            issued = await accounts.issue_credential(ctx.store, ACCOUNT, ctx.clock.now())
             for product in ctx.products():
                 await ctx.provision(product, ACCOUNT)
             await step_by_step(_nothing)

@@ -85,7 +85,7 @@ class Changes:
                 path="",
                 status=ResourceStatus.CREATING,
                 target_spec=spec,
-                current_state={},
+                current_state=kind.strategy.initial_state(spec),
                 checksum=checksum(spec),
                 created_at=now,
                 updated_at=now,

@@ -10,7 +10,6 @@ naming an operation or a kind that does not exist are refused when they are writ
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import msgspec
@@ -19,6 +18,7 @@ from ..errors import ApiError
 from ..model.records import Item
 from ..store import Store, Tx
 from ..store.cache import ItemsCache
+from .clock import Clock
 
 __all__ = ["Faults", "FaultRule", "FAULT"]
 
@@ -38,8 +38,9 @@ class FaultRule(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Faults:
-    def __init__(self, store: Store, operations: set[str], kinds: set[str]):
+    def __init__(self, store: Store, clock: Clock, operations: set[str], kinds: set[str]):
         self.store = store
+        self.clock = clock
         self.operations = operations
         self.kinds = kinds
         self._rules = ItemsCache(store, limit=1)
@@ -86,7 +87,7 @@ class Faults:
 
     async def add(self, rule: FaultRule) -> dict:
         body = self._check(rule)
-        now = time.time()
+        now = self.clock.now()
         item = Item(
             account=_GLOBAL, kind=FAULT, id=str(uuid.uuid4()), body=body, created_at=now, updated_at=now
         )

@@ -205,6 +205,7 @@ class Engine:
                 if outcome is None:
                     if does_io:
                         break  # the next step does I/O: it runs outside a transaction, next pass
+                    resource.updated_at = now  # what `apply` reads as the time of the step
                     outcome = self._apply(kind, task, resource)
                 verdict, value = outcome
                 outcome = None
@@ -255,6 +256,7 @@ class Engine:
         resource = await self.store.get_resource(task.kind, task.resource_id)
         if resource is None:
             return None
+        resource.updated_at = self.clock.now()  # what `apply` reads as the time of the step
         step = task.steps[task.step]["name"]
         try:
             return "done", await kind.reconciler.apply(step, resource)

@@ -34,6 +34,8 @@ def envelope(kind: Kind, r: Resource, codec: Codec = IDENTITY) -> dict:
             "tags": r.tags,
             "urn": urn(kind.iam_type, r.id),
         }
+    if kind.strategy.secret_spec:
+        out["targetSpec"] = {k: v for k, v in out["targetSpec"].items() if k not in kind.strategy.secret_spec}
     extra = kind.strategy.extra_fields(r)
     if extra:
         out.update(extra)

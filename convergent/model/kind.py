@@ -90,7 +90,9 @@ class Reconciler(Protocol):
     never shows a step twice. An `apply` that does real I/O may return an awaitable; it is then
     awaited before that transaction and must be safe to repeat, since a worker that dies after
     the I/O and before the commit leaves the step to be run again. Raise StepFailed to end the
-    task in ERROR; any other exception is retried with backoff, then fails the task.
+    task in ERROR; any other exception is retried with backoff, then fails the task. While a
+    step runs, `resource.updated_at` is the time of the step on the server's clock (which the
+    admin surface may freeze and advance): a state that records when something happened reads it.
     """
 
     def plan(self, action: Action, resource: Resource) -> Plan: ...
@@ -126,7 +128,8 @@ class Strategy:
     neither `targetSpec` nor `checksum`); `secret_spec` names targetSpec fields that are stored
     but never shown (a secret's payload); `display_name` names the resource in its IAM
     metadata; `task_not_found` is the error for a task id the resource does not have;
-    `list_filter` turns a list's query parameters into a predicate on its resources (or None).
+    `list_filter` turns a list's query parameters into a predicate on its resources (or None);
+    `initial_state` is the currentState of a resource just created.
     """
 
     hidden: frozenset[str] = frozenset()
@@ -143,6 +146,10 @@ class Strategy:
 
     async def admit_update(self, view: AccountView, resource: Resource, spec: dict) -> None:
         return None
+
+    def initial_state(self, spec: dict) -> dict:
+        """The currentState a new resource shows before its first step (what the cloud knows at once)."""
+        return {}
 
     async def admit_delete(self, view: AccountView, resource: Resource) -> None:
         return None

@@ -1,7 +1,7 @@
 """How a plain object kind is declared: its name, owner, ids, unique key, events and strategy.
 
 Plain objects (policies, groups, users, applications, consumer keys, OAuth2 clients...) are
-not as-code: a write takes effect at once, without a task. `store/objects.py` serves every
+not as-code: a write takes effect at once, without a task. `engine/objects.py` serves every
 kind declared here the same way (one transaction, versions, events, paging) and never looks at
 a kind's name: what differs between kinds lives in the declaration and its strategy.
 """
@@ -70,7 +70,8 @@ class ObjectKind:
     `<label>AlreadyExists`). `actions` are the IAM actions its routes check, by operation name
     (`get`, `create`, `edit`, `delete`, ...). An object is owned by an account; objects of a
     kind may also belong to another object (`parent` given on create), and `children` names the
-    kinds whose objects belong to this one: deleting it deletes them. `new_id(fresh uuid)` makes
+    kinds whose objects belong to this one: deleting it deletes them, in the same transaction
+    (one level: their own children are not followed). `new_id(fresh uuid)` makes
     an id when the caller gives none. With `per_account_ids`, ids are named within the account
     (a user's login) and stored as `<account>/<id>`. `event`, when set, is the prefix of the
     events every write records (`<event>_CREATE`, `_UPDATE`, `_DELETE`).

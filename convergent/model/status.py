@@ -29,7 +29,7 @@ class EventType(StrEnum):
     TASK_START = "TASK_START"
     TASK_SUCCESS = "TASK_SUCCESS"
     TASK_ERROR = "TASK_ERROR"
-    # Writes of plain objects (store/objects.py), which take effect without a task.
+    # Writes of plain objects (engine/objects.py), which take effect without a task.
     OBJECT_CREATE = "OBJECT_CREATE"
     OBJECT_UPDATE = "OBJECT_UPDATE"
     OBJECT_DELETE = "OBJECT_DELETE"

@@ -16,13 +16,14 @@ ENTRY_POINTS = "convergent.sections"
 
 def builtin_sections() -> tuple[Section, ...]:
     from .auth import SECTION as auth
+    from .cloud import SECTION as cloud
     from .iam import SECTION as iam
     from .me import SECTION as me
     from .publiccloud import SECTION as public_cloud
     from .vmwareclouddirector import SECTION as vmware_cloud_director
     from .vrackservices import SECTION as vrack_services
 
-    return (auth, me, iam, public_cloud, vrack_services, vmware_cloud_director)
+    return (auth, me, iam, public_cloud, vrack_services, vmware_cloud_director, cloud)
 
 
 def load_sections(names: str) -> tuple[Section, ...]:

@@ -4,7 +4,6 @@ as the real `/1.0/me` section shapes them. Served under `/`, `/1.0` and `/v1`.""
 from __future__ import annotations
 
 import contextlib
-import time
 
 import msgspec
 
@@ -75,7 +74,7 @@ async def list_credentials(call):
     app_id, status = query.get("applicationId"), query.get("status")
     out = []
     for item in await call.objects(CREDENTIALS).all():
-        body = credential_body(item)
+        body = credential_body(item, call.ctx.clock.now())
         if app_id and str(body["applicationId"]) != app_id:
             continue
         if status and body["status"] != status:
@@ -86,7 +85,7 @@ async def list_credentials(call):
 
 async def get_credential(call):
     item = await call.objects(CREDENTIALS).get(call.params["credentialId"])
-    return call.tagged(credential_body(item), item)
+    return call.tagged(credential_body(item, call.ctx.clock.now()), item)
 
 
 async def edit_credential(call):
@@ -159,7 +158,7 @@ async def create_user(call):
         call.account,
         body.login,
         body.password,
-        time.time(),
+        call.ctx.clock.now(),
         email=body.email,
         description=body.description,
         group=body.group,
@@ -182,7 +181,7 @@ async def edit_user(call):
             value = getattr(update, field)
             if value is not None:
                 item.body[field] = value
-        item.body["lastUpdate"] = iso(time.time())
+        item.body["lastUpdate"] = iso(call.ctx.clock.now())
 
     return call.tagged(None, await users.update(call.params["user"], edit))
 
@@ -198,11 +197,11 @@ async def delete_user(call):
 
 
 def _set_status(status: str):
-    def change(item) -> None:
-        item.body["status"] = status
-        item.body["lastUpdate"] = iso(time.time())
-
     async def handler(call):
+        def change(item) -> None:
+            item.body["status"] = status
+            item.body["lastUpdate"] = iso(call.ctx.clock.now())
+
         return call.tagged(None, await call.objects(USERS).update(call.params["user"], change))
 
     return handler
@@ -246,7 +245,7 @@ async def create_client(call):
     if body.flow != "CLIENT_CREDENTIALS":
         raise ApiError.invalid_field("flow", "only CLIENT_CREDENTIALS is served (service accounts)")
     client, secret = await accounts.create_oauth2_client(
-        call.ctx.objects, call.account, body.name, body.description, time.time()
+        call.ctx.objects, call.account, body.name, body.description, call.ctx.clock.now()
     )
     return call.tagged({"clientId": client.id, "clientSecret": secret}, client)
 

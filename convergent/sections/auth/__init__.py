@@ -35,8 +35,8 @@ class CredentialRequest(msgspec.Struct):
     allowedIPs: list[str] | None = None
 
 
-def credential_body(item) -> dict:
-    """A consumer key as `auth.ApiCredential`."""
+def credential_body(item, now: float) -> dict:
+    """A consumer key as `auth.ApiCredential` (`expired` once `now` passes its expiry)."""
     b = item.body
     return {
         "allowedIPs": b["allowedIPs"],
@@ -47,18 +47,18 @@ def credential_body(item) -> dict:
         "lastUse": b["lastUse"],
         "ovhSupport": b["ovhSupport"],
         "rules": b["rules"],
-        "status": _status(b),
+        "status": _status(b, now),
     }
 
 
-def _status(body: dict) -> str:
-    if body["status"] == "validated" and body["expiresAt"] is not None and body["expiresAt"] <= time.time():
+def _status(body: dict, now: float) -> str:
+    if body["status"] == "validated" and body["expiresAt"] is not None and body["expiresAt"] <= now:
         return "expired"
     return body["status"]
 
 
 async def server_time(call):
-    return int(time.time())
+    return int(time.time())  # what clients sign with: wall time, whatever the simulation clock says
 
 
 def _redirection(url: str | None) -> str | None:
@@ -101,7 +101,7 @@ async def request_credential(call):
     await _room_for_one_more(call, app)
     rules = [msgspec.to_builtins(rule) for rule in body.accessRules]
     credential = await accounts.request_credential(
-        call.ctx.objects, app, rules, _redirection(body.redirection), body.allowedIPs, time.time()
+        call.ctx.objects, app, rules, _redirection(body.redirection), body.allowedIPs, call.ctx.clock.now()
     )
     base = f"{call.request.url.scheme}://{call.request.url.netloc}"
     token = credential.body["validationToken"]
@@ -213,7 +213,7 @@ async def validate(call):
     if who is None:
         return again("Wrong account, user or password.", 403)
     seconds = None if duration == "unlimited" else float(duration)
-    await accounts.validate_credential(objects, credential, who[0], who[1], seconds, time.time())
+    await accounts.validate_credential(objects, credential, who[0], who[1], seconds, call.ctx.clock.now())
     if redirection:
         return RedirectResponse(_redirection(redirection), 303, page_headers(redirection))
     return _html(
@@ -245,11 +245,13 @@ async def oauth2_token(call):
     logins = call.ctx.logins
     keys = (f"oauth2:{client_id}", f"address:{address}")
     await logins.admit(keys)
-    issued = await accounts.issue_token(call.ctx.objects, client_id, str(pair[1]), time.time())
+    issued = await accounts.issue_token(call.ctx.objects, client_id, str(pair[1]), call.ctx.clock.now())
     if issued is None:
         client = await call.ctx.objects.find(accounts.OAUTH2_CLIENTS, None, client_id)
         logins.failed(
-            keys, client and client.account, f"wrong secret for OAuth2 client {client_id!r:.80} from {address}"
+            keys,
+            client and client.account,
+            f"wrong secret for OAuth2 client {client_id!r:.80} from {address}",
         )
         return _oauth_error("invalid_client", "Client authentication failed", 401)
     logins.succeeded(keys[:1])
@@ -294,7 +296,8 @@ async def details(call):
 async def current_credential(call):
     if call.caller.credential is None:
         raise ApiError.not_found("CredentialNotFound", "This call was not made with a consumer key")
-    return credential_body(await call.ctx.objects.get(accounts.CREDENTIALS, None, call.caller.credential.id))
+    item = await call.ctx.objects.get(accounts.CREDENTIALS, None, call.caller.credential.id)
+    return credential_body(item, call.ctx.clock.now())
 
 
 async def logout(call):
@@ -302,7 +305,8 @@ async def logout(call):
     if credential is not None:
 
         def expire(current) -> None:
-            current.body.update(status="expired", expiresAt=time.time(), expiration=iso(time.time()))
+            now = call.ctx.clock.now()
+            current.body.update(status="expired", expiresAt=now, expiration=iso(now))
 
         await call.ctx.objects.update(accounts.CREDENTIALS, None, credential.id, expire)
     return None

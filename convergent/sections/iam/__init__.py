@@ -1,6 +1,6 @@
 """`/v2/iam`: policies, permissions groups, resources and their tags, resource groups, reference
 actions and types, authorization checks, faithful to OVHcloud's iam.json. One module per
-sub-resource; policies and groups are plain objects (store/objects.py). The `iam/log` routes
+sub-resource; policies and groups are plain objects (engine/objects.py). The `iam/log` routes
 answer 501 `Server::NotImplemented::LogsNotAvailable`: convergent forwards no logs."""
 
 from __future__ import annotations

@@ -9,12 +9,18 @@ from ...model.section import Section
 from ...model.status import ResourceStatus
 from . import catalog, catalog_routes, publicip, quota, sshkey
 from .floatingip import FLOATING_IP
+from .gateway import GATEWAY
 from .instance import INSTANCE
 from .instance_group import INSTANCE_GROUP
+from .keymanager import CONSUMER_OPERATIONS, CONTAINER, SECRET
 from .models import RancherCreationTargetSpec, RancherTargetSpec
+from .network import NETWORK, SUBNET
 from .project import PROJECT, is_project_id
 from .rancher import RancherReconciler, RancherStrategy, new_password
+from .security_group import SECURITY_GROUP
+from .share import SHARE, SHARE_ACL, SHARE_NETWORK, SHARE_SNAPSHOT
 from .versions import MAJORS, VERSIONS
+from .volume import VOLUME, VOLUME_BACKUP, VOLUME_SNAPSHOT
 
 __all__ = ["SECTION", "PROJECT", "RANCHER"]
 
@@ -99,6 +105,19 @@ SECTION = Section(
         INSTANCE_GROUP,
         quota.QUOTA,
         publicip.ADDITIONAL_IP,
+        NETWORK,
+        SUBNET,
+        SECURITY_GROUP,
+        VOLUME,
+        VOLUME_SNAPSHOT,
+        VOLUME_BACKUP,
+        GATEWAY,
+        SHARE_NETWORK,
+        SHARE,
+        SHARE_ACL,
+        SHARE_SNAPSHOT,
+        SECRET,
+        CONTAINER,
     ),
     versions=VERSIONS,
     majors=MAJORS,
@@ -111,6 +130,7 @@ SECTION = Section(
         *catalog_routes.OPERATIONS,
         *sshkey.OPERATIONS,
         *quota.OPERATIONS,
+        *CONSUMER_OPERATIONS,
         *publicip.OPERATIONS,
         Operation(
             "POST",

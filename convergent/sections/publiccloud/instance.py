@@ -16,7 +16,7 @@ from ...errors import ApiError
 from ...model.kind import Kind, Plan, Step, Strategy, is_uuid, standard_actions
 from ...model.records import Resource
 from ...model.status import Action
-from . import addresses, compute_catalog, quota_profiles
+from . import addresses, compute_catalog, quota_profiles, volume
 from .instance_group import INSTANCE_GROUP
 from .instance_spec import IMMUTABLE, InstanceCreation, InstanceUpdate, normalise
 from .project import PROJECT
@@ -62,6 +62,7 @@ class InstanceStrategy(Strategy):
                     "targetSpec.group.id", f"Instance group '{group['id']}' is not in region {region}"
                 )
         await _check_public_ips(view, spec, parent.id, None)
+        await volume.check_attachments(view, spec, parent.id, None)
         return spec
 
     async def admit_update(self, view, resource: Resource, spec: dict) -> None:
@@ -69,6 +70,7 @@ class InstanceStrategy(Strategy):
         growth = {k: after[k] - before.get(k, 0) for k in after}
         await quota_profiles.check(view, resource.parent_id, spec["location"]["region"], growth)
         await _check_public_ips(view, spec, resource.parent_id, resource.id)
+        await volume.check_attachments(view, spec, resource.parent_id, resource.id)
 
 
 async def _check_public_ips(view, spec: dict, project: str, this: str | None) -> None:

@@ -74,7 +74,8 @@ async def deliver_additional_ip(order, project: Resource, region: str = "GRA11")
 
 async def provision_additional_ip(order, region: str = "GRA11") -> None:
     """An additional IP bought for the account's newest project (one must exist)."""
-    projects = await order.changes.store.account_resources(order.account, PROJECT.key)
+    async with order.changes.store.write() as tx:
+        projects = await tx.account_resources(order.account, PROJECT.key)
     if not projects:
         raise LookupError("an additional IP is bought for a project: the account has none")
     await deliver_additional_ip(order, projects[-1], region)

@@ -117,6 +117,8 @@ def _instance(spec: dict) -> dict[str, int]:
 COUNTED: dict[str, Callable[[dict], dict[str, int]]] = {
     "publicCloud.instance": _instance,
     "publicCloud.floatingIp": lambda spec: {"floatingIps": 1},
+    "publicCloud.volume": lambda spec: {"volumes": 1, "gigabytes": spec["size"]},
+    "publicCloud.share": lambda spec: {"shares": 1},
 }
 
 _LIMIT = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
-import time
 
 from ...errors import ApiError
 from ...model.kind import Plan, Step, Strategy
@@ -107,8 +106,8 @@ class RancherReconciler:
             state.update(name=target["name"], plan=target["plan"], version=target["version"])
             state["url"] = f"https://{resource.id.replace('-', '')[:12]}.rancher.ovh.net"
             state["bootstrapPassword"] = new_password()
-            state["usage"] = {"datetime": iso(time.time()), "orchestratedVcpus": 0}
-            state["deployedAt"] = iso(time.time())  # since 1.1
+            state["usage"] = {"datetime": iso(resource.updated_at), "orchestratedVcpus": 0}
+            state["deployedAt"] = iso(resource.updated_at)  # since 1.1
         elif step == "Configure access":
             state["ipRestrictions"] = target.get("ipRestrictions", [])
         elif step in _UPDATE_STEPS:

@@ -16,10 +16,8 @@ serves every kind the same way:
 - a kind that declares `event` gets one event per create, update and delete;
 - lists are read a page at a time, in creation order (keyset on the store's sequence).
 
-The generic code never looks at a kind's name: what differs lives in the declaration. It is
-the Kubernetes generic registry's store (k8s.io/apiserver registry/generic): it sits on the
-store interface, below the layers that declare kinds (auth declares the account's objects, iam
-its policies and groups), so that each of them can write through it.
+The generic code never looks at a kind's name: what differs lives in the declaration (as in
+the Kubernetes generic registry, k8s.io/apiserver registry/generic).
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from ..errors import ApiError
 from ..model.objects import ALL, ObjectKind, etag, matches
 from ..model.records import Event, Item
 from ..model.status import EventType
-from .base import Page, Store
+from ..store import Page, Store
 
 __all__ = ["Objects", "Collection"]
 
@@ -100,7 +98,7 @@ class Objects:
     ) -> Item:
         """A new object; 409 `<label>AlreadyExists` when its id or key is taken."""
         now = self.now()
-        stored_id = kind.stored_id(account, id) if id is not None else kind.new_id(self.new_uuid())
+        stored_id = kind.stored_id(account, id if id is not None else kind.new_id(self.new_uuid()))
         strategy = kind.strategy
         body = strategy.prepare_create(account, stored_id, body)
         strategy.validate(body)
