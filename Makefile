@@ -9,7 +9,7 @@ RUN ?=
 MIN_PASS ?= 0
 JOBS ?= 2
 
-.PHONY: serve test lint conformance acceptance bench setup
+.PHONY: serve test lint conformance acceptance bench setup example
 
 $(BIN)/convergent: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,10 @@ acceptance: setup
 
 bench: setup
 	$(BIN)/python bench/run.py $(ARGS)
+
+# The example section (examples/notebooks), installed on its own as a user installs a section
+# (its `convergent.sections` entry point), then its own tests; uninstalled after, so that the
+# main suite keeps serving the built-in sections only.
+example: setup
+	$(BIN)/pip install --quiet -e examples/notebooks
+	$(BIN)/pytest examples/notebooks $(ARGS); status=$$?; $(BIN)/pip uninstall --quiet -y convergent-notebooks; exit $$status

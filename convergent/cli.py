@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ app = typer.Typer(
     help="convergent: a resource-centric cloud control-plane API server (OVHcloud API v2 principles).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # click's plain help: paragraphs re-flowed, "[env: ...; default ...]" shown as written
 )
 
 DatabaseOption = Annotated[
@@ -26,13 +28,14 @@ DatabaseOption = Annotated[
 InstantOption = Annotated[
     bool | None,
     typer.Option(
-        "--instant/--realistic", help="Simulated provisioning steps take no time [env: CONVERGENT_INSTANT]"
+        "--instant/--realistic",
+        help="Simulated provisioning steps take no time [env: CONVERGENT_INSTANT; default realistic]",
     ),
 ]
 TimeScaleOption = Annotated[
     float | None,
     typer.Option(
-        help="Multiply simulated step durations (1 realistic, 0.1 ten times faster) [env: CONVERGENT_TIME_SCALE]"
+        help="Multiply simulated step durations (1 realistic, 0.1 ten times faster) [env: CONVERGENT_TIME_SCALE; default 1]"
     ),
 ]
 LeaseOption = Annotated[
@@ -57,7 +60,7 @@ SectionOption = Annotated[
     list[str] | None,
     typer.Option(
         "--section",
-        help="Also serve this section, module:attribute of a Section; repeat [env: CONVERGENT_SECTIONS, comma-separated]",
+        help="Also serve this section, module:attribute of a Section; repeat [env: CONVERGENT_SECTIONS, comma-separated; default none]",
     ),
 ]
 
@@ -95,15 +98,55 @@ def serve(
     pool_size: PoolOption = None,
     section: SectionOption = None,
     seed: Annotated[
-        int | None, typer.Option(help="Draw ids from a generator with this seed [env: CONVERGENT_SEED]")
+        int | None,
+        typer.Option(
+            help="Draw ids from a generator with this seed [env: CONVERGENT_SEED; default random ids]"
+        ),
     ] = None,
     fixtures: Annotated[
         str | None,
-        typer.Option(help="YAML or JSON file loaded into a new database [env: CONVERGENT_FIXTURES]"),
+        typer.Option(
+            help="YAML or JSON file loaded into a new database [env: CONVERGENT_FIXTURES; default none]"
+        ),
     ] = None,
     admin_token: Annotated[
         str | None,
-        typer.Option(help="The admin credential (else made once) [env: CONVERGENT_ADMIN_TOKEN]"),
+        typer.Option(
+            help="The admin credential [env: CONVERGENT_ADMIN_TOKEN; default made and printed once at first start]"
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            help="Log every request in uvicorn's format (see --log-format json for structured lines) [default off]"
+        ),
+    ] = False,
+    tls: Annotated[
+        bool | None,
+        typer.Option(
+            "--tls",
+            help="Serve HTTPS with a local CA and a certificate for localhost, made once and kept; prints how to trust it [env: CONVERGENT_TLS; default off: plain HTTP]",
+        ),
+    ] = None,
+    certfile: Annotated[
+        str | None,
+        typer.Option(help="Serve HTTPS with this certificate (PEM) [env: CONVERGENT_CERTFILE; default none]"),
+    ] = None,
+    keyfile: Annotated[
+        str | None, typer.Option(help="The key of --certfile (PEM) [env: CONVERGENT_KEYFILE; default none]")
+    ] = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            help="text, or json: one object per line and an access line per request [env: CONVERGENT_LOG_FORMAT; default text]"
+        ),
+    ] = None,
+    metrics_public: Annotated[
+        bool | None,
+        typer.Option(
+            "--metrics-public",
+            help="GET /metrics answers without the admin credential [env: CONVERGENT_METRICS_PUBLIC; default off]",
+        ),
     ] = None,
     max_body: Annotated[
         int | None,
@@ -145,7 +188,6 @@ def serve(
             help="Connections served at once (503 beyond) [env: CONVERGENT_MAX_CONNECTIONS; default 1000]"
         ),
     ] = None,
-    access_log: Annotated[bool, typer.Option(help="Log every request")] = False,
 ) -> None:
     """Serve the API, and by default the task engine, in one process.
 
@@ -179,36 +221,113 @@ def serve(
         max_header=max_header,
         header_timeout=header_timeout,
         max_connections=max_connections,
+        tls=tls,
+        certfile=certfile,
+        keyfile=keyfile,
+        log_format=log_format,
+        metrics_public=metrics_public,
     )
     try:
         sections = section_list(config)  # once: the first start and the app serve the same ones
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
-    _announce_first_start(config, sections)
+    listening = _bind(config.host, config.port)  # an address in use is said before anything else
+    certificates = _certificates(config)
+    following = _announce_first_start(config, sections)
     engines = f"{config.workers} task engine(s)" if config.workers else "no task engine"
+    clock = (
+        f"following the clock of {following}, which serves this database"
+        if following
+        else f"step time x{config.effective_time_scale:g}"
+    )
     typer.echo(
-        f"convergent serving http://{config.host}:{config.port}/v2 on {redact(config.database)} "
-        f"with {engines} (step time x{config.effective_time_scale:g}); Ctrl-C stops",
+        f"convergent serving {_endpoint(config)}/v2 on {redact(config.database)} "
+        f"with {engines} ({clock}); Ctrl-C stops",
         err=True,
     )
+    if certificates is not None and certificates.cafile:
+        from .tls import trust_hints
+
+        typer.echo(trust_hints(certificates.cafile), err=True)
     try:
         app = create_app(config, sections)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
-    uvicorn.run(
+    settings = uvicorn.Config(
         app,
-        host=config.host,
-        port=config.port,
-        access_log=access_log,
+        access_log=access_log and config.log_format == "text",
         log_level="info" if access_log else "warning",
+        log_config=None if config.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=10,
         http=limited_protocol(config.max_header, config.header_timeout),
         limit_concurrency=config.max_connections,
+        ssl_certfile=certificates and certificates.certfile,
+        ssl_keyfile=certificates and certificates.keyfile,
     )
+    if config.log_format == "json":
+        _json_logging()
+    uvicorn.Server(settings).run(sockets=[listening])
+
+
+def _bind(host: str, port: int):
+    """The listening socket, bound now: a port in use stops `serve` before it claims to serve."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        typer.echo(f"convergent: cannot listen on {host}: {error.strerror}", err=True)
+        raise typer.Exit(2) from None
+    listening = socket.socket(family, kind, proto)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind(address)
+    except OSError as error:
+        listening.close()
+        why = (
+            "is already in use (another convergent serve?); choose another with --port"
+            if error.errno == errno.EADDRINUSE
+            else f"cannot be listened on: {error.strerror}"
+        )
+        typer.echo(f"convergent: {host}:{port} {why}", err=True)
+        raise typer.Exit(2) from None
+    listening.listen(2048)  # calls made from now on wait in the backlog until the app serves them
+    listening.set_inheritable(True)
+    return listening
+
+
+def _certificates(config: Config):
+    from .tls import Certificates, ensure_certificates
+
+    if config.certfile:
+        for path in (config.certfile, config.keyfile):
+            if not os.path.isfile(path):
+                raise typer.BadParameter(f"{path}: no such file")
+        return Certificates(config.certfile, config.keyfile, None)
+    if config.tls:
+        return ensure_certificates(config.host)
+    return None
+
+
+def _json_logging() -> None:
+    import logging
+    import sys
+
+    from .api.observe import JsonFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("convergent.access").setLevel(logging.INFO)
 
 
 def _endpoint(config: Config) -> str:
-    return f"http://{config.host}:{config.port}"
+    scheme = "https" if config.tls or config.certfile else "http"
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    return f"{scheme}://{host}:{config.port}"
 
 
 def _unreachable(config: Config, error: Exception) -> int:
@@ -239,18 +358,22 @@ def _run_with_store(config: Config, work):
         raise typer.Exit(2) from None
 
 
-def _announce_first_start(config: Config, sections) -> None:
-    """On a new database: the admin credential, then the fixtures or a default account."""
+def _announce_first_start(config: Config, sections) -> str | None:
+    """On a new database: the admin credential, then the fixtures or a default account. Returns
+    the process whose clock this one will follow, if another live process serves the database."""
     from .admin.fixtures import load_fixtures
     from .admin.token import ensure_admin_token
     from .auth import accounts
     from .auth.bootstrap import first_start, snippet
     from .runtime import Runtime
 
+    following: list[str | None] = []
+
     async def run():
         ctx = Runtime.build(config, sections)
         await ctx.start()
         try:
+            following.append(ctx.clock.following)
             token = await ensure_admin_token(ctx.store, config.admin_token)
             fresh = not await ctx.store.any_item(accounts.ACCOUNT)
             if config.fixtures:
@@ -277,7 +400,7 @@ def _announce_first_start(config: Config, sections) -> None:
             err=True,
         )
     if created is None:
-        return
+        return following[0]
     issued, password = created
     endpoint = _endpoint(config)
     typer.echo(
@@ -292,6 +415,7 @@ python-ovh:
 """,
         err=True,
     )
+    return following[0]
 
 
 credential_app = typer.Typer(help="API credentials.", no_args_is_help=True)
@@ -315,10 +439,23 @@ def credential_create(
         ),
     ] = False,
     database: DatabaseOption = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="The server's URL printed with the credential [default: from CONVERGENT_HOST, CONVERGENT_PORT and CONVERGENT_TLS, else http://127.0.0.1:8080]"
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
+    shell: Annotated[
+        bool,
+        typer.Option(
+            "--shell",
+            help='Print `export OVH_...=...` for eval "$(convergent credential create ... --shell)": the variables convergent\'s client and CLI, python-ovh and Terraform read',
+        ),
+    ] = False,
 ) -> None:
     """Create an application and a validated consumer key for ACCOUNT (or, with --oauth2, a
-    service account), and print them."""
+    service account), and print them with the endpoint to use them on."""
     import json
     import time
 
@@ -330,22 +467,43 @@ def credential_create(
         method, _, path = rule.strip().partition(" ")
         parsed.append({"method": method.upper(), "path": path.strip()})
     config = _config(database=database)
+    endpoint = (endpoint or _endpoint(config)).rstrip("/")
 
     try:
         if oauth2:
             out = _run_with_store(
                 config, lambda store: accounts.issue_service_account(store, account, time.time())
             )
-            out["tokenUrl"] = f"{_endpoint(config)}/auth/oauth2/token"
+            out["tokenUrl"] = f"{endpoint}/auth/oauth2/token"
+            out["endpoint"] = endpoint
         else:
             issued = _run_with_store(
                 config, lambda store: accounts.issue_credential(store, account, time.time(), parsed or None)
             )
-            out = issued.as_json(_endpoint(config))
+            out = issued.as_json(endpoint)
     except ApiError as error:
         raise typer.BadParameter(error.message) from None
     if json_output:
         typer.echo(json.dumps(out))
+    elif shell:
+        import shlex
+
+        names = {
+            "endpoint": "OVH_ENDPOINT",
+            "applicationKey": "OVH_APPLICATION_KEY",
+            "applicationSecret": "OVH_APPLICATION_SECRET",
+            "consumerKey": "OVH_CONSUMER_KEY",
+            "clientId": "OVH_CLIENT_ID",
+            "clientSecret": "OVH_CLIENT_SECRET",
+        }
+        # One identity at a time: the other pair is unset (clients refuse both at once).
+        other = (
+            "OVH_APPLICATION_KEY OVH_APPLICATION_SECRET OVH_CONSUMER_KEY"
+            if oauth2
+            else "OVH_CLIENT_ID OVH_CLIENT_SECRET"
+        )
+        exports = " ".join(f"{names[k]}={shlex.quote(str(v))}" for k, v in out.items() if k in names)
+        typer.echo(f"unset {other}; export {exports}")
     else:
         for key, value in out.items():
             typer.echo(f"{key:18} {value}")
@@ -552,7 +710,7 @@ def terraform_install(
 def _add_api_commands() -> None:
     from . import remote
 
-    for command in (remote.get, remote.apply, remote.delete, remote.tasks, remote.events):
+    for command in (remote.get, remote.apply, remote.delete, remote.wait, remote.tasks, remote.events):
         app.command()(command)
 
 

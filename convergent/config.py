@@ -46,6 +46,10 @@ class Config:
     - max_header: bytes the request line and headers may have (431 beyond).
     - header_timeout: seconds a client has to send its request line and headers (then closed).
     - max_connections: connections served at once (503 beyond).
+    - tls: serve HTTPS with a local CA and a certificate for localhost made once and kept
+      (convergent/tls.py); certfile and keyfile: serve HTTPS with these instead.
+    - log_format: `text`, or `json` (one object per line, an access line per request).
+    - metrics_public: `/metrics` answers without the admin credential.
     """
 
     database: str = "convergent.db"
@@ -68,6 +72,11 @@ class Config:
     max_header: int = 16384
     header_timeout: float = 10.0
     max_connections: int = 1000
+    tls: bool = False
+    certfile: str = ""
+    keyfile: str = ""
+    log_format: str = "text"
+    metrics_public: bool = False
 
     @property
     def effective_time_scale(self) -> float:
@@ -104,6 +113,10 @@ class Config:
             raise ConfigError("login_delay and login_lockout must be >= 0, login_lockout_at >= 2")
         if self.header_timeout <= 0:
             raise ConfigError("header_timeout must be > 0 seconds")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"log_format must be text or json, not {self.log_format!r}")
+        if bool(self.certfile) != bool(self.keyfile):
+            raise ConfigError("certfile and keyfile go together")
 
 
 def _parse(name: str, type_name: str, raw: str):

@@ -11,7 +11,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-__all__ = ["get", "apply", "delete", "tasks", "events", "EXIT_OK", "EXIT_ERROR", "EXIT_DRIFT"]
+__all__ = ["get", "apply", "delete", "wait", "tasks", "events", "EXIT_OK", "EXIT_ERROR", "EXIT_DRIFT"]
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
 
@@ -136,6 +136,26 @@ def get(
         _show(_fetch(client, path), json_output)
 
 
+@contextlib.contextmanager
+def _progress(title: str) -> Iterator[Callable[[str], None]]:
+    """Where a wait reports how it goes: a spinner line on a terminal; elsewhere (CI logs,
+    pipes, files) a line on stderr each time the progress changes, so a long wait shows life."""
+    console = _err()
+    if console.is_terminal:
+        with console.status(escape(title), spinner="dots") as status:
+            yield lambda line: status.update(escape(line))
+        return
+    typer.echo(title, err=True)
+    last = [title]
+
+    def report(line: str) -> None:
+        if line != last[0]:
+            last[0] = line
+            typer.echo(line, err=True)
+
+    yield report
+
+
 def _progress_line(name: str, item: dict, tasks: list[dict]) -> str:
     steps = [s for task in tasks for s in task.get("progress") or []]
     current = next((s for s in steps if s.get("status") in ("RUNNING", "PENDING")), None)
@@ -182,11 +202,10 @@ def apply(
             if json_output:
                 typer.echo(json.dumps({"drift": False, "changes": declared.as_json(changes)}, indent=2))
             return
-        console = _err()
-        with console.status("applying", spinner="dots") as status:
+        with _progress("applying") as show:
 
             def progress(declaration, item, tasks):
-                status.update(escape(_progress_line(declaration.name, item, tasks)))
+                show(_progress_line(declaration.name, item, tasks))
 
             done = declared.apply(
                 client, declarations, on_progress=None if json_output else progress, poll=poll
@@ -210,13 +229,46 @@ def delete(
     with _client(endpoint, schemas_version) as client:
         answer = client.delete(path)
         if wait and isinstance(answer, dict) and answer.get("resourceStatus") == "DELETING":
-            with _err().status(f"deleting {path}") as status:
-                report = lambda item, tasks: status.update(escape(_progress_line(path, item, tasks)))
-                client.wait(path, until="DELETED", on_progress=report)
+            with _progress(f"deleting {path}") as show:
+                client.wait(
+                    path,
+                    until="DELETED",
+                    on_progress=lambda item, tasks: show(_progress_line(path, item, tasks)),
+                )
         if json_output:
             typer.echo(json.dumps(answer, indent=2))
         else:
             _out().print(f"deleted {escape(path)}")
+
+
+def wait(
+    path: Annotated[str, typer.Argument(help="Path of an as-code resource")],
+    until: Annotated[
+        str, typer.Option(help="READY, or DELETED (until GET answers 404)", case_sensitive=False)
+    ] = "READY",
+    timeout: Annotated[float, typer.Option(help="Seconds before giving up (exit 1)")] = 3600.0,
+    poll: Annotated[float, typer.Option(help="Seconds between polls")] = 1.0,
+    endpoint: Endpoint = None,
+    json_output: Json = False,
+    schemas_version: SchemasVersion = None,
+) -> None:
+    """Wait until the resource at PATH is READY with no task in flight (or gone, with
+    --until DELETED), showing its progress; exit 1 if its task fails or on --timeout."""
+    until = until.upper()
+    if until not in ("READY", "DELETED"):
+        raise typer.BadParameter("READY or DELETED", param_hint="--until")
+    with _client(endpoint, schemas_version) as client, _progress(f"waiting for {path}") as show:
+        found = client.wait(
+            path,
+            until,
+            timeout=timeout,
+            poll=poll,
+            on_progress=lambda item, tasks: show(_progress_line(path, item, tasks)),
+        )
+    if json_output:
+        typer.echo(json.dumps(found, indent=2))
+    else:
+        _out().print(f"{escape(path)}: {until}")
 
 
 def tasks(

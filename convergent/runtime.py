@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .auth import accounts
 from .auth.authenticate import Authenticator
@@ -24,7 +25,7 @@ from .auth.logins import Logins
 from .auth.throttle import Throttle
 from .config import Config
 from .engine import Changes, Clock, Engine
-from .engine.clock import sync_clock
+from .engine.clock import release_clock, sync_clock
 from .engine.faults import Faults
 from .engine.objects import Objects
 from .engine.orders import Order
@@ -67,6 +68,7 @@ class Runtime:
     logins: Logins
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
+    metrics: Any = None  # the HTTP app's request counters, when it serves one (api/observe.py)
 
     @property
     def engine(self) -> Engine:
@@ -137,6 +139,8 @@ class Runtime:
     async def stop(self) -> None:
         await self.logins.close()
         await self.usage.flush()
+        with contextlib.suppress(Exception):  # an unreachable database: the hold expires by itself
+            await release_clock(self.store, self.clock)
         await self.store.close()
 
     @contextlib.asynccontextmanager

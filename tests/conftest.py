@@ -204,8 +204,8 @@ def servers():
     """Start real server processes (`servers(database, *args)`); killed at the end of the test."""
     started = []
 
-    def start(database, *args):
-        server = Server(database, *args)
+    def start(database, *args, **options):
+        server = Server(database, *args, **options)
         started.append(server)
         return server
 

@@ -1,6 +1,7 @@
 """The admin surface: credential, health, manual time, faults, reset, seeds, snapshots, fixtures."""
 
 import json
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -32,10 +33,10 @@ def rancher_url(project, rancher=""):
 
 
 async def test_the_admin_surface_needs_the_admin_credential(connect, client):
-    assert (await connect().get("/admin/health")).status_code == 401
-    wrong = await connect(headers={"Authorization": "Bearer nope"}).get("/admin/health")
+    assert (await connect().get("/admin/clock")).status_code == 401
+    wrong = await connect(headers={"Authorization": "Bearer nope"}).get("/admin/clock")
     assert wrong.status_code == 403 and wrong.json()["class"] == "Client::Forbidden::InvalidAdminCredential"
-    assert (await client.get("/admin/health")).status_code == 401, (
+    assert (await client.get("/admin/clock")).status_code == 401, (
         "an API credential is not an admin credential"
     )
 
@@ -82,6 +83,32 @@ async def test_manual_time_moves_each_progress_step(admin, client, settle, app):
     ] == "Client::BadRequest::ClockNotManual"
 
 
+async def test_advancing_manual_time_completes_every_step_due_within_it_in_order(admin, client, settle, app):
+    project = await create_project(client, settle)
+    clock = (await admin.put("/admin/clock", json={"mode": "manual", "scale": 1})).json()
+    assert clock["frozenAt"].endswith("Z") and len(clock["frozenAt"]) == 24, "ISO 8601, milliseconds, Z"
+    start = datetime.fromisoformat(clock["frozenAt"])
+
+    async def post(name):
+        r = await client.post(rancher_url(project), json={"targetSpec": {"name": name, "plan": "STANDARD"}})
+        return r.json()
+
+    first = await post("a")
+    await admin.post("/admin/clock/advance", json={"seconds": 5})
+    second = await post("b")
+    moved = (await admin.post("/admin/clock/advance", json={"seconds": 60})).json()
+    assert datetime.fromisoformat(moved["frozenAt"]) - start == timedelta(seconds=65)
+    finished = {}
+    for created in (first, second):
+        url = rancher_url(project, created["id"])
+        assert (await client.get(url)).json()["resourceStatus"] == "READY", "60 s covers all 21 s of steps"
+        task = (await client.get(created["currentTasks"][0]["link"])).json()
+        assert task["status"] == "DONE" and {p["status"] for p in task["progress"]} == {"DONE"}
+        finished[created["targetSpec"]["name"]] = datetime.fromisoformat(task["finishedAt"]) - start
+    # Each step completed at its own due time, not at the end of the advance: 1 + 8 + 10 + 2 s.
+    assert finished == {"a": timedelta(seconds=21), "b": timedelta(seconds=26)}
+
+
 async def test_operation_faults_answer_n_times_then_stop(admin, client, settle):
     project = await create_project(client, settle)
     op = "GET /v2/publicCloud/project/{projectId}"
@@ -111,6 +138,20 @@ async def test_operation_faults_answer_n_times_then_stop(admin, client, settle):
         }
     assert (await client.get(f"/v2/publicCloud/project/{project}")).status_code == 200
     assert (await admin.get("/admin/fault")).json() == []
+
+
+async def test_every_admin_answer_has_a_body(admin):
+    rules = [
+        {"type": "operation", "operation": "GET /v2/publicCloud/project", "count": 1},
+        {"type": "operation", "operation": "POST /v2/publicCloud/project", "count": 1},
+    ]
+    made = [(await admin.post("/admin/fault", json=rule)).json() for rule in rules]
+    removed = await admin.delete(f"/admin/fault/{made[0]['id']}")
+    assert removed.status_code == 200 and removed.json() == {"removed": made[0]["id"]}
+    assert (await admin.delete(f"/admin/fault/{made[0]['id']}")).status_code == 404
+    cleared = await admin.delete("/admin/fault")
+    assert cleared.status_code == 200 and cleared.json() == {"cleared": 1}
+    assert (await admin.delete("/admin/fault")).json() == {"cleared": 0}
 
 
 async def test_task_faults_fail_the_named_step_then_the_resource_recovers(admin, client, settle):
@@ -147,7 +188,11 @@ async def test_reset_one_account_or_everything(admin, client, credentials, conne
     await create_project(client, settle)
     other = connect(await credentials("yy2222-ovh"))
     await other.post("/v2/publicCloud/project", json={"targetSpec": {"name": "b", "mode": "CLASSIC"}})
-    assert (await admin.post("/admin/reset", json={"account": "yy2222-ovh"})).status_code == 200
+    unknown = await admin.post("/admin/reset", json={"account": "zz9999-ovh"})
+    assert unknown.status_code == 404 and unknown.json()["class"] == "Client::NotFound::AccountNotFound"
+    assert len((await other.get("/v2/publicCloud/project")).json()) == 1, "nothing was reset"
+    reset = await admin.post("/admin/reset", json={"account": "yy2222-ovh"})
+    assert reset.status_code == 200 and reset.json() == {"reset": "yy2222-ovh"}
     assert len((await client.get("/v2/publicCloud/project")).json()) == 1
     assert (await other.get("/v2/publicCloud/project")).json()["errorCode"] == "INVALID_KEY", (
         "its application is gone"

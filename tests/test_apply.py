@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -106,6 +107,31 @@ def test_a_stack_applied_changed_reapplied_and_then_without_drift(live, tmp_path
     assert planned[3]["fields"] == [
         {"field": "body.description", "from": "may run the demo project", "to": "may run it"}
     ]
+
+
+def test_apply_wait_and_delete_print_progress_lines_when_output_is_not_a_terminal(live, tmp_path):
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(STACK)
+    applied = run("apply", "-f", str(stack), "--poll", "0.05")  # CliRunner: no terminal
+    assert applied.exit_code == 0
+    lines = applied.stderr.splitlines()
+    assert lines[0] == "applying"
+    for name in ("demo", "r1", "r2"):
+        assert any(re.fullmatch(rf"{name}: (CREATING|READY)( - .+ \(\d/\d\))?", line) for line in lines), (
+            lines
+        )
+    with Client() as api:
+        project = api.get("/v2/publicCloud/project")[0]["id"]
+        rancher = api.get(f"/v2/publicCloud/project/{project}/rancher")[0]["id"]
+    path = f"/v2/publicCloud/project/{project}/rancher/{rancher}"
+    waited = run("wait", path, "--poll", "0.05")
+    assert waited.exit_code == 0 and f"{path}: READY" in waited.stdout
+    assert waited.stderr.splitlines() == [f"waiting for {path}", f"{path}: READY"]
+    gone = run("delete", path)
+    assert gone.exit_code == 0 and gone.stderr.splitlines()[0] == f"deleting {path}"
+    assert run("wait", path, "--until", "deleted").exit_code == 0
+    refused = run("wait", path, "--until", "gone")
+    assert refused.exit_code == 2 and "READY or DELETED" in refused.stderr
 
 
 def test_dry_run_on_an_empty_account_shows_what_is_not_known_yet(live, tmp_path):

@@ -4,6 +4,7 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from convergent.auth import accounts
@@ -315,3 +316,22 @@ async def test_accounts_are_isolated(client, credentials, connect, settle):
     stolen = await stranger.get("/v2/publicCloud/project", headers={"X-Pagination-Cursor": cursor})
     assert stolen.status_code == 400 and stolen.json()["message"] == "invalid cursor"
     assert page.status_code == 200
+
+
+async def test_a_signature_over_the_url_without_the_port_is_the_same_request(app, credentials):
+    # node-ovh signs https://host/path while it talks to host:port (README, "HTTPS")
+    issued = await credentials()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8443") as raw:
+        await _port_cases(raw, issued)
+
+
+async def _port_cases(raw, issued):
+    path = "/v2/publicCloud/project"
+    portless = signed_headers(issued, "GET", f"http://127.0.0.1{path}")
+    assert (await raw.get(path, headers=portless)).status_code == 200
+    with_port = signed_headers(issued, "GET", f"http://127.0.0.1:8443{path}")
+    assert (await raw.get(path, headers=with_port)).status_code == 200
+    other_port = signed_headers(issued, "GET", f"http://127.0.0.1:9999{path}")
+    refused = await raw.get(path, headers=other_port)
+    assert refused.status_code == 400 and refused.json()["errorCode"] == "INVALID_SIGNATURE"

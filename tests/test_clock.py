@@ -122,3 +122,15 @@ async def test_a_reconciler_stamps_the_state_with_the_admin_clock(admin, client,
     project = await create_project(client, settle)
     rancher = await create_rancher(client, settle, project)
     assert rancher["currentState"]["deployedAt"].startswith(_iso(await _frozen_at(admin))[:19])
+
+
+async def test_a_secret_expiring_before_the_admin_clock_is_refused(admin, client, settle):
+    """Strategies read the write's time on the same clock (AccountView.now)."""
+    project = await create_project(client, settle)
+    url = f"/v2/publicCloud/project/{project}/keyManager/secret"
+    in_a_day = _iso(await _frozen_at(admin) + 86400)
+    spec = {"name": "s", "secretType": "OPAQUE", "location": {"region": "GRA11"}, "expiration": in_a_day}
+    assert (await client.post(url, json={"targetSpec": spec})).status_code == 200
+    await _advance(admin, 2 * 86400)
+    late = await client.post(url, json={"targetSpec": {**spec, "name": "t"}})
+    assert late.status_code == 400 and late.json()["class"] == "Client::BadRequest::InvalidSecret", late.text

@@ -32,3 +32,18 @@ def test_unreadable_settings_are_refused(name, value):
 def test_unknown_settings_are_refused_not_ignored():
     with pytest.raises(ConfigError, match="CONVERGENT_PROT"):
         Config.from_env({"CONVERGENT_PROT": "80"})
+
+
+def test_serve_help_shows_every_setting_with_its_variable_and_default():
+    from typer.testing import CliRunner
+
+    from convergent.cli import app
+
+    shown = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "100"}, color=False)
+    assert shown.exit_code == 0
+    flat = " ".join(shown.output.split()).replace("- ", "-")  # words as written, however wrapped
+    for f in fields(Config):
+        variable = f"CONVERGENT_{f.name.upper()}" if f.name != "sections" else "CONVERGENT_SECTIONS"
+        assert re.search(rf"\[env: {variable}[;,][^\]]*default[^\]]*\]", flat), variable
+    assert "[env: CONVERGENT_PORT; default 8080]" in flat
+    assert "run any number of these behind a load balancer (with --workers 0" in flat

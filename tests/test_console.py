@@ -12,6 +12,7 @@ import os
 import pathlib
 import re
 import shutil
+import subprocess
 
 import httpx
 import pytest
@@ -330,3 +331,26 @@ def test_every_control_has_a_label_and_the_keyboard_reaches_the_routes(page, wor
     assert page.evaluate("() => document.activeElement.parentElement.open") is True
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.labels[0].textContent") == "X-Pagination-Size (header)"
+
+
+def test_changelog_markdown_becomes_elements_not_backticks():
+    # The console builds <code>, <strong>, <em> and <a> from markdown.js's tokens (never HTML).
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is needed to run the console's markdown module outside a browser")
+    text = "ipRestrictions is now ipAllowlist; its entries name the block `cidr` (was `cidrBlock`), **now**"
+    script = (
+        f"import({json.dumps((STATIC / 'js' / 'markdown.js').as_uri())})"
+        f".then((m) => console.log(JSON.stringify(m.inlineTokens({json.dumps(text)}))))"
+    )
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [
+        {"type": "text", "text": "ipRestrictions is now ipAllowlist; its entries name the block "},
+        {"type": "code", "text": "cidr"},
+        {"type": "text", "text": " (was "},
+        {"type": "code", "text": "cidrBlock"},
+        {"type": "text", "text": "), "},
+        {"type": "strong", "text": "now"},
+    ]
+    section = (STATIC / "js" / "section.js").read_text()
+    assert "md(v.summary)" in section and "md(c.description)" in section

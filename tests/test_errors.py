@@ -75,6 +75,20 @@ async def test_bad_create_bodies(client, settle, what, body, cls, field):
     assert (await client.get(url)).json() == []
 
 
+async def test_an_enum_error_lists_the_accepted_values(client, settle):
+    project = await create_project(client, settle)
+    r = await client.post(
+        f"/v2/publicCloud/project/{project}/rancher", json={"targetSpec": {"name": "r", "plan": "GOLD"}}
+    )
+    assert r.status_code == 400
+    assert r.json()["message"] == (
+        "Invalid value for targetSpec.plan: Invalid enum value 'GOLD'; accepted: OVHCLOUD_EDITION, STANDARD"
+    )
+    assert r.json()["details"] == {"field": "targetSpec.plan", "accepted": "OVHCLOUD_EDITION, STANDARD"}
+    r = await client.post("/v2/publicCloud/project", json={"targetSpec": {"name": "p", "mode": "FAST"}})
+    assert r.json()["details"]["accepted"] == "CLASSIC, DISCOVERY"
+
+
 UPDATE_CASES = [
     ("bad cidr", {"cidrBlock": "10.0.0.300/8", "description": "x"}, "targetSpec.ipRestrictions[0]"),
     ("host bits set", {"cidrBlock": "10.0.0.1/8", "description": "x"}, "targetSpec.ipRestrictions[0]"),

@@ -425,3 +425,18 @@ async def test_objects_owned_by_another_object(notebook):
     assert await ctx.store.get_item("test.page", pages[0]) is None
     assert (await client.get(f"/1.0/notebook/book/b2/page/{other}")).json()["text"] == "elsewhere"
     assert (await client.get("/1.0/notebook/book")).json() == ["b2"]
+
+
+async def test_the_openapi_document_names_the_registry_errors(client):
+    doc = (await client.get("/v2/iam.openapi.json")).json()
+    put = doc["paths"]["/iam/policy/{policyId}"]["put"]
+    classes = {(e["status"], e["class"]) for e in put["x-error-classes"]}
+    assert {
+        (404, "Client::NotFound::PolicyNotFound"),
+        (412, "Client::PreconditionFailed::VersionMismatch"),
+    } <= classes
+    assert "Client::PreconditionFailed::VersionMismatch" in put["responses"]["412"]["description"]
+    get = {e["class"] for e in doc["paths"]["/iam/policy/{policyId}"]["get"]["x-error-classes"]}
+    assert (
+        "Client::NotFound::PolicyNotFound" in get and "Client::PreconditionFailed::VersionMismatch" not in get
+    )

@@ -15,18 +15,26 @@ tf = pytest.importorskip(
 )
 
 from tf.gen import tfplugin_pb2 as pb  # noqa: E402
-from tf.iface import CreateContext, DeleteContext, ImportContext, ReadContext, UpdateContext  # noqa: E402
+from tf.iface import (  # noqa: E402
+    CreateContext,
+    DeleteContext,
+    ImportContext,
+    PlanContext,
+    ReadContext,
+    UpdateContext,
+)
 from tf.provider import ProviderServicer  # noqa: E402
+from tf.types import Unknown  # noqa: E402
 from tf.utils import Diagnostics  # noqa: E402
 
 from convergent.client import Client  # noqa: E402
 from convergent.terraform import ADDRESS, cli_configuration, install  # noqa: E402
 from convergent.terraform.provider import ConvergentProvider  # noqa: E402
-from convergent.terraform.resources import CloudProject, CloudProjectRancher, IamPolicy  # noqa: E402
+from convergent.terraform.resources import AnyResource, CloudProject, CloudProjectRancher, IamPolicy  # noqa: E402
 
 
-def ctx(kind, name):
-    return kind(Diagnostics(), f"convergent_{name}")
+def ctx(kind, name, *more):
+    return kind(Diagnostics(), f"convergent_{name}", *more)
 
 
 @pytest.fixture
@@ -45,6 +53,7 @@ def test_schemas_are_served_over_the_plugin_protocol():
         "convergent_cloud_project",
         "convergent_cloud_project_rancher",
         "convergent_iam_policy",
+        "convergent_resource",
     ]
     rancher = {
         a.name: a for a in served.resource_schemas["convergent_cloud_project_rancher"].block.attributes
@@ -108,6 +117,37 @@ def test_resources_create_read_update_import_delete(provider):
             api.get("/v2/iam/policy") == []
             and api.get(f"/v2/publicCloud/project/{project['id']}/rancher") == []
         )
+
+
+def test_any_as_code_kind_by_its_collection_and_a_json_spec(provider):
+    """`convergent_resource` serves kinds no named resource knows (those of installed sections)."""
+    project = CloudProject(provider).create(
+        ctx(CreateContext, "cloud_project"), {"name": "tf", "mode": "CLASSIC"}
+    )
+    generic = AnyResource(provider)
+    collection = f"/v2/publicCloud/project/{project['id']}/rancher"
+    planned = generic.plan(
+        ctx(PlanContext, "resource", set()),
+        None,
+        {"collection": collection, "target_spec": '{ "plan": "STANDARD", "name": "r" }'},
+    )
+    assert planned["target_spec"] == '{"name":"r","plan":"STANDARD"}', "as jsonencode writes it"
+    made = generic.create(ctx(CreateContext, "resource"), planned)
+    assert made["resource_status"] == "READY" and made["target_spec"] == planned["target_spec"]
+    assert json.loads(made["current_state"])["name"] == "r", "the server's version is no drift"
+    assert generic.read(ctx(ReadContext, "resource"), made) == made
+    wanted = {**made, "target_spec": '{"name":"r","plan":"OVHCLOUD_EDITION"}'}
+    replanned = generic.plan(ctx(PlanContext, "resource", {"target_spec"}), made, dict(wanted))
+    assert replanned["checksum"] is Unknown
+    changed = generic.update(ctx(UpdateContext, "resource"), made, wanted)
+    assert json.loads(changed["current_state"])["plan"] == "OVHCLOUD_EDITION"
+    assert changed["checksum"] != made["checksum"]
+    imported = generic.import_(ctx(ImportContext, "resource"), f"{collection}/{made['id']}")
+    assert imported["id"] == made["id"] and json.loads(imported["target_spec"])["plan"] == "OVHCLOUD_EDITION"
+    bad = ctx(ImportContext, "resource")
+    assert generic.import_(bad, made["id"]) is None and "resource's path" in str(bad.diagnostics)
+    generic.delete(ctx(DeleteContext, "resource"), changed)
+    assert generic.read(ctx(ReadContext, "resource"), changed) is None
 
 
 def test_task_errors_become_diagnostics(provider, monkeypatch):

@@ -2,6 +2,7 @@
 impact reports, discovery documents; and lossless codecs, proven over generated specs."""
 
 import asyncio
+import re
 from datetime import date
 
 import msgspec
@@ -153,15 +154,21 @@ async def test_impact_report_names_exactly_the_affected_operations(client, crede
     ops = sorted(a["operation"] for a in report["affected"])
     assert ops == sorted(
         [
-            "GET /publicCloud/project/{projectId}/rancher/{rancherId}",
-            "POST /publicCloud/project/{projectId}/rancher",
-            "PUT /publicCloud/project/{projectId}/rancher/{rancherId}",
+            "GET /v2/publicCloud/project/{projectId}/rancher/{rancherId}",
+            "POST /v2/publicCloud/project/{projectId}/rancher",
+            "PUT /v2/publicCloud/project/{projectId}/rancher/{rancherId}",
         ]
+    )
+    # Named as fault rules name operations, and timed as every other time on the wire.
+    assert set(ops) <= app.state.ctx.faults.operations, "POST /admin/fault takes these names"
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", a["lastSeen"]) for a in report["affected"]
     )
     assert all(c["field"].endswith("ipRestrictions") for a in report["affected"] for c in a["changes"])
     refused = await client.put("/1.0/me/api/schemasVersion/publicCloud", json={"major": 2})
     assert (
-        refused.status_code == 409 and "PUT /publicCloud" in refused.json()["details"]["affectedOperations"]
+        refused.status_code == 409
+        and "PUT /v2/publicCloud" in refused.json()["details"]["affectedOperations"]
     )
 
     clean = (await other.get("/1.0/me/api/schemasVersion/publicCloud/impact", params={"major": 2})).json()
@@ -363,3 +370,13 @@ async def test_discovery_documents_per_version(client):
     changelog = (await client.get("/v2/publicCloud.changelog.json")).json()
     assert [v["version"] for v in changelog["versions"]] == ["1.0", "1.1", "2.0"]
     assert any(c["breaking"] for c in changelog["versions"][2]["changes"])
+
+
+async def test_the_schemas_version_and_the_changelog_agree_on_dates(client):
+    changelog = (await client.get("/v2/publicCloud.changelog.json")).json()
+    released = {v["version"]: v["released"] for v in changelog["versions"]}
+    mine = (await client.get("/1.0/me/api/schemasVersion/publicCloud")).json()
+    offered = next(value for value in mine.values() if isinstance(value, list))
+    assert offered and all(m["released"] == released[m["version"]] for m in offered), offered
+    assert {m["majorReleased"] for m in offered} <= set(released.values())
+    assert [m["released"] for m in changelog["majors"]] == [m["released"] for m in offered]

@@ -32,7 +32,10 @@ async def set_clock(store: Store, clock: Clock, mode: str, scale: float | None =
     return clock.settings()
 
 
-async def advance(store: Store, clock: Clock, seconds: float) -> dict:
+async def advance(store: Store, clock: Clock, seconds: float, settle) -> dict:
+    """Manual time moves on by `seconds` as real time would: the clock walks through every due
+    moment up to the target, in order, and `settle()` (the engine's pass) runs at each, so
+    every step due within `seconds` completes, across steps and tasks, each at its own time."""
     if clock.frozen is None:
         raise ApiError.bad_request(
             "ClockNotManual",
@@ -40,6 +43,15 @@ async def advance(store: Store, clock: Clock, seconds: float) -> dict:
         )
     if seconds < 0:
         raise ApiError.invalid_field("seconds", "a duration >= 0")
-    clock.apply({"scale": clock.scale, "frozenAt": clock.frozen + seconds})
+    target = clock.frozen + seconds
+    previous = None
+    while (due := await store.next_due()) is not None and due <= target:
+        if previous is not None and due <= previous:
+            break  # nothing moved at that moment (another process holds the task): leave it to it
+        previous = due
+        clock.frozen = max(clock.frozen, due)
+        await settle()
+    clock.frozen = target
     await publish(store, clock)
+    await settle()
     return clock.settings()

@@ -3,7 +3,8 @@ admin credential: `Authorization: Bearer <admin token>`.
 
 | route | what |
 |---|---|
-| `GET /admin/health` | effective configuration and capabilities |
+| `GET /admin/health` | for load balancers, no credential: database reachable, migrations current, engines alive (200, else 503); with it, also the effective configuration and capabilities |
+| `GET /metrics` | Prometheus text format (api/observe.py); open to all with `--metrics-public` |
 | `GET, PUT /admin/clock` | the clock: `{"mode": realistic|scaled|instant|manual, "scale"}` |
 | `POST /admin/clock/advance` | `{"seconds": N}`: manual time moves on |
 | `GET, POST, DELETE /admin/fault`, `DELETE /admin/fault/{id}` | injected faults (engine/faults.py) |
@@ -22,8 +23,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import __version__
+from ..api.observe import engines_alive, render
 from ..api.responses import json_response
 from ..api.table import Table
+from ..auth import accounts
 from ..engine.faults import FaultRule
 from ..errors import ApiError
 from ..runtime import Runtime
@@ -79,25 +82,61 @@ async def _body(request: Request, type_):
 def add_admin(table: Table, ctx: Runtime) -> None:
     store, clock = ctx.store, ctx.clock
 
-    def guarded(handler):
+    async def is_admin(request: Request) -> bool:
+        authorization = request.headers.get("authorization", "")
+        if authorization[:7].lower() != "bearer ":
+            return False
+        if not await admin_token_matches(store, authorization[7:].strip()):
+            raise ApiError(
+                403, "Client::Forbidden::InvalidAdminCredential", "This admin credential is not valid"
+            )
+        return True
+
+    def guarded(handler, public=False):
         async def endpoint(request: Request, params: dict[str, str]) -> Response:
-            authorization = request.headers.get("authorization", "")
-            if authorization[:7].lower() != "bearer ":
+            admin = await is_admin(request)
+            if not admin and not public:
                 raise ApiError(
                     401,
                     "Client::Unauthorized::AdminCredentialRequired",
                     "The admin surface needs the admin credential",
                 )
-            if not await admin_token_matches(store, authorization[7:].strip()):
-                raise ApiError(
-                    403, "Client::Forbidden::InvalidAdminCredential", "This admin credential is not valid"
-                )
+            request.scope["convergent.admin"] = admin
             result = await handler(request, params)
             return result if isinstance(result, Response) else json_response(result)
 
         return endpoint
 
+    async def checks() -> dict:
+        try:
+            behind = await store.migrations_behind()
+            database = {"status": "ok"}
+            migrations = {"status": "ok" if behind == 0 else "behind", "missing": behind}
+        except Exception as error:  # unreachable, or a broken schema: either way not serving
+            database = {"status": "unreachable", "message": str(error)}
+            migrations = {"status": "unknown"}
+        alive, running = engines_alive(ctx)
+        engines = {"status": "ok" if alive == running else "stalled", "running": running, "alive": alive}
+        return {"database": database, "migrations": migrations, "engines": engines}
+
     async def health(request, params):
+        found = await checks()
+        healthy = all(check["status"] == "ok" for check in found.values())
+        answer = {"status": "ok" if healthy else "unhealthy", "checks": found}
+        if request.scope["convergent.admin"]:
+            answer |= await details()
+        return json_response(answer, status=200 if healthy else 503)
+
+    async def metrics(request, params):
+        if not (ctx.config.metrics_public or request.scope["convergent.admin"]):
+            raise ApiError(
+                401,
+                "Client::Unauthorized::AdminCredentialRequired",
+                "/metrics needs the admin credential (or the server's --metrics-public)",
+            )
+        return Response(await render(ctx, ctx.metrics), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    async def details() -> dict:
         config = asdict(ctx.config)
         config["admin_token"] = "***" if config["admin_token"] else ""
         return {
@@ -129,7 +168,8 @@ def add_admin(table: Table, ctx: Runtime) -> None:
         return settings
 
     async def advance(request, params):
-        settings = await clock_admin.advance(store, clock, (await _body(request, Advance)).seconds)
+        seconds = (await _body(request, Advance)).seconds
+        settings = await clock_admin.advance(store, clock, seconds, ctx.engine.settle)
         ctx.engine.wake()
         return settings
 
@@ -140,13 +180,18 @@ def add_admin(table: Table, ctx: Runtime) -> None:
         return await ctx.faults.add(await _body(request, FaultRule))
 
     async def clear_faults(request, params):
+        armed = await ctx.faults.rules()
         await ctx.faults.clear()
+        return {"cleared": len(armed)}
 
     async def remove_fault(request, params):
         await ctx.faults.remove(params["faultId"])
+        return {"removed": params["faultId"]}
 
     async def reset(request, params):
         ref = await _body(request, AccountRef)
+        if ref.account is not None and await store.get_item(accounts.ACCOUNT, ref.account) is None:
+            raise ApiError.not_found("AccountNotFound", f"Account '{ref.account}' does not exist")
         await store.reset(ref.account)
         return {"reset": ref.account or "everything"}
 
@@ -178,6 +223,7 @@ def add_admin(table: Table, ctx: Runtime) -> None:
 
     routes = [
         ("GET", "/admin/health", health),
+        ("GET", "/metrics", metrics),
         ("GET", "/admin/clock", get_clock),
         ("PUT", "/admin/clock", put_clock),
         ("POST", "/admin/clock/advance", advance),
@@ -192,4 +238,5 @@ def add_admin(table: Table, ctx: Runtime) -> None:
         ("PUT", "/admin/snapshot", upload),
     ]
     for method, path, handler in routes:
-        table.add(method, path, guarded(handler))
+        # Health and metrics decide for themselves what a caller without the credential sees.
+        table.add(method, path, guarded(handler, public=path in ("/admin/health", "/metrics")))

@@ -11,6 +11,7 @@ from ..console import console_app, is_console
 from ..runtime import Runtime
 from .discovery import add_discovery
 from .guard import Guard
+from .observe import Metrics, Observe
 from .routing import Dispatcher, route_table
 from .table import Table
 from .versions import AnswerHeaders
@@ -19,7 +20,7 @@ __all__ = ["build_app"]
 
 
 class _App(Starlette):
-    """Starlette with one middleware (Guard) in place of its default stack, and HTTP requests
+    """Starlette with one middleware (Guard, inside Observe) in place of its default stack, and HTTP requests
     handed straight to the dispatcher, or to the console's static files under /console (the
     router keeps the lifespan)."""
 
@@ -39,12 +40,14 @@ class _App(Starlette):
             else:
                 await dispatch(scope, receive, send)
 
-        return Guard(app, self.max_body)
+        ctx = self.state.ctx
+        return Observe(Guard(app, self.max_body), ctx.metrics, log=ctx.config.log_format == "json")
 
 
 def build_app(ctx: Runtime, lifespan, surfaces: Sequence[Callable[[Table, Runtime], None]] = ()) -> Starlette:
     """The HTTP app serving `ctx`'s sections (and their discovery documents), plus what each of
     `surfaces` adds to the route table; `lifespan` starts and stops what it serves."""
+    ctx.metrics = Metrics()
     table = Table()
     answer_headers = AnswerHeaders(ctx.clock)
     add_discovery(table, ctx.sections, answer_headers)
@@ -52,6 +55,6 @@ def build_app(ctx: Runtime, lifespan, surfaces: Sequence[Callable[[Table, Runtim
     for add in surfaces:
         add(table, ctx)
     app = _App(Dispatcher(table), lifespan, ctx.config.max_body)
-    app.state.ctx = ctx
+    app.state.ctx = ctx  # before the middleware stack is built (on the first call)
     app.state.table = table
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -27,8 +28,9 @@ __all__ = ["Call"]
 T = TypeVar("T")
 
 
-def _validation_error(error: msgspec.ValidationError) -> ApiError:
-    """Name the field a msgspec validation error is about, as a dotted path."""
+def _validation_error(error: msgspec.ValidationError, type_=None) -> ApiError:
+    """Name the field a msgspec validation error is about, as a dotted path; an enum's error
+    lists the values accepted."""
     text = str(error)
     reason, _, where = text.partition(" - at `$")
     field = where.rstrip("`").lstrip(".")
@@ -36,7 +38,43 @@ def _validation_error(error: msgspec.ValidationError) -> ApiError:
         if reason.startswith(prefix):
             name = reason[len(prefix) :].split("`", 1)[0]
             field = f"{field}.{name}" if field else name
+    if reason.startswith("Invalid enum value") and type_ is not None:
+        accepted = _accepted(msgspec.inspect.type_info(type_), field)
+        if accepted:
+            reason = f"{reason}; accepted: {', '.join(accepted)}"
+            error = ApiError.invalid_field(field, reason)
+            error.details["accepted"] = ", ".join(accepted)
+            return error
     return ApiError.invalid_field(field, reason)
+
+
+def _accepted(info, path: str) -> list[str]:
+    """The values an enum field at `path` (`targetSpec.rules[0].mode`) accepts; [] if unknown."""
+    for step in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        info = _concrete(info)
+        if step.startswith("["):
+            info = getattr(info, "item_type", None)
+        elif isinstance(info, msgspec.inspect.StructType):
+            info = next((f.type for f in info.fields if f.encode_name == step), None)
+        else:
+            return []
+        if info is None:
+            return []
+    info = _concrete(info)
+    if isinstance(info, msgspec.inspect.LiteralType):
+        return [str(v) for v in info.values]
+    if isinstance(info, msgspec.inspect.EnumType):
+        return [str(m.value) for m in info.cls]
+    return []
+
+
+def _concrete(info):
+    """The one non-None member of an optional type."""
+    if isinstance(info, msgspec.inspect.UnionType):
+        members = [t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)]
+        if len(members) == 1:
+            return members[0]
+    return info
 
 
 class Call:
@@ -73,7 +111,7 @@ class Call:
         try:
             decoded = msgspec.json.decode(raw, type=type)
         except msgspec.ValidationError as error:
-            raise _validation_error(error) from None
+            raise _validation_error(error, type) from None
         except msgspec.DecodeError:
             raise ApiError.invalid_json() from None
         self.sent = msgspec.to_builtins(decoded)

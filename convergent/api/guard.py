@@ -54,6 +54,7 @@ class Guard:
                 raise
             await error_response(error)(scope, receive, send_with_id)
         except StoreUnavailable as error:
+            scope["convergent.store_error"] = True  # counted by api/observe.py
             log.warning("%s %s: %s", scope.get("method"), scope.get("path"), error)
             if started:
                 raise

@@ -75,6 +75,7 @@ def _endpoint(
             caller = ANONYMOUS
         else:
             caller = await ctx.authenticator.caller(request)
+            request.scope["convergent.account"] = caller.account
             if not granted(caller, request.scope["method"], request.scope["path"][cut:]):
                 raise ApiError(
                     403,
@@ -156,6 +157,8 @@ class Dispatcher(BaseRoute):
         request = Request(scope, receive)
         match = self.table.match((scope.get("raw_path") or scope["path"].encode()).decode("latin-1"))
         method = scope["method"]
+        if match is not None:
+            scope["convergent.route"] = match.template  # for metrics and logs (api/observe.py)
         if match is None:
             raise ApiError.route_not_found(method, scope["path"])
         endpoint = match.methods.get("GET" if method == "HEAD" else method)

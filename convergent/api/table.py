@@ -14,21 +14,23 @@ __all__ = ["Table", "Match"]
 
 
 class _Node:
-    __slots__ = ("literal", "param", "param_name", "methods")
+    __slots__ = ("literal", "param", "param_name", "methods", "template")
 
     def __init__(self):
         self.literal: dict[str, _Node] = {}
         self.param: _Node | None = None
         self.param_name = ""
         self.methods: dict[str, Callable] = {}
+        self.template = ""
 
 
 class Match:
-    __slots__ = ("methods", "params")
+    __slots__ = ("methods", "params", "template")
 
-    def __init__(self, methods: dict[str, Callable], params: dict[str, str]):
+    def __init__(self, methods: dict[str, Callable], params: dict[str, str], template: str = ""):
         self.methods = methods
         self.params = params
+        self.template = template  # the route as declared, e.g. /v2/publicCloud/project/{projectId}
 
 
 class Table:
@@ -53,6 +55,7 @@ class Table:
         if method in node.methods:
             raise ValueError(f"two routes for {method} {template}")
         node.methods[method] = endpoint
+        node.template = template
         self.entries.append((method, template))
 
     def match(self, raw_path: str) -> Match | None:
@@ -73,11 +76,11 @@ class Table:
             if node is None:
                 break
         if node is not None and node.methods:
-            return Match(node.methods, params)
+            return Match(node.methods, params, node.template)
         # Some routes need backtracking (a literal that leads nowhere where a parameter would).
         params = {}
         node = _walk(self.root, segments, 0, params)
-        return None if node is None else Match(node.methods, params)
+        return None if node is None else Match(node.methods, params, node.template)
 
 
 def _segments(path: str) -> list[str]:

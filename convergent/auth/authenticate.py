@@ -26,7 +26,16 @@ from ..store.cache import ItemsCache
 from . import accounts
 from .signature import signature_matches
 
-__all__ = ["Authenticator", "Caller", "WINDOW", "ANONYMOUS", "full_url", "granted", "header_map"]
+__all__ = [
+    "Authenticator",
+    "Caller",
+    "WINDOW",
+    "ANONYMOUS",
+    "full_url",
+    "without_port",
+    "granted",
+    "header_map",
+]
 
 WINDOW = 300  # seconds either side of the server's clock
 LAST_USE_EVERY = 60.0
@@ -68,6 +77,15 @@ def full_url(scope, headers: dict[bytes, bytes]) -> str:
     target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
     query = scope.get("query_string", b"")
     return f"{scheme}://{host}{target}" + (f"?{query.decode('latin-1')}" if query else "")
+
+
+def without_port(url: str) -> str:
+    """`https://host:8443/path` -> `https://host/path` (IPv6 `[::1]:8443` -> `[::1]`)."""
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    if host.rsplit(":", 1)[-1].isdigit() and not host.endswith("]"):
+        host = host.rsplit(":", 1)[0]
+    return f"{scheme}{sep}{host}{slash}{path}"
 
 
 def _ip_allowed(ip: str, blocks: list[str] | None) -> bool:
@@ -130,11 +148,15 @@ class Authenticator:
         has_body = b"content-length" in headers or b"transfer-encoding" in headers
         body = await request.body() if has_body else b""
         provided = headers.get(b"x-ovh-signature", b"").decode("latin-1")
+        secret, method = app.body["secret"], scope["method"]
         url = full_url(scope, headers)
-        if not signature_matches(
-            provided, app.body["secret"], consumer_key, scope["method"], url, body, stamp
-        ):
-            raise ApiError.authentication(400, "INVALID_SIGNATURE", "Invalid signature")
+        if not signature_matches(provided, secret, consumer_key, method, url, body, stamp):
+            # The same request signed over the URL without the port (what node-ovh signs)
+            portless = without_port(url)
+            if portless == url or not signature_matches(
+                provided, secret, consumer_key, method, portless, body, stamp
+            ):
+                raise ApiError.authentication(400, "INVALID_SIGNATURE", "Invalid signature")
         if credential is None or credential.body["applicationId"] != int(app.id):
             raise _invalid_credential()
         state = credential.body

@@ -29,7 +29,9 @@ class Reference:
     schemas: SchemaSet = field(init=False)
 
     def __post_init__(self) -> None:
-        self.schemas = SchemaSet(self.spec.get("components", {}))
+        self.schemas = SchemaSet(
+            self.spec.get("components", {}), version=str(self.spec.get("openapi", "3.0"))
+        )
 
     @classmethod
     def from_file(cls, path: str | pathlib.Path) -> Reference:

@@ -1,4 +1,5 @@
-"""Validating JSON values against a reference OpenAPI 3.0 document's schemas.
+"""Validating JSON values against a reference OpenAPI document's schemas (3.0, as OVHcloud's
+exports are; 3.1, as convergent's own `<section>.openapi.json` are).
 
 How the reference is read, and the few interpretations it needs:
 
@@ -28,7 +29,7 @@ __all__ = ["FORMATS", "SchemaSet", "relax_nullable", "undeclared"]
 
 try:
     from jsonschema import FormatChecker
-    from openapi_schema_validator import OAS30Validator
+    from openapi_schema_validator import OAS30Validator, OAS31Validator
 except ImportError as error:  # pragma: no cover - the message is the point
     raise ImportError(
         "comparing with the reference needs openapi-schema-validator: pip install 'convergent[conformance]'"
@@ -102,17 +103,18 @@ class SchemaSet:
     """The schemas of one OpenAPI document: validators for any schema in it, refs resolved
     against its components, and the lookups that walking a value along a schema needs."""
 
-    def __init__(self, components: dict, formats: FormatChecker = FORMATS):
+    def __init__(self, components: dict, formats: FormatChecker = FORMATS, version: str = "3.0"):
         self.raw_components = components
         self.components = relax_nullable(copy.deepcopy(components))
         self.formats = formats
-        self._validators: dict[str, OAS30Validator] = {}
+        self.dialect = OAS31Validator if version.startswith("3.1") else OAS30Validator
+        self._validators: dict = {}
 
-    def validator(self, schema: dict) -> OAS30Validator:
+    def validator(self, schema: dict):
         key = repr(schema)
         if key not in self._validators:
             root = {**relax_nullable(copy.deepcopy(schema)), "components": self.components}
-            self._validators[key] = OAS30Validator(root, format_checker=self.formats)
+            self._validators[key] = self.dialect(root, format_checker=self.formats)
         return self._validators[key]
 
     def errors(self, schema: dict, instance) -> list[str]:

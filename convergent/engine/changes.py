@@ -44,9 +44,10 @@ def task_ref(task: Task) -> dict:
 class _AccountView:
     """The account's resources as the write transaction sees them (model.kind.AccountView)."""
 
-    def __init__(self, tx, account: str):
+    def __init__(self, tx, account: str, now: float):
         self.tx = tx
         self.account = account
+        self.now = now
 
     async def resources(self, kind: Kind) -> list[Resource]:
         return await self.tx.account_resources(self.account, kind.key)
@@ -75,7 +76,9 @@ class Changes:
     ) -> Resource:
         spec = kind.strategy.prepare_create(spec, parent)
         async with self.store.write() as tx:
-            spec = canonical(await kind.strategy.admit_create(_AccountView(tx, account), spec, parent))
+            spec = canonical(
+                await kind.strategy.admit_create(_AccountView(tx, account, self.clock.now()), spec, parent)
+            )
             now = self.clock.now()
             resource = Resource(
                 account=account,
@@ -123,7 +126,7 @@ class Changes:
                 raise ApiError.checksum_mismatch(provided, resource.checksum, path)
             self._check_idle(kind, resource)
             spec = canonical(kind.strategy.prepare_update(resource, to_hub(resource.target_spec)))
-            await kind.strategy.admit_update(_AccountView(tx, account), resource, spec)
+            await kind.strategy.admit_update(_AccountView(tx, account, self.clock.now()), resource, spec)
             new_checksum = checksum(spec)
             if new_checksum == resource.checksum and resource.status == ResourceStatus.READY:
                 return resource  # the target is already what was asked: nothing to do
@@ -137,7 +140,7 @@ class Changes:
         async with self.store.write() as tx:
             resource = await self._load(tx, kind, account, path, id)
             self._check_idle(kind, resource)
-            await kind.strategy.admit_delete(_AccountView(tx, account), resource)
+            await kind.strategy.admit_delete(_AccountView(tx, account, self.clock.now()), resource)
             await self._begin(tx, kind, Action.DELETE, resource)
         self.wake()
         return resource

@@ -4,23 +4,34 @@ Real time by default, with step durations multiplied by `scale`: 1.0 is realisti
 instant (tests and CI), 0.1 runs ten times faster. A frozen clock (manual time) stands still
 until it is advanced; steps then complete as time is advanced past their due times.
 
-The settings are shared by every process through the database: each process picks up a change
-on its next sync (about every second). A process starts on its own configuration
-(`--instant`, `--time-scale`) and follows the changes made after it started.
+One database, one clock: the settings live in the database, and every process on it follows
+them, picking up a change on its next sync (about every second). The first process to start
+on a database holds its clock, renewing the hold every couple of seconds, and publishes its
+own configuration (`--instant`, `--time-scale`). A process started while another live process
+holds the clock follows that clock instead of its own options (`Clock.following` names the
+holder; `convergent serve` says so); when the holder stops or dies, a follower takes the hold
+over within `HOLD` seconds, keeping the settings as they are. Admin changes (manual time,
+scale) are published the same way, whichever process receives them.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from datetime import date, timedelta
 
+from ..model.times import iso
 from ..store import Store
 
-__all__ = ["Clock", "publish", "sync_clock"]
+__all__ = ["Clock", "publish", "sync_clock", "release_clock", "HOLD"]
 
 _EPOCH = date(1970, 1, 1)
 _KEY = "clock"  # the shared settings, in the store's meta
+_HOLDER = "clock.holder"  # which process holds the clock, and until when
+HOLD = 6.0  # seconds a process's hold on the clock lasts unless renewed
+_RENEW = 2.0
 
 
 class Clock:
@@ -30,6 +41,8 @@ class Clock:
         self.scale = scale
         self.frozen: float | None = None
         self.rev = 0  # the revision of shared settings this clock follows (`publish`, `sync_clock`)
+        self.following: str | None = None  # the process holding the database's clock, when not this one
+        self.held: float | None = None  # time.monotonic() of the last look at the hold
 
     def now(self) -> float:
         return time.time() if self.frozen is None else self.frozen
@@ -50,7 +63,12 @@ class Clock:
         return "realistic" if self.scale == 1 else "scaled"
 
     def settings(self) -> dict:
-        return {"mode": self.mode, "scale": self.scale, "frozenAt": self.frozen}
+        """What the admin surface shows: `frozenAt` in the wire's time format (or null)."""
+        return {
+            "mode": self.mode,
+            "scale": self.scale,
+            "frozenAt": None if self.frozen is None else iso(self.frozen),
+        }
 
     def apply(self, settings: dict) -> None:
         self.scale = float(settings["scale"])
@@ -64,15 +82,50 @@ async def publish(store: Store, clock: Clock) -> None:
     await store.set_meta(_KEY, json.dumps({"scale": clock.scale, "frozenAt": clock.frozen, "rev": rev}))
 
 
+def _me() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def _holder(store: Store) -> dict | None:
+    raw = await store.get_meta(_HOLDER)
+    holder = json.loads(raw) if raw else None
+    return holder if holder and holder["until"] > time.time() else None
+
+
+async def _hold(store: Store, clock: Clock) -> None:
+    clock.held = time.monotonic()
+    await store.set_meta(_HOLDER, json.dumps({"process": _me(), "until": time.time() + HOLD}))
+
+
 async def sync_clock(store: Store, clock: Clock, starting: bool = False) -> None:
-    """Follow the settings another process published since this one started. At start, only
-    note where the published settings are."""
+    """At start: follow the clock a live process holds, else hold it and publish this process's
+    settings. Then: follow what was published since, and keep (or take over) the hold."""
     raw = await store.get_meta(_KEY)
-    if raw is None:
-        return
-    settings = json.loads(raw)
+    settings = json.loads(raw) if raw else None
     if starting:
-        clock.rev = settings["rev"]
-    elif settings["rev"] > clock.rev:
+        holder = await _holder(store)
+        if holder is not None and holder["process"] != _me() and settings is not None:
+            clock.apply(settings)
+            clock.rev = settings["rev"]
+            clock.following = holder["process"]
+            return
+        await _hold(store, clock)
+        await publish(store, clock)
+        return
+    if settings is not None and settings["rev"] > clock.rev:
         clock.apply(settings)
         clock.rev = settings["rev"]
+    if clock.held is None or time.monotonic() - clock.held >= _RENEW:
+        holder = await _holder(store)
+        if holder is None or holder["process"] == _me():
+            clock.following = None
+            await _hold(store, clock)
+        else:
+            clock.held = time.monotonic()  # look again in a while
+
+
+async def release_clock(store: Store, clock: Clock) -> None:
+    """At a clean stop: let the next process hold the clock at once."""
+    holder = await _holder(store)
+    if holder is not None and holder["process"] == _me():
+        await store.set_meta(_HOLDER, json.dumps({"process": _me(), "until": 0}))

@@ -26,6 +26,7 @@ import inspect
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Mapping
 
@@ -78,6 +79,8 @@ class Engine:
         self.faults = faults
         self.before_pass = before_pass
         self._wake = asyncio.Event()
+        self.last_pass: float | None = None  # time.monotonic() of the last pass of `run` (health)
+        self.store_errors = 0  # passes that failed because the database could not be reached (metrics)
 
     def wake(self) -> None:
         self._wake.set()
@@ -89,6 +92,7 @@ class Engine:
         try:
             while True:
                 self._wake.clear()
+                self.last_pass = time.monotonic()
                 try:
                     if self.before_pass is not None:
                         await self.before_pass()
@@ -96,6 +100,7 @@ class Engine:
                         continue
                     due = await self.store.next_due()
                 except StoreUnavailable as error:
+                    self.store_errors += 1
                     if not down:
                         log.warning("engine %s: %s; retrying every second", self.owner, error)
                     down = True

@@ -9,9 +9,9 @@ major would affect.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 
 from ..model.section import Section
+from ..model.times import iso
 from ..store import Store
 from .clock import Clock
 
@@ -82,9 +82,9 @@ class Usage:
                 entry = affected.setdefault(
                     change.route,
                     {
-                        "operation": change.route,
+                        "operation": _operation(change.route),
                         "calls": count,
-                        "lastSeen": datetime.fromtimestamp(last_seen, UTC).isoformat(),
+                        "lastSeen": iso(last_seen),
                         "changes": [],
                     },
                 )
@@ -120,3 +120,10 @@ def _paths(value: object, prefix: str, depth: int = 0):
                 if path not in seen:
                     seen.add(path)
                     yield path
+
+
+def _operation(route: str) -> str:
+    """`GET /publicCloud/project` -> `GET /v2/publicCloud/project`: operations named as the
+    admin surface's faults name them."""
+    method, _, path = route.partition(" ")
+    return f"{method} /v2{path}"

@@ -101,7 +101,10 @@ class Reconciler(Protocol):
 
 
 class AccountView(Protocol):
-    """A read-only view of the calling account's resources, inside the write transaction."""
+    """A read-only view of the calling account's resources, inside the write transaction, and
+    `now`, the time of the write on the server's clock (which the admin surface may move)."""
+
+    now: float
 
     async def resources(self, kind: Kind) -> list[Resource]:
         """Every resource of `kind` the account has, in creation order."""

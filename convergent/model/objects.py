@@ -94,6 +94,18 @@ class ObjectKind:
         """The id as the caller named it (a user's login rather than `<account>/<login>`)."""
         return id.rpartition("/")[2]
 
+    def errors(self, operation: str) -> tuple[tuple[int, str], ...]:
+        """The error classes the registry may answer on a route of this kind, for an operation's
+        `errors`: `list`, `create`, `get`, or a write of one object (any other name)."""
+        if operation == "list":
+            return ()
+        if operation == "create":
+            return ((409, f"Client::Conflict::{self.label}AlreadyExists"),)
+        found = (404, f"Client::NotFound::{self.label}NotFound")
+        if operation == "get":
+            return (found,)
+        return (found, (412, "Client::PreconditionFailed::VersionMismatch"))
+
     def not_found(self, id: str) -> ApiError:
         return ApiError.not_found(
             f"{self.label}NotFound", f"{self.label} '{self.name_of(id)}' does not exist"

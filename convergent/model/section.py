@@ -79,14 +79,18 @@ class Section:
 
     def offered(self, today: date) -> list[dict]:
         """The majors with their status today."""
+        released = {v.version: v.released for v in self.versions}
         out = []
         for major in self.majors:
+            version = self.latest_version(major.number)
             out.append(
                 {
                     "major": major.number,
-                    "version": self.latest_version(major.number),
+                    "version": version,
                     "status": str(self.status(major, today)),
-                    "released": major.released.isoformat(),
+                    # the version's release, as in the changelog; the major's first is majorReleased
+                    "released": released.get(version, major.released).isoformat(),
+                    "majorReleased": major.released.isoformat(),
                     "deprecated": major.deprecated.isoformat() if major.deprecated else None,
                     "sunset": major.sunset.isoformat() if major.sunset else None,
                 }

@@ -293,6 +293,7 @@ SECTION = Section(
             get_application,
             APPLICATIONS.actions["get"],
             _APP,
+            errors=APPLICATIONS.errors("get"),
         ),
         Operation(
             "DELETE",
@@ -300,13 +301,24 @@ SECTION = Section(
             delete_application,
             APPLICATIONS.actions["delete"],
             _APP,
+            errors=APPLICATIONS.errors("delete"),
         ),
         Operation("GET", "/me/api/credential", list_credentials, CREDENTIALS.actions["get"]),
         Operation(
-            "GET", "/me/api/credential/{credentialId}", get_credential, CREDENTIALS.actions["get"], _CRED
+            "GET",
+            "/me/api/credential/{credentialId}",
+            get_credential,
+            CREDENTIALS.actions["get"],
+            _CRED,
+            errors=CREDENTIALS.errors("get"),
         ),
         Operation(
-            "PUT", "/me/api/credential/{credentialId}", edit_credential, CREDENTIALS.actions["edit"], _CRED
+            "PUT",
+            "/me/api/credential/{credentialId}",
+            edit_credential,
+            CREDENTIALS.actions["edit"],
+            _CRED,
+            errors=CREDENTIALS.errors("edit"),
         ),
         Operation(
             "DELETE",
@@ -314,6 +326,7 @@ SECTION = Section(
             delete_credential,
             CREDENTIALS.actions["delete"],
             _CRED,
+            errors=CREDENTIALS.errors("delete"),
         ),
         Operation(
             "GET",
@@ -321,25 +334,61 @@ SECTION = Section(
             credential_application,
             CREDENTIALS.actions["application/get"],
             _CRED,
+            errors=(*CREDENTIALS.errors("get"), *APPLICATIONS.errors("get")),
         ),
         Operation("GET", "/me/identity/user", list_users, USERS.actions["get"]),
-        Operation("POST", "/me/identity/user", create_user, USERS.actions["create"]),
-        Operation("GET", "/me/identity/user/{user}", get_user, USERS.actions["get"]),
-        Operation("PUT", "/me/identity/user/{user}", edit_user, USERS.actions["edit"]),
-        Operation("DELETE", "/me/identity/user/{user}", delete_user, USERS.actions["delete"]),
+        Operation(
+            "POST", "/me/identity/user", create_user, USERS.actions["create"], errors=USERS.errors("create")
+        ),
+        Operation(
+            "GET", "/me/identity/user/{user}", get_user, USERS.actions["get"], errors=USERS.errors("get")
+        ),
+        Operation(
+            "PUT", "/me/identity/user/{user}", edit_user, USERS.actions["edit"], errors=USERS.errors("edit")
+        ),
+        Operation(
+            "DELETE",
+            "/me/identity/user/{user}",
+            delete_user,
+            USERS.actions["delete"],
+            errors=USERS.errors("delete"),
+        ),
         Operation(
             "POST",
             "/me/identity/user/{user}/disable",
             _set_status("DISABLED"),
             USERS.actions["disable"],
+            errors=USERS.errors("disable"),
         ),
-        Operation("POST", "/me/identity/user/{user}/enable", _set_status("OK"), USERS.actions["enable"]),
+        Operation(
+            "POST",
+            "/me/identity/user/{user}/enable",
+            _set_status("OK"),
+            USERS.actions["enable"],
+            errors=USERS.errors("enable"),
+        ),
         Operation("GET", "/me/api/oauth2/client", list_clients, OAUTH2_CLIENTS.actions["get"]),
         Operation("POST", "/me/api/oauth2/client", create_client, OAUTH2_CLIENTS.actions["create"]),
-        Operation("GET", "/me/api/oauth2/client/{clientId}", get_client, OAUTH2_CLIENTS.actions["get"]),
-        Operation("PUT", "/me/api/oauth2/client/{clientId}", edit_client, OAUTH2_CLIENTS.actions["edit"]),
         Operation(
-            "DELETE", "/me/api/oauth2/client/{clientId}", delete_client, OAUTH2_CLIENTS.actions["delete"]
+            "GET",
+            "/me/api/oauth2/client/{clientId}",
+            get_client,
+            OAUTH2_CLIENTS.actions["get"],
+            errors=OAUTH2_CLIENTS.errors("get"),
+        ),
+        Operation(
+            "PUT",
+            "/me/api/oauth2/client/{clientId}",
+            edit_client,
+            OAUTH2_CLIENTS.actions["edit"],
+            errors=OAUTH2_CLIENTS.errors("edit"),
+        ),
+        Operation(
+            "DELETE",
+            "/me/api/oauth2/client/{clientId}",
+            delete_client,
+            OAUTH2_CLIENTS.actions["delete"],
+            errors=OAUTH2_CLIENTS.errors("delete"),
         ),
         *SCHEMAS_VERSION_OPERATIONS,
     ),

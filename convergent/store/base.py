@@ -195,6 +195,15 @@ class Store(ABC):
         """An account's (major, route, field, count, last_seen) in a section, seen since `since`."""
 
     @abstractmethod
+    async def task_counts(self) -> list[tuple[str, str, int]]:
+        """(kind, status, count) of every task kept (metrics)."""
+
+    @abstractmethod
+    async def migrations_behind(self) -> int:
+        """How many known migrations this database lacks (health: 0 when current). Also a
+        round trip that fails with StoreUnavailable when the database cannot be reached."""
+
+    @abstractmethod
     async def get_meta(self, key: str) -> str | None: ...
 
     @abstractmethod

@@ -575,6 +575,14 @@ class PostgresStore(Store):
                     await tx.conn.execute(f"DELETE FROM {table} WHERE account = $1", account)
             await tx._bump()
 
+    async def task_counts(self) -> list[tuple[str, str, int]]:
+        rows = await self._fetchall("SELECT kind, status, count(*) FROM tasks GROUP BY kind, status")
+        return [tuple(row) for row in rows]
+
+    async def migrations_behind(self) -> int:
+        applied = {row[0] for row in await self._fetchall("SELECT version FROM schema_migrations")}
+        return len(pending("postgres", applied))
+
     async def _schema_version(self) -> int:
         return (await self._fetchrow("SELECT max(version) FROM schema_migrations"))[0]
 

@@ -487,6 +487,16 @@ class SqliteStore(Store):
                     self.db.execute(f"DELETE FROM {table} WHERE account = ?", (account,))
             tx._bump()
 
+    async def task_counts(self) -> list[tuple[str, str, int]]:
+        return [
+            tuple(row)
+            for row in self.db.execute("SELECT kind, status, count(*) FROM tasks GROUP BY kind, status")
+        ]
+
+    async def migrations_behind(self) -> int:
+        applied = {row[0] for row in self.db.execute("SELECT version FROM schema_migrations")}
+        return len(pending("sqlite", applied))
+
     def _schema_version(self) -> int:
         return self.db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
 

@@ -1,5 +1,9 @@
 """Terraform resources: as-code resources (checksum, wait for READY) and plain objects.
 
+`convergent_resource` serves any as-code kind of any section, built in or installed, by its
+collection path and its target spec as JSON; the named resources below give a few kinds
+typed attributes.
+
 What every as-code kind shares lives in `AsCode`: create (POST, wait READY), read (GET; gone
 when 404), update (GET for the checksum, PUT the live targetSpec with the configured fields laid
 over it, wait READY), delete (DELETE, wait for 404; where the API offers no DELETE, a warning
@@ -9,6 +13,7 @@ is a few lines: its collection, its parent path parameters and its fields.
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from tf import schema, types
@@ -26,7 +31,7 @@ from tf.types import Unknown
 from ..apply.plan import merged
 from ..client import ApiError, NotFoundError, TaskFailed, WaitTimeout
 
-__all__ = ["AsCode", "CloudProject", "CloudProjectRancher", "IamPolicy", "RESOURCES"]
+__all__ = ["AsCode", "AnyResource", "CloudProject", "CloudProjectRancher", "IamPolicy", "RESOURCES"]
 
 POLL = 0.5
 
@@ -315,4 +320,81 @@ class IamPolicy(_Base):
             return _failed(ctx, "importing iam_policy", error)
 
 
-RESOURCES = [CloudProject, CloudProjectRancher, IamPolicy]
+def _json(value: Any) -> str:
+    """JSON as Terraform's jsonencode writes it (keys sorted, no spaces), so that a spec read
+    back equals the configured string."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class AnyResource(AsCode):
+    """Any as-code resource: `collection` is its list's path (`/v2/notebooks/notebook`, parents'
+    ids filled in), `target_spec` its target spec as JSON (`jsonencode({...})`). Only the keys
+    the configuration gives are compared, so what the server fills in is no drift;
+    `current_state` is what the server reports, as JSON. Import with the resource's path."""
+
+    name = "resource"
+    fields: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def get_schema(cls) -> schema.Schema:
+        computed = ("id", "urn", "checksum", "resource_status", "current_state")
+        return schema.Schema(
+            version=1,
+            attributes=[
+                schema.Attribute(
+                    "collection",
+                    types.String(),
+                    required=True,
+                    requires_replace=True,
+                    description="The list's path, e.g. /v2/publicCloud/project/{id}/rancher",
+                ),
+                schema.Attribute(
+                    "target_spec", types.String(), required=True, description="The target spec, as JSON"
+                ),
+                *(schema.Attribute(name, types.String(), computed=True) for name in computed),
+            ],
+        )
+
+    def _collection(self, state: dict) -> str:
+        return state["collection"].rstrip("/")
+
+    def _spec(self, state: dict) -> dict:
+        return json.loads(state["target_spec"]) if _given(state.get("target_spec")) else {}
+
+    def _state(self, item: dict, prior: dict) -> dict:
+        live = item.get("targetSpec") or {}
+        declared = self._spec(prior) if _given(prior.get("target_spec")) else live
+        return {
+            "collection": prior["collection"],
+            "target_spec": _json({key: live.get(key) for key in declared}),
+            "current_state": _json(item.get("currentState") or {}),
+            "id": item["id"],
+            "urn": (item.get("iam") or {}).get("urn"),
+            "checksum": item.get("checksum"),
+            "resource_status": item.get("resourceStatus"),
+        }
+
+    def plan(self, ctx: PlanContext, current: dict | None, planned: dict) -> dict:
+        if _given(planned.get("target_spec")):
+            try:
+                planned["target_spec"] = _json(json.loads(planned["target_spec"]))
+            except ValueError as error:
+                ctx.diagnostics.add_error("target_spec is not JSON", str(error))
+                return planned
+        if current is not None and current.get("target_spec") != planned.get("target_spec"):
+            planned.update(checksum=Unknown, current_state=Unknown, resource_status=Unknown)
+        return planned
+
+    def import_(self, ctx: ImportContext, id: str) -> dict | None:
+        collection, _, item_id = id.rstrip("/").rpartition("/")
+        if not collection.startswith("/") or not item_id:
+            ctx.diagnostics.add_error(f"import id of {self.name} is the resource's path", f"got {id!r}")
+            return None
+        try:
+            item = self.api.get(f"{collection}/{item_id}")
+        except ApiError as error:
+            return _failed(ctx, f"importing {self.name}", error)
+        return self._state(item, {"collection": collection})
+
+
+RESOURCES = [AnyResource, CloudProject, CloudProjectRancher, IamPolicy]

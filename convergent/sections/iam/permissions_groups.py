@@ -44,14 +44,13 @@ def _body(body: PermissionsGroupInput) -> dict:
     return {"description": body.description, "name": body.name, "permissions": permissions(body.permissions)}
 
 
+_READ_ONLY = (403, "Client::Forbidden::ReadOnlyPermissionsGroup")
+
+
 def _writable(call) -> str:
     urn = call.params["permissionsGroupURN"]
     if urn in OVH_PERMISSIONS_GROUPS:
-        raise ApiError(
-            403,
-            "Client::Forbidden::ReadOnlyPermissionsGroup",
-            f"'{urn}' is managed by OVHcloud and read-only",
-        )
+        raise ApiError(*_READ_ONLY, f"'{urn}' is managed by OVHcloud and read-only")
     return urn
 
 
@@ -96,7 +95,19 @@ _ACTIONS = PERMISSIONS_GROUPS.actions
 OPERATIONS = (
     Operation("GET", "/iam/permissionsGroup", list_permissions_groups, _ACTIONS["get"]),
     Operation("POST", "/iam/permissionsGroup", create_permissions_group, _ACTIONS["create"]),
-    Operation("DELETE", _PATH, delete_permissions_group, _ACTIONS["delete"]),
-    Operation("GET", _PATH, get_permissions_group, _ACTIONS["get"]),
-    Operation("PUT", _PATH, edit_permissions_group, _ACTIONS["edit"]),
+    Operation(
+        "DELETE",
+        _PATH,
+        delete_permissions_group,
+        _ACTIONS["delete"],
+        errors=(*PERMISSIONS_GROUPS.errors("delete"), _READ_ONLY),
+    ),
+    Operation("GET", _PATH, get_permissions_group, _ACTIONS["get"], errors=PERMISSIONS_GROUPS.errors("get")),
+    Operation(
+        "PUT",
+        _PATH,
+        edit_permissions_group,
+        _ACTIONS["edit"],
+        errors=(*PERMISSIONS_GROUPS.errors("edit"), _READ_ONLY),
+    ),
 )

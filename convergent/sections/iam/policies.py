@@ -115,7 +115,18 @@ _ACTIONS = POLICIES.actions
 OPERATIONS = (
     Operation("GET", "/iam/policy", list_policies, _ACTIONS["get"]),
     Operation("POST", "/iam/policy", create_policy, _ACTIONS["create"]),
-    Operation("DELETE", "/iam/policy/{policyId}", delete_policy, _ACTIONS["delete"], _ID),
-    Operation("GET", "/iam/policy/{policyId}", get_policy, _ACTIONS["get"], _ID),
-    Operation("PUT", "/iam/policy/{policyId}", edit_policy, _ACTIONS["edit"], _ID),
+    Operation(
+        "DELETE",
+        "/iam/policy/{policyId}",
+        delete_policy,
+        _ACTIONS["delete"],
+        _ID,
+        errors=POLICIES.errors("delete"),
+    ),
+    Operation(
+        "GET", "/iam/policy/{policyId}", get_policy, _ACTIONS["get"], _ID, errors=POLICIES.errors("get")
+    ),
+    Operation(
+        "PUT", "/iam/policy/{policyId}", edit_policy, _ACTIONS["edit"], _ID, errors=POLICIES.errors("edit")
+    ),
 )

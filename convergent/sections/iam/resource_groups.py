@@ -104,7 +104,16 @@ _ACTIONS = RESOURCE_GROUPS.actions
 OPERATIONS = (
     Operation("GET", "/iam/resourceGroup", list_resource_groups, _ACTIONS["get"]),
     Operation("POST", "/iam/resourceGroup", create_resource_group, _ACTIONS["create"]),
-    Operation("DELETE", _PATH, delete_resource_group, _ACTIONS["delete"], _ID),
-    Operation("GET", _PATH, get_resource_group, _ACTIONS["get"], _ID),
-    Operation("PUT", _PATH, edit_resource_group, _ACTIONS["edit"], _ID),
+    Operation(
+        "DELETE",
+        _PATH,
+        delete_resource_group,
+        _ACTIONS["delete"],
+        _ID,
+        errors=RESOURCE_GROUPS.errors("delete"),
+    ),
+    Operation("GET", _PATH, get_resource_group, _ACTIONS["get"], _ID, errors=RESOURCE_GROUPS.errors("get")),
+    Operation(
+        "PUT", _PATH, edit_resource_group, _ACTIONS["edit"], _ID, errors=RESOURCE_GROUPS.errors("edit")
+    ),
 )

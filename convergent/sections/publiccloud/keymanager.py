@@ -133,10 +133,21 @@ def _check_secret(spec: dict) -> None:
             raise ApiError.bad_request(
                 "InvalidSecret", f"expiration {expiration!r} is not an RFC 3339 date", field="expiration"
             ) from None
-        if when.tzinfo is None or when <= datetime.datetime.now(datetime.UTC):
+        if when.tzinfo is None:
             raise ApiError.bad_request(
                 "InvalidSecret", "expiration must be a future date with its zone", field="expiration"
             )
+
+
+def _check_future(spec: dict, now: float) -> None:
+    expiration = spec.get("expiration")
+    if (
+        expiration is not None
+        and datetime.datetime.fromisoformat(expiration.replace("Z", "+00:00")).timestamp() <= now
+    ):
+        raise ApiError.bad_request(
+            "InvalidSecret", "expiration must be a future date with its zone", field="expiration"
+        )
 
 
 class SecretStrategy(InfraStrategy):
@@ -146,6 +157,10 @@ class SecretStrategy(InfraStrategy):
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         _check_secret(spec)
         return spec
+
+    async def admit_create(self, view: AccountView, spec: dict, parent: Resource | None) -> dict:
+        _check_future(spec, view.now)  # on the server's clock
+        return await super().admit_create(view, spec, parent)
 
     def prepare_update(self, resource: Resource, spec: dict) -> dict:
         stored = resource.target_spec

@@ -1,3 +1,13 @@
+import { inlineTokens } from "./markdown.js";
+
+// Inline Markdown (markdown.js) as nodes: text, <code>, <strong>, <em>, <a>.
+export function md(source) {
+  return inlineTokens(source).map((t) =>
+    t.type === "text" ? t.text
+      : t.type === "link" ? h("a", { href: t.href, target: "_blank", rel: "noopener" }, t.text)
+        : h(t.type, {}, t.text));
+}
+
 // A tiny element builder: h("p", {class: "x", onclick: f}, "text", child, [more]).
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);

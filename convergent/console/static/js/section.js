@@ -1,6 +1,6 @@
 // A section in one schemas version: its versions and changelog, the differences from the
 // previous major, and its routes grouped by path with everything about each operation.
-import { fill, h, uid } from "./dom.js";
+import { fill, h, md, uid } from "./dom.js";
 import { changelog, differences, fields, refName, requestSchema, schema, typeLabel } from "./schema.js";
 import { tryIt } from "./tryit.js";
 
@@ -22,7 +22,7 @@ export async function renderSection(main, section, version, go) {
   const heading = h("h2", { tabIndex: -1 }, `/${section.name}`);
   fill(main, 
     heading,
-    h("p", { class: "description" }, section.description || ""),
+    h("p", { class: "description" }, md(section.description)),
     section.branch === "v2"
       ? versionPicker(section, majors, chosen, go)
       : h("p", { class: "note" }, `A ${section.base} section: one version, no X-Schemas-Version.`),
@@ -42,7 +42,7 @@ function versionPicker(section, majors, chosen, go) {
     majors.map((m) => h("option", { value: m.version, selected: m === chosen }, `${m.version} — ${m.status}`)),
   );
   const when = chosen && [
-    `major ${chosen.major}.x released ${chosen.released}`,
+    `major ${chosen.major}.x released ${chosen.majorReleased}, ${chosen.version} ${chosen.released}`,
     chosen.deprecated && `deprecated ${chosen.deprecated}`,
     chosen.sunset && `end of availability ${chosen.sunset}`,
   ].filter(Boolean).join("; ");
@@ -61,7 +61,7 @@ function changelogView(log, chosen, previous) {
       [...log.versions].reverse().map((v) =>
         h("li", { class: inDiff(v) ? "version in-diff" : "version" },
           h("p", {},
-            h("strong", {}, v.version), ` — ${status.get(majorOf(v.version)) || "not served"}, released ${v.released}: ${v.summary}`,
+            h("strong", {}, v.version), ` — ${status.get(majorOf(v.version)) || "not served"}, released ${v.released}: `, md(v.summary),
             chosen && majorOf(v.version) === chosen.major ? h("span", { class: "badge" }, "shown") : null),
           v.changes.length ? h("ul", {}, v.changes.map(changeItem)) : null))),
   );
@@ -70,7 +70,7 @@ function changelogView(log, chosen, previous) {
 function changeItem(c) {
   return h("li", { class: c.breaking ? "breaking" : "" },
     c.breaking ? h("span", { class: "badge breaking" }, "breaking") : h("span", { class: "badge" }, "compatible"),
-    " ", h("code", {}, c.route), " ", h("code", {}, c.field), `: ${c.description}`);
+    " ", h("code", {}, c.route), " ", h("code", {}, c.field), ": ", md(c.description));
 }
 
 function differencesView(diff, log, chosen, previous) {
@@ -104,7 +104,7 @@ function operationView(context, entry, change, previous) {
     h("summary", {},
       h("span", { class: `method ${entry.method.toLowerCase()}` }, entry.method), " ",
       h("code", {}, entry.path), " ",
-      h("span", { class: "summary" }, op.description), " ",
+      h("span", { class: "summary" }, md(op.description)), " ",
       h("span", { class: `badge status-${status}` }, status),
       op.noAuthentication ? h("span", { class: "badge" }, "no authentication") : null,
       change ? h("span", { class: "badge diff" }, change.state === "added" ? `new since ${previous.version}` : `changed since ${previous.version}`) : null),
