@@ -41,6 +41,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class OrderFailed(Exception):
+    """The server refused or failed an order the tests need."""
+
+
 class Server:
     """`convergent serve --instant` on a free port and a new database in `workdir`."""
 
@@ -102,7 +106,8 @@ class Server:
         )
         if answer.status_code == 404:
             return None
-        answer.raise_for_status()
+        if answer.status_code != 200:
+            raise OrderFailed(f"ordering {product} answered {answer.status_code}: {answer.text[:300]}")
         return answer.json()
 
     def stop(self) -> None:
@@ -119,6 +124,21 @@ class Server:
 def _one(delivered: list[dict] | None, name: str) -> dict | None:
     """The delivered resource of the kind named `name` (a kind's key is `section.name`)."""
     return next((d for d in delivered or () if d["kind"].rpartition(".")[2] == name), None)
+
+
+def _rancher_in(api: Client, project: str, region: str) -> dict:
+    """An OVHCloud Edition rancher in `region`, as TestAccDataSourceCloudProjectRancher_basic
+    expects the one it names to be. The server picks a rancher's region: order until one lands there."""
+    ranchers = f"/v2/publicCloud/project/{project}/rancher"
+    for attempt in range(30):
+        made = api.post(
+            ranchers, {"targetSpec": {"name": f"acceptance-{attempt}", "plan": "OVHCLOUD_EDITION"}}
+        )
+        api.wait(f"{ranchers}/{made['id']}")
+        if api.get(f"{ranchers}/{made['id']}")["currentState"]["region"] == region:
+            return made
+        api.delete(f"{ranchers}/{made['id']}")
+    raise RuntimeError(f"no rancher landed in {region}")
 
 
 def _second_flavor_and_image(server: Server, project: str, region: str) -> dict[str, str]:
@@ -150,7 +170,11 @@ def prepare(server: Server, notes: list[str]) -> dict[str, str]:
     }
 
     def ordered(product: str, kind: str, field: str = "id") -> str | None:
-        found = _one(server.order(product), kind)
+        try:
+            found = _one(server.order(product), kind)
+        except OrderFailed as error:
+            notes.append(f"{error}: the tests naming one fail")
+            return None
         if found is None:
             notes.append(f"this server does not deliver {product!r}: the tests naming one fail")
             return None
@@ -165,11 +189,7 @@ def prepare(server: Server, notes: list[str]) -> dict[str, str]:
             "/v2/publicCloud/project", {"targetSpec": {"name": "acceptance", "mode": "CLASSIC"}}
         )
         api.wait(f"/v2/publicCloud/project/{project['id']}")
-        rancher = api.post(
-            f"/v2/publicCloud/project/{project['id']}/rancher",
-            {"targetSpec": {"name": "acceptance", "plan": "STANDARD"}},
-        )
-        api.wait(f"/v2/publicCloud/project/{project['id']}/rancher/{rancher['id']}")
+        rancher = _rancher_in(api, project["id"], "EU_WEST_SBG")
     env["OVH_CLOUD_PROJECT_SERVICE_TEST"] = project["id"]
     env["OVH_CLOUD_PROJECT_SERVICE"] = project["id"]
     env["OVH_CLOUD_PROJECT_RANCHER_TEST"] = rancher["id"]

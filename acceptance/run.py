@@ -5,7 +5,8 @@
 Builds the provider and `ovh.test` with upstream/build-ovh-provider.sh (cached outside the
 checkout), starts `convergent serve --instant` on a free port with a new database, prepares what
 the tests name (acceptance/prepare.py), writes a Terraform CLI config with dev_overrides, runs each
-listed test in its own `ovh.test` process (N at a time), and prints one line per test (PASS, FAIL
+listed test in its own `ovh.test` process (tests of one source file one after another, as they
+share objects; N files at a time), and prints one line per test (PASS, FAIL
 or SKIP, with the first error line) and a total. Exits 1 when fewer than --min-pass tests pass,
 2 when the upstream material is absent.
 """
@@ -22,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .prepare import CREDENTIAL_VARIABLES, Server, prepare
-from .upstream import Outcome, build, read_list, run_test, variables_read
+from .upstream import Outcome, build, by_file, read_list, run_test, variables_read
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,13 +115,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         outcomes: list[Outcome] = []
 
-        def one(test: str) -> Outcome:
-            outcome = run_test(made, test, env, workdir / "tests" / test, args.timeout)
-            print(_line(outcome), flush=True)
-            return outcome
+        def group(tests: list[str]) -> list[Outcome]:
+            done = []
+            for test in tests:
+                done.append(run_test(made, test, env, workdir / "tests" / test, args.timeout))
+                print(_line(done[-1]), flush=True)
+            return done
 
+        # The longest groups first, so that the last one to start is short.
+        groups = sorted(by_file(made.source, tests), key=len, reverse=True)
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            outcomes = list(pool.map(one, tests))
+            finished = [o for done in pool.map(group, groups) for o in done]
+        outcomes = sorted(finished, key=lambda o: tests.index(o.test))
     finally:
         server.stop()
     counts = {r: sum(o.result == r for o in outcomes) for r in ("PASS", "FAIL", "SKIP")}

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Build", "build", "read_list", "variables_read", "Outcome", "run_test"]
+__all__ = ["Build", "build", "read_list", "variables_read", "by_file", "Outcome", "run_test"]
 
 _GETENV = re.compile(r"\bOVH_[A-Z0-9_]+\b")
 _PRECHECK = re.compile(r"\b(testAccPreCheck[A-Za-z0-9_]*)\(")
@@ -73,6 +73,17 @@ def variables_read(source: Path, tests: list[str]) -> dict[str, set[str]]:
             pending |= set(_PRECHECK.findall(body))
         out[test] = names
     return out
+
+
+def by_file(source: Path, tests: list[str]) -> list[list[str]]:
+    """The tests grouped by their source file, in list order. Tests of one file often share one
+    object (the tags tests all tag the same project): a group runs one test at a time."""
+    homes: dict[str, list[str]] = {}
+    texts = {p.name: p.read_text(errors="replace") for p in (source / "ovh").glob("*_test.go")}
+    for test in tests:
+        home = next((name for name, text in texts.items() if re.search(rf"^func {test}\(", text, re.M)), test)
+        homes.setdefault(home, []).append(test)
+    return list(homes.values())
 
 
 @dataclass

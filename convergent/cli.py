@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from typing import Annotated
 
@@ -266,7 +267,8 @@ def serve(
     )
     if config.log_format == "json":
         _json_logging()
-    uvicorn.Server(settings).run(sockets=[listening])
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, exit 0 (as uvicorn.run does)
+        uvicorn.Server(settings).run(sockets=[listening])
 
 
 def _bind(host: str, port: int):
@@ -607,6 +609,55 @@ def snapshot_load(
     except ApiError as error:
         raise typer.BadParameter(error.message) from None
     typer.echo(f"loaded {file}")
+
+
+@app.command("env")
+def env_command(
+    account: Annotated[
+        str, typer.Option(help="Account (nic) the key acts for; created when missing")
+    ] = "xx1111-ovh",
+    url: Annotated[
+        str | None,
+        typer.Option(help="A running server (e.g. a CI service): ask its admin surface for the key"),
+    ] = None,
+    admin_token: Annotated[
+        str | None, typer.Option(help="The admin credential of --url [env: CONVERGENT_ADMIN_TOKEN]")
+    ] = None,
+    database: DatabaseOption = None,
+    shell: Annotated[bool, typer.Option("--shell", help="`export` lines to eval")] = False,
+) -> None:
+    """Print OVH_ENDPOINT and a new validated key as the OVH_* variables OVHcloud's clients and
+    Terraform provider read: `eval "$(convergent env --shell --url ...)"`, or without --shell
+    NAME=value lines for $GITHUB_ENV. Without --url the key is made in the local database."""
+    import time
+
+    from .testing.environment import ovh_variables, render
+
+    config = _config(database=database, admin_token=admin_token)
+    if url:
+        import httpx
+
+        from .testing.admin import Admin, AdminError
+
+        if not config.admin_token:
+            raise typer.BadParameter("--url needs --admin-token (or CONVERGENT_ADMIN_TOKEN)")
+        admin = Admin.connect(url.rstrip("/"), config.admin_token)
+        try:
+            issued = admin.credential(account)
+        except AdminError as error:
+            raise typer.BadParameter(str(error)) from None
+        except httpx.TransportError as error:
+            typer.echo(f"convergent: {url}: {error}", err=True)
+            raise typer.Exit(3) from None
+        finally:
+            admin.close()
+        issued["endpoint"] = url
+    else:
+        from .auth import accounts
+
+        made = _run_with_store(config, lambda store: accounts.issue_credential(store, account, time.time()))
+        issued = made.as_json(_endpoint(config))
+    typer.echo(render(ovh_variables(issued), shell))
 
 
 @app.command("admin-token")

@@ -80,12 +80,6 @@ class ApiError(Exception):
             f"Invalid Checksum format: checksum '{provided}' is not a valid MD5 hash",
         )
 
-    @classmethod
-    def checksum_required(cls) -> ApiError:
-        return cls.bad_request(
-            "ChecksumRequired", "A checksum is required to update this resource", field="checksum"
-        )
-
     # 401 / 403: authentication and authorisation
     @classmethod
     def authentication(cls, status: int, code: str, message: str) -> ApiError:

@@ -172,7 +172,11 @@ def apply(
         ),
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Only show the diff; exit 2 if anything would change")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Only show the diff and the steps each change would run; exit 2 if anything would change",
+        ),
     ] = False,
     endpoint: Endpoint = None,
     json_output: Json = False,
@@ -188,6 +192,8 @@ def apply(
     with _client(endpoint, schemas_version) as client:
         declarations = declared.load(file.read_text())
         changes = declared.plan(client, declarations)
+        if dry_run:
+            declared.preview(client, changes)  # the server's task plans, nothing written
         if not json_output:
             declared.render(changes, _out())
         if dry_run:

@@ -34,6 +34,7 @@ from .model.cursors import Cursors
 from .model.envelope import urn
 from .model.kind import Kind
 from .model.section import Section
+from .model.versions import Major
 from .sections import builtin_sections, installed_sections, load_sections
 from .store import Store, open_store
 
@@ -69,6 +70,9 @@ class Runtime:
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
     metrics: Any = None  # the HTTP app's request counters, when it serves one (api/observe.py)
+    # Deprecations announced through the admin surface, by (section, major): the answers that
+    # major serves carry the headers of these dates (the section's own lifecycle is unchanged).
+    announced: dict[tuple[str, int], Major] = field(default_factory=dict)
 
     @property
     def engine(self) -> Engine:
@@ -186,15 +190,16 @@ class Runtime:
         """What the sections sell through orders, by product name."""
         return {name: fn for section in self.sections for name, fn in section.provisioners.items()}
 
-    async def provision(self, product: str, account: str) -> list[dict]:
-        """Deliver `product` to `account` (created when missing); describe what was delivered."""
+    async def provision(self, product: str, account: str, **options) -> list[dict]:
+        """Deliver `product` to `account` (created when missing); describe what was delivered.
+        `options` go to the provisioner (a region, as an order's configuration names it)."""
         provisioner = self.products().get(product)
         if provisioner is None:
             known = ", ".join(sorted(self.products())) or "none"
             raise LookupError(f"unknown product {product!r}; known: {known}")
-        await accounts.ensure_account(self.store, account, self.clock.now())
+        await accounts.ensure_account(self.store, account, self.clock.now(), login=False)
         order = Order(self.changes, account)
-        await provisioner(order)
+        await provisioner(order, **options)
         out = []
         for r in order.delivered:
             kind = self.kinds[r.kind]

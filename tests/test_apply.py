@@ -104,6 +104,7 @@ def test_a_stack_applied_changed_reapplied_and_then_without_drift(live, tmp_path
     assert drift.exit_code == 2
     planned = json.loads(drift.output)["changes"]
     assert [c["action"] for c in planned] == ["none", "none", "none", "update"]
+    assert planned[3]["task"] is None and planned[3]["refused"] is None  # not an as-code resource
     assert planned[3]["fields"] == [
         {"field": "body.description", "from": "may run the demo project", "to": "may run it"}
     ]
@@ -142,6 +143,11 @@ def test_dry_run_on_an_empty_account_shows_what_is_not_known_yet(live, tmp_path)
     changes = json.loads(dry.output)["changes"]
     assert [c["action"] for c in changes] == ["create"] * 4
     assert changes[1]["path"] == f"/v2/publicCloud/project/{UNKNOWN}/rancher"
+    # The server says what the first would start (X-Dry-Run); the others depend on it.
+    assert changes[0]["task"]["steps"] and all(s["seconds"] >= 0 for s in changes[0]["task"]["steps"])
+    assert [c["task"] for c in changes[1:]] == [None] * 3
+    shown = run("apply", "-f", str(stack), "--dry-run")
+    assert re.search(r"task \w+: .+ \(\d+(\.\d+)?s\)", shown.output), shown.output
     with Client() as api:
         assert api.get("/v2/publicCloud/project") == [], "a dry run writes nothing"
 

@@ -34,7 +34,8 @@ async def admin(connect):
 
 
 async def _frozen_at(admin) -> float:
-    return (await admin.get("/admin/clock")).json()["frozenAt"]
+    """The frozen moment, as epoch seconds (the admin surface shows it as ISO 8601 with a Z)."""
+    return datetime.datetime.fromisoformat((await admin.get("/admin/clock")).json()["frozenAt"]).timestamp()
 
 
 async def _advance(admin, seconds: float) -> None:

@@ -192,6 +192,17 @@ def test_a_second_process_on_the_same_database_follows_the_first_ones_clock(tmp_
     assert seen["frozenAt"].endswith("Z")
 
 
+def test_a_killed_holder_holds_no_clock(tmp_path, servers):
+    db = tmp_path / "c.db"
+    realistic = servers(db)
+    token = admin_token(realistic.read_log())
+    realistic.stop(signal.SIGKILL)
+    instant = servers(db, "--instant", "--admin-token", token)  # well within the hold's 6 s
+    assert "following the clock" not in instant.read_log()
+    clock = httpx.get(f"{instant.url}/admin/clock", headers={"Authorization": f"Bearer {token}"}).json()
+    assert clock["mode"] == "instant"
+
+
 def admin_token(log: str) -> str:
     return log.split("Authorization: Bearer ", 1)[1].split()[0]
 

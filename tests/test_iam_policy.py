@@ -164,6 +164,8 @@ def test_matches_caches_compiled_patterns():
         (("urn:v1:eu:identity:user:xx1111-ovh/*",), (ALICE,), True),
         (("urn:v1:eu:identity:user:xx2222-ovh/*",), (ALICE,), False),
         (("urn:v1:eu:identity:*",), (ALICE,), True),
+        ((ALICE.replace(":eu:", "::"),), (ALICE,), True),  # an empty plate is this server's
+        (("urn:v1:ca:identity:user:xx1111-ovh/alice",), (ALICE,), False),
         (("*",), (ALICE,), True),
         ((), (ALICE,), False),
         ((ALICE,), (), False),
@@ -183,6 +185,8 @@ def test_identity_matching(policy_identities, caller, expected):
         (("urn:v1:eu:resource:publicCloudProject:*",), Target(PROJECT), True),
         (("urn:v1:eu:resource:publicCloudProject:*",), Target(VPS), False),
         (("urn:v1:eu:resource:*",), Target(VPS), True),
+        ((PROJECT.replace(":eu:", "::"),), Target(PROJECT), True),
+        (("urn:v1::resource:*",), Target(VPS), True),
         (("*",), Target(VPS), True),
         ((GROUP,), Target(PROJECT, groups=(GROUP,)), True),
         ((GROUP,), Target(PROJECT, groups=("urn:v1:eu:resourceGroup:other",)), False),

@@ -4,8 +4,8 @@
    template under `/v2`.
 2. Every operation except the `iam/log` ones is driven through HTTP in realistic scenarios
    (public cloud projects are the IAM resources), and every 200 JSON body is validated against
-   that operation's `200` response schema. The `iam/log` routes answer 501
-   `Server::NotImplemented::LogsNotAvailable`: convergent forwards no logs.
+   that operation's `200` response schema. The `iam/log` routes keep subscriptions (no
+   log lines flow: convergent emulates no Logs Data Platform).
 3. Enforcement, end to end: a user of the account (alice), whose consumer key is validated
    through the validation page as real users do it, is refused what no policy grants her, and
    granted exactly what the owner's policies grant (actions, resources, deny, expiry, tag
@@ -759,22 +759,40 @@ async def test_every_non_log_operation_validates(api, ref, projects):
     )
 
 
-async def test_log_routes_answer_501_logs_not_available(client, ref):
-    bodies = {
-        ("POST", LOG_SUBS): {"streamId": MISSING_UUID, "kind": "default"},
-        ("POST", LOG_URL): {"kind": "default"},
-    }
-    for method, template in sorted(LOG_OPERATIONS):
+async def test_log_kinds_subscriptions_and_urls(client, ref, credentials, connect):
+    for method, template in LOG_OPERATIONS:
         assert (method, template) in ref.operations
-        url = _fill(template, {"name": "default", "subscriptionId": MISSING_UUID})
-        r = await client.request(
-            method, url, **({"json": bodies[(method, template)]} if (method, template) in bodies else {})
-        )
-        assert r.status_code == 501, f"{method} {url} -> {r.status_code} {r.text}"
-        assert r.headers["content-type"].startswith("application/json")
-        body = r.json()
-        assert body["class"] == "Server::NotImplemented::LogsNotAvailable", body
-        assert isinstance(body["message"], str) and body["message"], body
+    kinds = (await client.get(_fill(LOG_KIND, None))).json()
+    assert "default" in kinds
+    kind = (await client.get(_fill(LOG_KIND_ITEM, {"name": "default"}))).json()
+    assert kind["name"] == "default" and kind["kindId"]
+    assert (await client.get(_fill(LOG_KIND_ITEM, {"name": "nothing"}))).status_code == 404
+
+    stream = "6a4a4d4c-5a3b-4c4e-9b1f-0c0d0e0f1011"
+    for body, field in (
+        ({"kind": "nothing", "streamId": stream}, "kind"),
+        ({"kind": "default", "streamId": "x"}, "streamId"),
+    ):
+        r = await client.post(_fill(LOG_SUBS, None), json=body)
+        assert r.status_code == 400 and r.json()["details"]["field"] == field, r.text
+    assert (await client.get(_fill(LOG_SUBS, None))).json() == []
+    r = await client.post(_fill(LOG_SUBS, None), json={"kind": "default", "streamId": stream})
+    assert r.status_code == 200 and set(r.json()) == {"operationId", "serviceName"}, r.text
+    [sub] = (await client.get(_fill(LOG_SUBS, None))).json()
+    got = (await client.get(_fill(LOG_SUB, {"subscriptionId": sub}))).json()
+    assert got["kind"] == "default" and got["streamId"] == stream and got["subscriptionId"] == sub
+    assert (
+        await client.post(_fill(LOG_SUBS, None), json={"kind": "default", "streamId": stream})
+    ).status_code == 409
+    other = connect(await credentials("yy2222-ovh"))
+    assert (await other.get(_fill(LOG_SUB, {"subscriptionId": sub}))).status_code == 404
+    assert (await other.delete(_fill(LOG_SUB, {"subscriptionId": sub}))).status_code == 404
+    assert (await other.get(_fill(LOG_SUBS, None))).json() == []
+    assert (await client.delete(_fill(LOG_SUB, {"subscriptionId": sub}))).status_code == 200
+    assert (await client.get(_fill(LOG_SUB, {"subscriptionId": sub}))).status_code == 404
+
+    url = (await client.post(_fill(LOG_URL, None), json={"kind": "default"})).json()
+    assert url["url"] and url["expirationDate"].endswith("Z")
 
 
 # --- 3. enforcement, end to end --------------------------------------------------------------

@@ -64,3 +64,50 @@ async def test_own_writes_at_once_other_connections_within_the_refresh_time(tmp_
     finally:
         await server.close()
         await other.close()
+
+
+async def test_a_list_page_reads_through_the_cache_and_sees_every_write(tmp_path):
+    path = str(tmp_path / "c.db")
+    server, other = SqliteStore(path), SqliteStore(path)
+    await server.open()
+    await other.open()
+
+    def box(id: str, name: str) -> Resource:
+        r = a_resource(name)
+        r.id, r.path = id, f"/v2/lab/box/{id}"
+        return r
+
+    async def names(store, after=None, limit=10):
+        page = await store.list_resources("xx1111-ovh", "lab.box", "", after, limit)
+        return [r.target_spec["name"] for r in page], page
+
+    try:
+        async with server.write() as tx:
+            for i in range(3):
+                await tx.insert_resource(box(f"b{i}", f"n{i}"))
+        assert (await names(server))[0] == ["n0", "n1", "n2"]
+        cached = await server.get_resource("lab.box", "b1")
+        shown, page = await names(server)
+        assert page[1] is cached, "the page's records come from the read cache"
+        shown, page = await names(server, limit=2)
+        assert shown == ["n0", "n1"] and page.more
+        shown, page = await names(server, after=page[-1].seq, limit=2)
+        assert shown == ["n2"] and not page.more
+
+        async with server.write() as tx:
+            mine = await tx.get_resource("lab.box", "b1")
+            mine.target_spec = {"name": "mine"}
+            await tx.update_resource(mine)
+            await tx.delete_resource(await tx.get_resource("lab.box", "b2"))
+        assert (await names(server))[0] == ["n0", "mine"], "own writes: at once"
+
+        async with other.write() as tx:
+            theirs = await tx.get_resource("lab.box", "b0")
+            theirs.target_spec = {"name": "theirs"}
+            await tx.update_resource(theirs)
+            await tx.insert_resource(box("b3", "new"))
+        await asyncio.sleep(EPOCH_TTL * 2)
+        assert (await names(server))[0] == ["theirs", "mine", "new"], "another's: soon"
+    finally:
+        await server.close()
+        await other.close()

@@ -70,6 +70,7 @@ async def test_zero_or_no_header_means_the_account_default_and_switching_it_chan
     listing = (await client.get("/1.0/me/api/schemasVersion")).json()
     assert {v["section"]: v["defaultMajor"] for v in listing} == {
         "iam": 1,
+        "location": 1,
         "publicCloud": 1,
         "vrackServices": 1,
         "vmwareCloudDirector": 1,

@@ -12,11 +12,15 @@ admin credential: `Authorization: Bearer <admin token>`.
 | `PUT /admin/seed` | `{"seed": N}`: ids drawn from a seeded generator from now on (null: random) |
 | `POST /admin/provision/{product}` | `{"account": NIC}`: deliver an order, READY |
 | `GET, PUT /admin/snapshot` | the whole state, as JSON (download and load) |
+| `POST /admin/credential` | `{"account": NIC, "oauth2": false}`: a validated key (or a service account) for NIC, created when missing |
+| `PUT /admin/schemasVersion/{section}/{major}` | `{"deprecated": DATE, "sunset": DATE}`: answers of that major carry the deprecation headers of these dates (this process; null `deprecated`: as declared) |
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import time
+from dataclasses import asdict, replace
+from datetime import date
 
 import msgspec
 from starlette.requests import Request
@@ -49,6 +53,8 @@ _CAPABILITIES = [
     "fixtures",
     "snapshots",
     "orders",
+    "credentials",
+    "announcedDeprecations",
 ]
 
 
@@ -67,6 +73,16 @@ class AccountRef(msgspec.Struct, forbid_unknown_fields=True):
 
 class Seed(msgspec.Struct, forbid_unknown_fields=True):
     seed: int | None
+
+
+class CredentialRequest(msgspec.Struct, forbid_unknown_fields=True):
+    account: str
+    oauth2: bool = False
+
+
+class Lifecycle(msgspec.Struct, forbid_unknown_fields=True):
+    deprecated: date | None = None
+    sunset: date | None = None
 
 
 async def _body(request: Request, type_):
@@ -208,6 +224,37 @@ def add_admin(table: Table, ctx: Runtime) -> None:
         except LookupError as error:
             raise ApiError.not_found("ProductNotFound", str(error)) from None
 
+    async def credential(request, params):
+        wanted = await _body(request, CredentialRequest)
+        now = time.time()
+        if wanted.oauth2:
+            return await accounts.issue_service_account(store, wanted.account, now)
+        issued = await accounts.issue_credential(store, wanted.account, now)
+        return issued.as_json(f"{request.url.scheme}://{request.url.netloc}")
+
+    async def announce(request, params):
+        wanted = await _body(request, Lifecycle)
+        section = next((s for s in ctx.sections if s.name == params["section"] and s.branch == "v2"), None)
+        if section is None:
+            raise ApiError.not_found("SectionNotFound", f"No /v2 section {params['section']!r}")
+        major = section.major(int(params["major"])) if params["major"].isdigit() else None
+        if major is None:
+            raise ApiError.invalid_parameter("major", f"a major {section.name} serves")
+        if wanted.deprecated and wanted.sunset and wanted.sunset < wanted.deprecated:
+            raise ApiError.invalid_field("sunset", "on or after the deprecation date")
+        key = (section.name, major.number)
+        if wanted.deprecated is None:
+            ctx.announced.pop(key, None)
+        else:
+            ctx.announced[key] = replace(major, deprecated=wanted.deprecated, sunset=wanted.sunset)
+        shown = ctx.announced.get(key, major)
+        return {
+            "section": section.name,
+            "major": major.number,
+            "deprecated": shown.deprecated.isoformat() if shown.deprecated else None,
+            "sunset": shown.sunset.isoformat() if shown.sunset else None,
+        }
+
     async def download(request, params):
         return await snapshot.save(store)
 
@@ -234,6 +281,8 @@ def add_admin(table: Table, ctx: Runtime) -> None:
         ("POST", "/admin/reset", reset),
         ("PUT", "/admin/seed", seed),
         ("POST", "/admin/provision/{product}", order),
+        ("POST", "/admin/credential", credential),
+        ("PUT", "/admin/schemasVersion/{section}/{major}", announce),
         ("GET", "/admin/snapshot", download),
         ("PUT", "/admin/snapshot", upload),
     ]

@@ -49,7 +49,7 @@ def build_app(ctx: Runtime, lifespan, surfaces: Sequence[Callable[[Table, Runtim
     `surfaces` adds to the route table; `lifespan` starts and stops what it serves."""
     ctx.metrics = Metrics()
     table = Table()
-    answer_headers = AnswerHeaders(ctx.clock)
+    answer_headers = AnswerHeaders(ctx.clock, ctx.announced)
     add_discovery(table, ctx.sections, answer_headers)
     route_table(ctx.sections, ctx, table, answer_headers)
     for add in surfaces:

@@ -136,13 +136,15 @@ class Observe:
             return
         started = time.perf_counter()
         answer = {"status": 500, "query": ""}
+        log = self.log
 
         async def send_and_note(message):
             if message["type"] == "http.response.start":
                 answer["status"] = message["status"]
-                for name, value in message.get("headers", ()):
-                    if name == b"x-ovh-queryid":
-                        answer["query"] = value.decode("latin-1")
+                if log:  # the query id is for the access log only
+                    for name, value in message.get("headers", ()):
+                        if name == b"x-ovh-queryid":
+                            answer["query"] = value.decode("latin-1")
             await send(message)
 
         try:

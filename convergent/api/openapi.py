@@ -98,6 +98,28 @@ _VERSIONING = (
 )
 
 
+_DRY_RUN = {
+    "in": "header",
+    "name": "X-Dry-Run",
+    "schema": {"type": "string", "enum": ["true", "false"]},
+    "description": "true: run every check and answer the resource as it would be with the task "
+    "plan it would start (`plan`), writing nothing; also `?dryRun=true`",
+}
+
+
+def dry_runnable(section: Section, op: Operation) -> bool:
+    """Whether `op` is a standard write of an as-code kind, which takes `X-Dry-Run`."""
+    kind = _kind_of(section, op.path)
+    if kind is None:
+        return False
+    if op.path == kind.collection:
+        return op.method == "POST" and "create" in kind.operations
+    return op.path == kind.item and (
+        (op.method == "PUT" and "update" in kind.operations)
+        or (op.method == "DELETE" and "delete" in kind.operations)
+    )
+
+
 def error_classes(section: Section, op: Operation) -> list[tuple[int, str]]:
     """The error classes `op` may answer, by status then class: what the generic layers raise
     for its shape (authentication, versions, path parameters, paging, bodies, the as-code write
@@ -107,7 +129,7 @@ def error_classes(section: Section, op: Operation) -> list[tuple[int, str]]:
         found.update(_AUTHENTICATION)
         if section.branch == "v2":
             found.update(_VERSIONING)
-    if op.params:
+    if op.params or dry_runnable(section, op):
         found.add((400, "Client::BadRequest::InvalidParameter"))
     if op.paged:
         found.update(
@@ -134,8 +156,6 @@ def error_classes(section: Section, op: Operation) -> list[tuple[int, str]]:
                     (412, "Client::PreconditionFailed::ChecksumMismatch"),
                 }
             )
-            if kind.checksum_required:
-                found.add((400, "Client::BadRequest::ChecksumRequired"))
     if kind is not None and op.path == f"{kind.item}/task/{{taskId}}":
         found.add((404, "Client::NotFound::TaskNotFound"))
     return sorted(found)
@@ -215,7 +235,8 @@ def openapi(section: Section, major: Major, base_url: str) -> dict:
                 ]
                 if versioned
                 else []
-            ),
+            )
+            + ([_DRY_RUN] if dry_runnable(section, op) else []),
             "responses": _responses(section, op),
         }
         if op.deprecated:

@@ -23,7 +23,7 @@ from ..model.operation import Operation
 from ..model.section import Section
 from ..runtime import Runtime
 from .call import Call
-from .responses import json_response
+from .responses import json_response, set_headers
 from .standard import standard_operations
 from .table import Table
 from .versions import AnswerHeaders, pinned
@@ -62,7 +62,7 @@ def _endpoint(
     checks = tuple(op.params.items())
     handler = op.handler
     actions = op.actions
-    deprecation = {"Deprecation": "true"} if op.deprecated else None
+    deprecation = ((b"deprecation", b"true"),) if op.deprecated else None
     versioned = section.branch == "v2"
     cut = 0 if versioned else len(prefix)
     route = f"{op.method} {op.path}"
@@ -106,9 +106,9 @@ def _endpoint(
         result = await handler(call)
         response = result if isinstance(result, Response) else json_response(result)
         if deprecation:
-            response.headers.update(deprecation)
+            set_headers(response, deprecation)
         if major is not None:
-            response.headers.update(answer_headers.of(section, major))
+            set_headers(response, answer_headers.raw_of(section, major))
             usage.record(caller.account, section.name, major.number, route, call.sent)
         return response
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import msgspec
 
+from ..engine.changes import DryRun
 from ..errors import ApiError
 from ..iam.tags import tag_filter
 from ..model.checksum import is_checksum
 from ..model.envelope import envelope, event_body, task_body
 from ..model.kind import Kind, is_uuid
 from ..model.operation import Operation
+from ..model.records import Resource
+from ..model.versions import Codec
 from .call import Call
-from .responses import encode
+from .responses import encode, json_response
 
 __all__ = ["standard_operations"]
 
@@ -26,6 +29,42 @@ def _param_checks(kind: Kind, *, item: bool) -> dict:
     if item:
         checks[kind.id_param] = kind.id_valid
     return checks
+
+
+def _rendered(kind: Kind, resource: Resource, codec: Codec) -> bytes:
+    """The envelope of `resource` encoded as JSON, once per record and codec: a record from the
+    store's read cache is never changed (a write replaces it), so reads and pages reuse it."""
+    rendered = resource.rendered
+    if rendered is None:
+        rendered = resource.rendered = {}
+    body = rendered.get(codec)
+    if body is None:
+        body = rendered[codec] = encode(envelope(kind, resource, codec))
+    return body
+
+
+def dry_run_asked(call: Call) -> bool:
+    """`X-Dry-Run: true` (or `?dryRun=true`): check the change and answer it, writing nothing."""
+    header = call.request.headers.get("x-dry-run")
+    query = call.request.query_params.get("dryRun")
+    for name, value in (("X-Dry-Run", header), ("dryRun", query)):
+        if value is not None and value not in ("true", "false"):
+            raise ApiError.invalid_parameter(name, f"'{value}' is neither true nor false")
+    return "true" in (header, query)
+
+
+def dry_run_answer(kind: Kind, outcome: DryRun, codec: Codec):
+    """The resource as it would be, with `plan`: the task it would start (its type, message and
+    steps with their durations at 1x), or null when nothing would change."""
+    task = outcome.task
+    plan = (
+        None
+        if task is None
+        else {"type": task.type, "message": task.message, "steps": [dict(s) for s in task.steps]}
+    )
+    return json_response(
+        {**envelope(kind, outcome.resource, codec), "plan": plan}, headers={"X-Dry-Run": "true"}
+    )
 
 
 def standard_operations(kind: Kind) -> list[Operation]:
@@ -46,7 +85,7 @@ def standard_operations(kind: Kind) -> list[Operation]:
 
         return await call.paginate(
             lambda after, size: call.ctx.store.list_resources(call.account, kind.key, parent_id, after, size),
-            lambda r: envelope(kind, r, codec),
+            lambda r: msgspec.Raw(_rendered(kind, r, codec)),
             keep if per_item or by_query is not None else None,
         )
 
@@ -55,20 +94,17 @@ def standard_operations(kind: Kind) -> list[Operation]:
         body = await call.body(kind.bodies(codec.spec_create, codec.spec_update)[0])
         parent = await call.parent(kind)
         spec = codec.spec_to_hub(msgspec.to_builtins(body.targetSpec), None)
-        resource = await call.ctx.changes.create(kind, call.account, call.collection_of(kind), parent, spec)
+        dry = dry_run_asked(call)
+        try:
+            resource = await call.ctx.changes.create(
+                kind, call.account, call.collection_of(kind), parent, spec, dry_run=dry
+            )
+        except DryRun as outcome:
+            return dry_run_answer(kind, outcome, codec)
         return envelope(kind, resource, codec)
 
     async def get(call: Call):
-        # The hottest read: a record from the store's cache is rendered once per codec.
-        resource = await call.resource(kind)
-        codec = call.codec(kind)
-        rendered = resource.rendered
-        if rendered is None:
-            rendered = resource.rendered = {}
-        body = rendered.get(codec)
-        if body is None:
-            body = rendered[codec] = encode(envelope(kind, resource, codec))
-        return body
+        return _rendered(kind, await call.resource(kind), call.codec(kind))
 
     async def update(call: Call):
         codec = call.codec(kind)
@@ -77,20 +113,30 @@ def standard_operations(kind: Kind) -> list[Operation]:
             raise ApiError.checksum_bad_format(body.checksum)
         sent = msgspec.to_builtins(body.targetSpec)
         id = call.params[kind.id_param]
-        resource = await call.ctx.changes.update(
-            kind,
-            call.account,
-            call.path_of(kind),
-            id,
-            lambda previous: codec.spec_to_hub(sent, previous),
-            body.checksum,
-        )
+        dry = dry_run_asked(call)
+        try:
+            resource = await call.ctx.changes.update(
+                kind,
+                call.account,
+                call.path_of(kind),
+                id,
+                lambda previous: codec.spec_to_hub(sent, previous),
+                body.checksum,
+                dry_run=dry,
+            )
+        except DryRun as outcome:
+            return dry_run_answer(kind, outcome, codec)
         return envelope(kind, resource, codec)
 
     async def delete(call: Call):
         id = call.params[kind.id_param]
-        resource = await call.ctx.changes.delete(kind, call.account, call.path_of(kind), id)
-        return envelope(kind, resource, call.codec(kind))
+        codec = call.codec(kind)
+        dry = dry_run_asked(call)
+        try:
+            resource = await call.ctx.changes.delete(kind, call.account, call.path_of(kind), id, dry_run=dry)
+        except DryRun as outcome:
+            return dry_run_answer(kind, outcome, codec)
+        return envelope(kind, resource, codec)
 
     async def tasks(call: Call):
         resource = await call.resource(kind)
@@ -144,6 +190,7 @@ def standard_operations(kind: Kind) -> list[Operation]:
             summary,
             paged,
             iam_per_item=per_item and name == "list",
+            errors=tuple(kind.errors.get(name, ())),
         )
         for name, (method, path, handler, checks, paged, summary) in table.items()
         if name in kind.operations

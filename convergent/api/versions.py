@@ -35,10 +35,12 @@ def pinned(section: Section, header: str | None, today: date) -> int | None:
 class AnswerHeaders:
     """The version headers of answers, made once per section, major and day."""
 
-    def __init__(self, clock: Clock):
+    def __init__(self, clock: Clock, announced: dict[tuple[str, int], Major] | None = None):
         self.clock = clock
+        self.announced = {} if announced is None else announced  # see Runtime.announced
         self._day: date | None = None
-        self._made: dict[tuple[str, int], dict[str, str]] = {}
+        self._made: dict[tuple[str, int], tuple[Major, dict[str, str]]] = {}
+        self._raw: dict[tuple[str, int], tuple[dict[str, str], tuple[tuple[bytes, bytes], ...]]] = {}
 
     def of(self, section: Section, major: Major) -> dict[str, str]:
         """The headers of an answer served by `major` (the same dict all day: do not change it)."""
@@ -46,11 +48,23 @@ class AnswerHeaders:
         if today != self._day:
             self._day = today
             self._made.clear()
+            self._raw.clear()
         key = (section.name, major.number)
+        major = self.announced.get(key, major)
         made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = _make(section, major, today)
-        return made
+        if made is None or made[0] is not major:
+            made = self._made[key] = (major, _make(section, major, today))
+        return made[1]
+
+    def raw_of(self, section: Section, major: Major) -> tuple[tuple[bytes, bytes], ...]:
+        """The same headers as raw ASGI pairs (lower-case names), for `responses.set_headers`."""
+        made = self.of(section, major)
+        key = (section.name, major.number)
+        raw = self._raw.get(key)
+        if raw is None or raw[0] is not made:
+            pairs = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in made.items())
+            raw = self._raw[key] = (made, pairs)
+        return raw[1]
 
 
 def _make(section: Section, major: Major, today: date) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from .document import Declaration, DocumentError, load, parse
 from .plan import Change
 from .refs import UNKNOWN, UnresolvedReference
-from .run import apply, drift, plan
+from .run import apply, drift, plan, preview
 from .show import as_json, render, summary
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "apply",
     "drift",
     "plan",
+    "preview",
     "as_json",
     "render",
     "summary",

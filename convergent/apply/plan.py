@@ -25,6 +25,7 @@ class Change:
 
     `path` is the collection for a create, the item's path otherwise; `spec` is the declared
     spec with its references resolved (UNKNOWN where they cannot be yet); `current` the item.
+    `task` and `refused` are filled by `run.preview`.
     """
 
     declaration: Declaration
@@ -33,6 +34,10 @@ class Change:
     spec: dict
     fields: list[tuple[str, Any, Any]] = field(default_factory=list)
     current: dict | None = None
+    # What the server says the change would start (`--dry-run`, X-Dry-Run): the task's type,
+    # message and steps; or why it would refuse it.
+    task: dict | None = None
+    refused: str | None = None
 
 
 def _empty(value: Any) -> bool:

@@ -40,7 +40,16 @@ def render(changes: list[Change], console: Console) -> None:
                 console.print(
                     f"    {escape(field)}: [red]{escape(_text(before))}[/] -> [green]{escape(_text(after))}[/]"
                 )
+        if change.task:
+            steps = ", ".join(f"{s['name']} ({_seconds(s['seconds'])})" for s in change.task["steps"])
+            console.print(f"    task {escape(change.task['type'])}: {escape(steps) or 'no steps'}")
+        if change.refused:
+            console.print(f"    [red]refused: {escape(change.refused)}[/]")
     console.print(f"Plan: {summary(changes)}.")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}s"
 
 
 def as_json(changes: list[Change]) -> list[dict]:
@@ -52,6 +61,8 @@ def as_json(changes: list[Change]) -> list[dict]:
             "path": change.path,
             "id": (change.current or {}).get("id"),
             "fields": [{"field": f, "from": before, "to": after} for f, before, after in change.fields],
+            "task": change.task,
+            "refused": change.refused,
         }
         for change in changes
     ]

@@ -65,6 +65,7 @@ APPLICATION = "application"
 CREDENTIAL = "credential"
 OAUTH2_CLIENT = "oauth2.client"
 OAUTH2_TOKEN = "oauth2.token"
+USER_TOKEN = "identity.token"  # a user's tokens (auth/identities.py)
 
 TOKEN_SECONDS = 3600
 PENDING_SECONDS = 3600  # a validation link's life
@@ -158,7 +159,8 @@ class CredentialStrategy(ObjectStrategy):
 
 class ClientStrategy(ObjectStrategy):
     def prepare_create(self, account: str, id: str, body: dict) -> dict:
-        return {**body, "clientId": id, "identity": service_urn(account, id)}
+        service = body["flow"] == "CLIENT_CREDENTIALS"
+        return {**body, "clientId": id, "identity": service_urn(account, id) if service else None}
 
 
 ACCOUNTS = ObjectKind(key=ACCOUNT, label="Account", actions=_actions("", "get"))
@@ -166,6 +168,7 @@ USERS = ObjectKind(
     key=USER,
     label="User",
     actions=_actions("identity/user/", "get", "create", "edit", "delete", "disable", "enable"),
+    children=(USER_TOKEN,),
     per_account_ids=True,
     event="IDENTITY_USER",
 )
@@ -205,20 +208,26 @@ def objects_at(store: Store, now: float) -> Objects:
 
 
 async def ensure_account(
-    store: Store, nic: str, now: float, password: str | None = None
+    store: Store, nic: str, now: float, password: str | None = None, *, login: bool = True
 ) -> tuple[Item, str | None]:
-    """The account `nic`, created when missing; the second value is its new password, if made."""
+    """The account `nic`, created when missing; the second value is its new password, if made.
+    With `login=False` and no `password`, a new account gets none (nobody could learn a random
+    one, and hashing it costs tens of milliseconds): its owner cannot log in to validation pages."""
     if not is_nic(nic):
         raise ApiError.invalid_parameter("account", f"{nic!r} is not an account name like xx1111-ovh")
     objects = objects_at(store, now)
     existing = await objects.find(ACCOUNTS, nic, nic)
     if existing is not None:
         return existing, None
-    password = password or _key(20)
+    if password is None and not login:
+        password_hash = ""
+    else:
+        password = password or _key(20)
+        password_hash = await asyncio.to_thread(hash_password, password)  # not on the loop
     body = {
         "nichandle": nic,
         "email": f"{nic}@example.invalid",
-        "passwordHash": await asyncio.to_thread(hash_password, password),  # not on the loop
+        "passwordHash": password_hash,
         "state": "complete",
         "customerCode": str(secrets.randbelow(9 * 10**7) + 10**7),
     }
@@ -368,7 +377,7 @@ async def issue_credential(
     """An application and a validated consumer key for the account owner (created if missing).
     `keys` may fix applicationKey, applicationSecret and consumerKey (fixtures)."""
     keys = keys or {}
-    await ensure_account(store, nic, now)
+    await ensure_account(store, nic, now, login=False)
     app = await create_application(
         store,
         nic,
@@ -386,24 +395,37 @@ async def issue_credential(
 
 
 async def create_oauth2_client(
-    objects: Objects, nic: str, name: str, description: str, now: float
+    objects: Objects,
+    nic: str,
+    name: str,
+    description: str,
+    now: float,
+    flow: str = "CLIENT_CREDENTIALS",
+    callback_urls: list[str] | None = None,
+    client_id: str | None = None,
+    secret: str | None = None,
 ) -> tuple[Item, str]:
-    """A service account; returns it and its secret (shown once, kept hashed)."""
-    secret = _key(40)
+    """An OAuth2 client; returns it and its secret (shown once, kept hashed). A CLIENT_CREDENTIALS
+    client is a service account (an identity of its own); an AUTHORIZATION_CODE client acts for
+    the users who authorise it, at its callback URLs, and has none. `client_id` and `secret` may be
+    fixed (keys registered on first sight by `convergent.testing.mock_ovh`)."""
+    secret = secret or _key(40)
     body = {
         "name": name,
         "description": description,
-        "flow": "CLIENT_CREDENTIALS",
-        "callbackUrls": [],
+        "flow": flow,
+        "callbackUrls": list(callback_urls or []),
         "secretHash": _sha256(secret),
         "identityId": _uuid4(),
     }
-    return await objects.create(OAUTH2_CLIENTS, nic, body), secret
+    return await objects.create(OAUTH2_CLIENTS, nic, body, id=client_id), secret
 
 
 async def issue_token(objects: Objects, client_id: str, secret: str, now: float) -> tuple[str, Item] | None:
     client = await objects.find(OAUTH2_CLIENTS, None, client_id)
     if client is None or not secrets.compare_digest(client.body["secretHash"], _sha256(secret)):
+        return None
+    if client.body["identity"] is None:  # AUTHORIZATION_CODE: no identity to grant a token to
         return None
     token = secrets.token_urlsafe(32)
     body = {
@@ -434,13 +456,20 @@ def token_id(token: str) -> str:
 
 
 async def issue_service_account(
-    store: Store, nic: str, now: float, group: str = "urn:v1:eu:permissionsGroup:ovh-admin"
+    store: Store,
+    nic: str,
+    now: float,
+    group: str = "urn:v1:eu:permissionsGroup:ovh-admin",
+    client_id: str | None = None,
+    secret: str | None = None,
 ) -> dict:
     """An OAuth2 service account of the account (created if missing) and an IAM policy giving it
     `group` on every resource of the account; its client id and secret (shown once)."""
-    await ensure_account(store, nic, now)
+    await ensure_account(store, nic, now, login=False)
     objects = objects_at(store, now)
-    client, secret = await create_oauth2_client(objects, nic, "convergent", "created by convergent", now)
+    client, secret = await create_oauth2_client(
+        objects, nic, "convergent", "created by convergent", now, client_id=client_id, secret=secret
+    )
     await objects.create(
         POLICIES,
         nic,

@@ -51,7 +51,7 @@ class Caller:
     groups: tuple[str, ...] = ()
     credential: Item | None = None
     ip: str = ""
-    method: str = "signature"  # or "oauth2", "none"
+    method: str = "signature"  # or "oauth2", "token" (a user's), "none"
     schemas: dict | None = None  # the account's own default schemas major per section
 
 
@@ -209,26 +209,41 @@ class Authenticator:
         return self._resolved.epoch
 
     async def _bearer(self, token: str, ip: str) -> Caller:
-        id = accounts.token_id(token)
+        """An OAuth2 access token (its client acts), or a user's token (the user acts)."""
 
         async def load() -> tuple:
+            id = accounts.token_id(token)
             store = self.store
             item = await store.get_item(accounts.OAUTH2_TOKEN, id)
-            client = await store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"]) if item else None
-            account = await store.get_item(accounts.ACCOUNT, client.account) if client else None
-            return item, client, dict(account.body.get("schemas", {})) if account else {}
+            if item is not None:
+                owner = await store.get_item(accounts.OAUTH2_CLIENT, item.body["clientId"])
+            else:
+                item = await store.find_item(accounts.USER_TOKEN, id)
+                owner = await store.get_item(accounts.USER, item.parent) if item else None
+            account = await store.get_item(accounts.ACCOUNT, owner.account) if owner else None
+            return item, owner, dict(account.body.get("schemas", {})) if account else {}
 
-        item, client, schemas = await self._resolved.get(id, load)  # a str: no (app, consumer) key
+        # Keyed by the token itself (a 3-tuple: no (app, consumer) key), so it is hashed once per epoch.
+        item, owner, schemas = await self._resolved.get(("bearer", token, None), load)
+        expires = item.body.get("expiresAt") if item is not None else None
         if (
-            item is None
-            or client is None
-            or item.body.get("identityId") != client.body.get("identityId")
-            or item.body["expiresAt"] <= self.clock.now()
+            owner is None
+            or (expires is not None and expires <= self.clock.now())
+            # an OAuth2 token is its client's own: one made again with the same id is another
+            or (
+                item.kind == accounts.OAUTH2_TOKEN
+                and item.body.get("identityId") != owner.body.get("identityId")
+            )
         ):
             raise ApiError.authentication(
                 401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"
             )
-        return Caller(client.account, client.body["identity"], False, (), None, ip, "oauth2", schemas)
+        if item.kind == accounts.USER_TOKEN:
+            if owner.body["status"] != "OK":
+                raise _invalid_credential()
+            groups = (accounts.group_urn(owner.account, owner.body["group"]),)
+            return Caller(owner.account, owner.body["urn"], False, groups, None, ip, "token", schemas)
+        return Caller(owner.account, owner.body["identity"], False, (), None, ip, "oauth2", schemas)
 
     async def _note_use(self, credential: Item, now: float) -> None:
         if now - self._last_use.get(credential.id, 0.0) < LAST_USE_EVERY:

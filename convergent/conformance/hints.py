@@ -57,6 +57,12 @@ HINTS: Mapping[str, Hints] = {
             "POST /iam/resource/{resourceURN}/authorization/check": lambda walk: {
                 "actions": _CHECKED_ACTIONS
             },
+            # Log kinds are the server's own; a stream of some Logs Data Platform service.
+            "POST /iam/log/subscription": lambda walk: {
+                "kind": walk.value("name"),
+                "streamId": "6a4a4d4c-5a3b-4c4e-9b1f-0c0d0e0f1011",
+            },
+            "POST /iam/log/url": lambda walk: {"kind": walk.value("name")},
             # The example names a resource of another account; group one of this account's.
             "POST /iam/resourceGroup": lambda walk: {
                 "name": "conformance",

@@ -70,6 +70,11 @@ def _pick(item: dict, name: str) -> str | None:
     return None
 
 
+def _scalar(item) -> str | None:
+    """A listed id itself (lists of the v1 style answer bare names)."""
+    return str(item) if isinstance(item, (str, int)) and not isinstance(item, bool) else None
+
+
 class Walk:
     def __init__(
         self,
@@ -256,7 +261,7 @@ class Walk:
             self.bindings = [b for b in self.bindings if b.source != source]
             for child, name in self.children[path]:
                 for item in answer:
-                    value = _pick(item, name) if isinstance(item, dict) else None
+                    value = _pick(item, name) if isinstance(item, dict) else _scalar(item)
                     if value is not None:
                         self.bindings.append(
                             _Binding(child, {**params, name: value}, False, next(self._order), source)

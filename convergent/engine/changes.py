@@ -9,6 +9,8 @@ woken to run the task.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import random
 import uuid
 from collections.abc import Callable
@@ -21,7 +23,18 @@ from ..model.status import Action, EventType, ResourceStatus, TaskStatus
 from ..store import Store
 from .clock import Clock
 
-__all__ = ["Changes", "task_ref"]
+__all__ = ["Changes", "DryRun", "task_ref"]
+
+
+class DryRun(Exception):
+    """What a change would do, raised out of its write transaction so that it writes nothing:
+    the resource as it would be and the task it would start (None when nothing would change)."""
+
+    def __init__(self, resource: Resource, task: Task | None):
+        super().__init__("dry run")
+        self.resource = resource
+        self.task = task
+
 
 # A resource in one of these states has a task in flight and takes no new target.
 BUSY = frozenset({ResourceStatus.CREATING, ResourceStatus.UPDATING, ResourceStatus.DELETING})
@@ -72,10 +85,18 @@ class Changes:
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     async def create(
-        self, kind: Kind, account: str, collection_path: str, parent: Resource | None, spec: dict
+        self,
+        kind: Kind,
+        account: str,
+        collection_path: str,
+        parent: Resource | None,
+        spec: dict,
+        dry_run: bool = False,
     ) -> Resource:
+        """With `dry_run`, every check runs in the transaction and DryRun is raised instead of
+        the writes (the transaction rolls back)."""
         spec = kind.strategy.prepare_create(spec, parent)
-        async with self.store.write() as tx:
+        async with self._ids_kept(dry_run), self.store.write() as tx:
             spec = canonical(
                 await kind.strategy.admit_create(_AccountView(tx, account, self.clock.now()), spec, parent)
             )
@@ -88,7 +109,7 @@ class Changes:
                 path="",
                 status=ResourceStatus.CREATING,
                 target_spec=spec,
-                current_state=kind.strategy.initial_state(spec),
+                current_state=canonical(kind.strategy.initial_state(spec)),
                 checksum=checksum(spec),
                 created_at=now,
                 updated_at=now,
@@ -103,6 +124,8 @@ class Changes:
             resource.path = f"{collection_path}/{resource.id}"
             task, event = self._task(kind, Action.CREATE, resource, now)
             resource.current_tasks = [task_ref(task)]
+            if dry_run:
+                raise DryRun(resource, task)
             await tx.insert_resource(resource)
             await tx.insert_task(task)
             await tx.insert_event(event)
@@ -117,11 +140,12 @@ class Changes:
         id: str,
         to_hub: Callable[[dict], dict],
         provided: str | None,
+        dry_run: bool = False,
     ) -> Resource:
         """`to_hub(stored spec)` is the new spec in hub form (a major's codec may keep from the
-        stored spec what its shape cannot express)."""
-        async with self.store.write() as tx:
-            resource = await self._load(tx, kind, account, path, id)
+        stored spec what its shape cannot express). `dry_run` as in `create`."""
+        async with self._ids_kept(dry_run), self.store.write() as tx:
+            resource = await self._load(tx, kind, account, path, id, copy=dry_run)
             if provided is not None and provided != resource.checksum:
                 raise ApiError.checksum_mismatch(provided, resource.checksum, path)
             self._check_idle(kind, resource)
@@ -129,27 +153,49 @@ class Changes:
             await kind.strategy.admit_update(_AccountView(tx, account, self.clock.now()), resource, spec)
             new_checksum = checksum(spec)
             if new_checksum == resource.checksum and resource.status == ResourceStatus.READY:
+                if dry_run:
+                    raise DryRun(resource, None)
                 return resource  # the target is already what was asked: nothing to do
             resource.target_spec = spec
             resource.checksum = new_checksum
-            await self._begin(tx, kind, Action.UPDATE, resource)
+            await self._begin(tx, kind, Action.UPDATE, resource, dry_run)
         self.wake()
         return resource
 
-    async def delete(self, kind: Kind, account: str, path: str, id: str) -> Resource:
-        async with self.store.write() as tx:
-            resource = await self._load(tx, kind, account, path, id)
+    async def delete(self, kind: Kind, account: str, path: str, id: str, dry_run: bool = False) -> Resource:
+        async with self._ids_kept(dry_run), self.store.write() as tx:
+            resource = await self._load(tx, kind, account, path, id, copy=dry_run)
             self._check_idle(kind, resource)
             await kind.strategy.admit_delete(_AccountView(tx, account, self.clock.now()), resource)
-            await self._begin(tx, kind, Action.DELETE, resource)
+            await self._begin(tx, kind, Action.DELETE, resource, dry_run)
         self.wake()
         return resource
 
-    async def _load(self, tx, kind: Kind, account: str, path: str, id: str) -> Resource:
+    async def _load(self, tx, kind: Kind, account: str, path: str, id: str, copy: bool = False) -> Resource:
+        """The stored resource, or 404; with `copy`, a copy that a dry run may change freely
+        (the store's read cache may hold the very record)."""
         resource = await tx.get_resource(kind.key, id)
         if resource is None or resource.account != account or resource.path != path:
             raise ApiError.not_found(kind.not_found_class, f"{kind.label} '{id}' does not exist")
+        if copy:
+            resource = dataclasses.replace(
+                resource,
+                target_spec=dict(resource.target_spec),
+                current_tasks=list(resource.current_tasks),
+                rendered=None,
+            )
         return resource
+
+    @contextlib.asynccontextmanager
+    async def _ids_kept(self, dry_run: bool):
+        """A dry run draws ids from the seeded generator and puts its state back afterwards, so
+        that ids stay deterministic whether or not a dry run came first."""
+        state = self._ids.getstate() if dry_run and not isinstance(self._ids, random.SystemRandom) else None
+        try:
+            yield
+        finally:
+            if state is not None:
+                self._ids.setstate(state)
 
     @staticmethod
     def _check_idle(kind: Kind, resource: Resource) -> None:
@@ -160,13 +206,15 @@ class Changes:
                 f"(resourceStatus {resource.status}); retry once it is READY",
             )
 
-    async def _begin(self, tx, kind: Kind, action: Action, resource: Resource) -> None:
+    async def _begin(self, tx, kind: Kind, action: Action, resource: Resource, dry_run: bool = False) -> None:
         now = self.clock.now()
         resource.status = _STATUS_OF[action]
         resource.updated_at = now
         task, event = self._task(kind, action, resource, now)
         # Failed tasks leave currentTasks once a new change is accepted.
         resource.current_tasks = [task_ref(task)]
+        if dry_run:
+            raise DryRun(resource, task)
         await tx.update_resource(resource)
         await tx.insert_task(task)
         await tx.insert_event(event)

@@ -43,13 +43,17 @@ class Clock:
         self.rev = 0  # the revision of shared settings this clock follows (`publish`, `sync_clock`)
         self.following: str | None = None  # the process holding the database's clock, when not this one
         self.held: float | None = None  # time.monotonic() of the last look at the hold
+        self._day: tuple[int, date] = (0, _EPOCH)  # the last day asked for: (days since 1970, its date)
 
     def now(self) -> float:
         return time.time() if self.frozen is None else self.frozen
 
     def today(self) -> date:
         """The day it is on this clock (UTC)."""
-        return _EPOCH + timedelta(days=int(self.now() // 86400))
+        days = int(self.now() // 86400)
+        if days != self._day[0]:
+            self._day = (days, _EPOCH + timedelta(days=days))
+        return self._day[1]
 
     def duration(self, seconds: float) -> float:
         return seconds * self.scale
@@ -87,9 +91,26 @@ def _me() -> str:
 
 
 async def _holder(store: Store) -> dict | None:
+    """The live process holding the clock, if any (a process of this host that is gone, killed
+    before its hold expired, holds nothing)."""
     raw = await store.get_meta(_HOLDER)
     holder = json.loads(raw) if raw else None
-    return holder if holder and holder["until"] > time.time() else None
+    if not holder or holder["until"] <= time.time():
+        return None
+    host, _, pid = holder["process"].rpartition(":")
+    if host == socket.gethostname() and pid.isdigit() and not _running(int(pid)):
+        return None
+    return holder
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 async def _hold(store: Store, clock: Clock) -> None:

@@ -23,9 +23,16 @@ class Order:
         self.delivered: list[Resource] = []
 
     async def deliver(
-        self, kind: Kind, spec: dict, state: dict, parent: Resource | None = None, id: str | None = None
+        self,
+        kind: Kind,
+        spec: dict,
+        state: dict,
+        parent: Resource | None = None,
+        id: str | None = None,
+        tags: dict[str, str] | None = None,
     ) -> Resource:
-        """A READY resource of `kind` with this target spec and current state, and its event."""
+        """A READY resource of `kind` with this target spec and current state, and its event;
+        `tags` are IAM tags it comes with (OVHcloud's own `ovh:` tags)."""
         now = self.changes.clock.now()
         spec = canonical(spec)
         if (parent is None) != (kind.parent is None):
@@ -46,6 +53,7 @@ class Order:
             created_at=now,
             updated_at=now,
             iam_id=self.changes.new_uuid() if kind.iam_type else "",
+            tags=dict(tags or {}),
         )
         resource.path = f"{collection}/{resource.id}"
         async with self.changes.store.write() as tx:

@@ -96,8 +96,8 @@ class Engine:
                 try:
                     if self.before_pass is not None:
                         await self.before_pass()
-                    if await self.run_due():
-                        continue
+                    if await self.run_due() >= self.batch:
+                        continue  # there may be more due now; else next_due says when (0: at once)
                     due = await self.store.next_due()
                 except StoreUnavailable as error:
                     self.store_errors += 1
@@ -132,6 +132,9 @@ class Engine:
         tasks = await self.store.claim_tasks(self.owner, now, now + self.lease, self.batch)
         if not tasks:
             return 0
+        if not self.store.leases:
+            await self._advance_together(tasks)
+            return len(tasks)
         held = {task.id for task in tasks}
         renewer = asyncio.create_task(self._renew(held)) if self.store.leases else None
         gate = asyncio.Semaphore(self.parallel)
@@ -173,78 +176,115 @@ class Engine:
             if not await self.run_due():
                 return
 
+    async def _advance_together(self, tasks: list[Task]) -> None:
+        """One writer (no leases): the transitions of a pass in one transaction, each task in a
+        savepoint (one that raises is undone alone and raised once the others are committed).
+        Tasks whose next step does I/O run theirs outside, each in its own transaction."""
+        together, apart = [], []
+        for task in tasks:
+            kind = self.kinds.get(task.kind)
+            if kind is not None and self._does_io(kind) and task.status == TaskStatus.RUNNING:
+                apart.append(task)
+            else:
+                together.append(task)
+        failed: BaseException | None = None
+        if together:
+            async with self.store.write() as tx:
+                for task in together:
+                    try:
+                        async with tx.savepoint():
+                            await self._transition(tx, task, None)
+                    except Exception as error:
+                        failed = failed or error
+        for task in apart:
+            await self.advance(task)
+            await asyncio.sleep(0)  # let requests in between transitions
+        if failed is not None:
+            raise failed
+
+    @staticmethod
+    def _does_io(kind: Kind) -> bool:
+        return inspect.iscoroutinefunction(kind.reconciler.apply)
+
     async def advance(self, seen: Task) -> None:
         """Apply every transition of this task that is due now, in one transaction."""
+        kind = self.kinds.get(seen.kind)
+        outcome = (
+            await self._apply_outside(kind, seen)
+            if kind is not None and self._does_io(kind) and seen.status == TaskStatus.RUNNING
+            else None
+        )
+        async with self.store.write() as tx:
+            await self._transition(tx, seen, outcome)
+
+    async def _transition(self, tx, seen: Task, outcome: tuple[str, object] | None) -> None:
+        """The transitions of `seen` due now, within `tx`; `outcome` is its I/O step's, if run."""
         kind = self.kinds.get(seen.kind)
         if kind is None:
             log.error("task %s names unknown kind %s; leaving it", seen.id, seen.kind)
             return
-        does_io = inspect.iscoroutinefunction(kind.reconciler.apply)
-        outcome = (
-            await self._apply_outside(kind, seen) if does_io and seen.status == TaskStatus.RUNNING else None
-        )
-        async with self.store.write() as tx:
-            task = await tx.get_task(seen.id)
-            if (
-                task is None
-                or task.status != seen.status
-                or task.step != seen.step
-                or task.due_at is None
-                or task.lease_owner != seen.lease_owner
-            ):
-                return  # another engine moved it first, or took it over after our lease expired
-            resource = await tx.get_resource(task.kind, task.resource_id)
-            now = self.clock.now()
-            events: list[tuple[str, str]] = []
-            while task.due_at is not None and task.due_at <= now:
-                if task.status == TaskStatus.PENDING:
-                    events += self._start(task, resource, now)
-                    continue
-                if resource is None:
-                    events += self._fail(task, None, now, "The resource no longer exists")
-                    break
-                if outcome is None and self.faults is not None:
-                    injected = await self.faults.take_task(tx, task.kind, task.steps[task.step]["name"])
-                    if injected is not None:
-                        outcome = ("failed", injected)
-                if outcome is None:
-                    if does_io:
-                        break  # the next step does I/O: it runs outside a transaction, next pass
-                    resource.updated_at = now  # what `apply` reads as the time of the step
-                    outcome = self._apply(kind, task, resource)
-                verdict, value = outcome
-                outcome = None
-                if verdict == "done":
-                    events += self._complete_step(task, resource, now, value)
-                elif verdict == "failed":
-                    events += self._fail(task, resource, now, value)
-                else:
-                    events += self._retry(task, resource, now)
-            task.updated_at = now
-            task.lease_owner = task.lease_until = None  # the transition is done: anyone may take the next
-            await tx.update_task(task)
-            if resource is not None:
-                refs = [task_ref(task) if ref["id"] == task.id else ref for ref in resource.current_tasks]
-                if task.status == TaskStatus.DONE:
-                    refs = [ref for ref in refs if ref["id"] != task.id]
-                resource.current_tasks = refs
-                if task.status == TaskStatus.DONE and task.action == Action.DELETE:
-                    await tx.delete_resource(resource)
-                else:
-                    await tx.update_resource(resource)
-            for type, message in events:
-                await tx.insert_event(
-                    Event(
-                        account=task.account,
-                        kind=task.kind,
-                        resource_id=task.resource_id,
-                        type=type,
-                        name=task.type,
-                        message=message,
-                        link=f"{task.link}/task/{task.id}",
-                        created_at=now,
-                    )
+        does_io = self._does_io(kind)
+        task = await tx.get_task(seen.id)
+        if (
+            task is None
+            or task.status != seen.status
+            or task.step != seen.step
+            or task.due_at is None
+            or task.lease_owner != seen.lease_owner
+        ):
+            return  # another engine moved it first, or took it over after our lease expired
+        resource = await tx.get_resource(task.kind, task.resource_id)
+        now = self.clock.now()
+        events: list[tuple[str, str]] = []
+        while task.due_at is not None and task.due_at <= now:
+            if task.status == TaskStatus.PENDING:
+                events += self._start(task, resource, now)
+                continue
+            if resource is None:
+                events += self._fail(task, None, now, "The resource no longer exists")
+                break
+            if outcome is None and self.faults is not None:
+                injected = await self.faults.take_task(tx, task.kind, task.steps[task.step]["name"])
+                if injected is not None:
+                    outcome = ("failed", injected)
+            if outcome is None:
+                if does_io:
+                    break  # the next step does I/O: it runs outside a transaction, next pass
+                resource.updated_at = now  # what `apply` reads as the time of the step
+                outcome = self._apply(kind, task, resource)
+            verdict, value = outcome
+            outcome = None
+            if verdict == "done":
+                events += self._complete_step(task, resource, now, value)
+            elif verdict == "failed":
+                events += self._fail(task, resource, now, value)
+            else:
+                events += self._retry(task, resource, now)
+        task.updated_at = now
+        task.lease_owner = task.lease_until = None  # the transition is done: anyone may take the next
+        await tx.update_task(task)
+        if resource is not None:
+            refs = [task_ref(task) if ref["id"] == task.id else ref for ref in resource.current_tasks]
+            if task.status == TaskStatus.DONE:
+                refs = [ref for ref in refs if ref["id"] != task.id]
+            resource.current_tasks = refs
+            if task.status == TaskStatus.DONE and task.action == Action.DELETE:
+                await tx.delete_resource(resource)
+            else:
+                await tx.update_resource(resource)
+        for type, message in events:
+            await tx.insert_event(
+                Event(
+                    account=task.account,
+                    kind=task.kind,
+                    resource_id=task.resource_id,
+                    type=type,
+                    name=task.type,
+                    message=message,
+                    link=f"{task.link}/task/{task.id}",
+                    created_at=now,
                 )
+            )
 
     @staticmethod
     def _apply(kind: Kind, task: Task, resource: Resource) -> tuple[str, object]:

@@ -80,6 +80,7 @@ __all__ = [
     "check_conditions",
     "decide",
     "matches",
+    "plated",
     "timestamp",
 ]
 
@@ -160,6 +161,14 @@ OVH_PERMISSIONS_GROUPS: dict[str, dict] = dict(
 
 # --- matching -------------------------------------------------------------------------------
 
+PLATE = "eu"  # this server's plate: the `eu` of urn:v1:eu:...
+
+
+def plated(urn: str) -> str:
+    """A URN with an empty plate (`urn:v1::...`, as clients configured with a URL endpoint build
+    them) read as this server's plate; any other string unchanged."""
+    return f"urn:v1:{PLATE}:{urn[8:]}" if urn.startswith("urn:v1::") else urn
+
 
 @lru_cache(maxsize=4096)
 def _compiled(pattern: str) -> re.Pattern[str]:
@@ -222,11 +231,11 @@ def _standing(policy: Mapping, subject: Subject, target: Target) -> bool | None:
     """True: the policy applies. False: it does not. None: it is addressed to this call (identity
     and resource match) but its expiry or conditions cannot be evaluated."""
     identities = [i for i in policy.get("identities") or () if isinstance(i, str)]
-    if not any(matches(p, who) for p in identities for who in subject.identities):
+    if not any(matches(plated(p), who) for p in identities for who in subject.identities):
         return False
     urns = [r.get("urn") for r in policy.get("resources") or () if isinstance(r, Mapping)]
     places = (target.urn, *target.groups)
-    if not any(matches(urn, place) for urn in urns if isinstance(urn, str) for place in places):
+    if not any(matches(plated(urn), place) for urn in urns if isinstance(urn, str) for place in places):
         return False
     try:
         expired_at = policy.get("expiredAt")
@@ -246,6 +255,7 @@ def _permission_sets(policy: Mapping, permissions_groups: Mapping[str, Mapping])
         urn = ref.get("urn") if isinstance(ref, Mapping) else None
         if not isinstance(urn, str):
             continue
+        urn = plated(urn)
         if urn in OVH_PERMISSIONS_GROUPS:
             sets.append(OVH_PERMISSIONS_GROUPS[urn]["permissions"])
         elif isinstance(permissions_groups.get(urn), Mapping):

@@ -193,7 +193,10 @@ class Kind:
     `/publicCloud/project/{projectId}/rancher`; the item path adds `/{id_param}`. `spec_create`
     and `spec_update` are msgspec Struct types of the targetSpec (unknown fields forbidden).
     `iam_type` gives the kind URNs of its own (`urn:v1:eu:resource:<iam_type>:<id>`) and IAM
-    metadata on the wire; a kind without one is authorised on its parent's URN.
+    metadata on the wire; a kind without one is authorised on its parent's URN. `errors` names,
+    by standard operation, the error classes its strategy raises beyond the generic ones, e.g.
+    `{"create": ((409, "Client::Conflict::NotebookNameTaken"),)}`: the OpenAPI document, the
+    console and conformance show them with the generic ones.
     """
 
     section: str
@@ -212,11 +215,15 @@ class Kind:
     iam_type: str | None = None
     actions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     operations: frozenset[str] = STANDARD_OPERATIONS
+    errors: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = self.operations - STANDARD_OPERATIONS
         if unknown:
             raise ValueError(f"{self.key}: unknown operations {sorted(unknown)}")
+        stray = set(self.errors) - self.operations
+        if stray:
+            raise ValueError(f"{self.key}: errors declared for operations it does not serve {sorted(stray)}")
         missing = self.operations - set(self.actions)
         if missing:
             raise ValueError(f"{self.key}: no IAM action declared for {sorted(missing)}")
@@ -249,7 +256,7 @@ class Kind:
     def key(self) -> str:
         return f"{self.section}.{self.name}"
 
-    @property
+    @cached_property
     def item(self) -> str:
         return f"{self.collection}/{{{self.id_param}}}"
 

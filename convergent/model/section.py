@@ -107,7 +107,22 @@ class Section:
 
     def default_for(self, chosen: int, today: date) -> int:
         """An account's default major `chosen`, moved on to the next major served once it is past
-        its end of availability (unchanged when there is none: calls then get the refusal)."""
+        its end of availability (unchanged when there is none: calls then get the refusal).
+        Memoised by day: called twice on every `/v2` call."""
+        memo = self._defaults_on
+        key = (chosen, today)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) > 64:
+                memo.clear()
+            found = memo[key] = self._default_for(chosen, today)
+        return found
+
+    @cached_property
+    def _defaults_on(self) -> dict[tuple[int, date], int]:
+        return {}
+
+    def _default_for(self, chosen: int, today: date) -> int:
         major = self.major(chosen)
         if major is not None and self.status(major, today) != MajorStatus.RETIRED:
             return chosen

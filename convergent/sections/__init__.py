@@ -18,12 +18,32 @@ def builtin_sections() -> tuple[Section, ...]:
     from .auth import SECTION as auth
     from .cloud import SECTION as cloud
     from .iam import SECTION as iam
+    from .ip import SECTION as ip
+    from .location import SECTION as location
     from .me import SECTION as me
+    from .order import SECTION as order
     from .publiccloud import SECTION as public_cloud
+    from .storage import SECTION as storage
     from .vmwareclouddirector import SECTION as vmware_cloud_director
+    from .vps import SECTION as vps
+    from .vrack import SECTION as vrack
     from .vrackservices import SECTION as vrack_services
 
-    return (auth, me, iam, public_cloud, vrack_services, vmware_cloud_director, cloud)
+    return (
+        auth,
+        me,
+        iam,
+        public_cloud,
+        cloud,
+        location,
+        vrack_services,
+        vmware_cloud_director,
+        vrack,
+        vps,
+        ip,
+        order,
+        storage,
+    )
 
 
 def load_sections(names: str) -> tuple[Section, ...]:

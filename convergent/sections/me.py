@@ -1,5 +1,5 @@
-"""`/me`: the account, its API applications and credentials, users and OAuth2 service accounts,
-as the real `/1.0/me` section shapes them. Served under `/`, `/1.0` and `/v1`."""
+"""`/me`: the account, its API applications and credentials, users, groups, users' tokens and
+OAuth2 clients, as the real `/1.0/me` section shapes them. Served under `/`, `/1.0` and `/v1`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from ..model.operation import Operation
 from ..model.section import Section
 from ..model.times import iso
 from .auth import credential_body
+from .identity import OPERATIONS as IDENTITY_OPERATIONS
+from .identity import known_group
 from .schemas_version import OPERATIONS as SCHEMAS_VERSION_OPERATIONS
 
 __all__ = ["SECTION"]
@@ -153,6 +155,8 @@ async def list_users(call):
 
 async def create_user(call):
     body = await call.body(UserRequest)
+    if not await known_group(call, body.group):
+        raise ApiError.invalid_field("group", f"no group '{body.group}' (GET /me/identity/group)")
     item = await accounts.create_user(
         call.ctx.objects,
         call.account,
@@ -175,6 +179,8 @@ async def edit_user(call):
     users = call.objects(USERS)
     await users.get(call.params["user"])  # 404 before the body is looked at
     update = await call.body(UserUpdate)
+    if update.group is not None and not await known_group(call, update.group):
+        raise ApiError.invalid_field("group", f"no group '{update.group}' (GET /me/identity/group)")
 
     def edit(item) -> None:
         for field in ("description", "email", "group"):
@@ -210,11 +216,14 @@ def _set_status(status: str):
 # /me/api/oauth2/client
 
 
+_FLOWS = ("AUTHORIZATION_CODE", "CLIENT_CREDENTIALS")
+
+
 class ClientRequest(msgspec.Struct, forbid_unknown_fields=True):
     description: str
     flow: str
     name: str
-    callbackUrls: list[str] = []
+    callbackUrls: list[str] | None = None  # null: none
 
 
 class ClientUpdate(msgspec.Struct):
@@ -242,10 +251,22 @@ async def list_clients(call):
 
 async def create_client(call):
     body = await call.body(ClientRequest)
-    if body.flow != "CLIENT_CREDENTIALS":
-        raise ApiError.invalid_field("flow", "only CLIENT_CREDENTIALS is served (service accounts)")
+    if body.flow not in _FLOWS:
+        raise ApiError.invalid_field("flow", f"one of {', '.join(_FLOWS)}")
+    callbacks = body.callbackUrls or []
+    if body.flow == "AUTHORIZATION_CODE" and not callbacks:
+        raise ApiError.invalid_field("callbackUrls", "at least one URL for the AUTHORIZATION_CODE flow")
+    for i, url in enumerate(callbacks):
+        if not url.startswith(("https://", "http://")):
+            raise ApiError.invalid_field(f"callbackUrls[{i}]", "an http(s) URL")
     client, secret = await accounts.create_oauth2_client(
-        call.ctx.objects, call.account, body.name, body.description, call.ctx.clock.now()
+        call.ctx.objects,
+        call.account,
+        body.name,
+        body.description,
+        call.ctx.clock.now(),
+        body.flow,
+        callbacks,
     )
     return call.tagged({"clientId": client.id, "clientSecret": secret}, client)
 
@@ -390,6 +411,7 @@ SECTION = Section(
             OAUTH2_CLIENTS.actions["delete"],
             errors=OAUTH2_CLIENTS.errors("delete"),
         ),
+        *IDENTITY_OPERATIONS,
         *SCHEMAS_VERSION_OPERATIONS,
     ),
 )

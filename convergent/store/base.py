@@ -46,6 +46,11 @@ class Page(list):
 
 
 class Tx(ABC):
+    def savepoint(self) -> AbstractAsyncContextManager:
+        """A block whose writes are undone if it raises, the rest of the transaction kept (the
+        engine runs a pass of transitions in one transaction where `Store.leases` is False)."""
+        raise NotImplementedError
+
     @abstractmethod
     async def get_resource(self, kind: str, id: str) -> Resource | None: ...
 

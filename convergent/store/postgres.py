@@ -101,6 +101,15 @@ class PostgresTx(Tx):
         self.store = store
 
     async def account_resources(self, account: str, kind: str) -> list[Resource]:
+        """The account's resources of `kind`. Under READ COMMITTED, two writes could both read
+        them before either inserts (two creates of one unique name both admitted): a
+        transaction-scoped advisory lock on (account, kind) queues such writes, and the second
+        reads after the first commits. Servers without advisory locks run SERIALIZABLE (the
+        distributed engines), where the second write fails and is retried."""
+        if self.store.advisory:
+            await self.conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{account}/{kind}"
+            )
         rows = await self.conn.fetch(
             f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE account = $1 AND kind = $2 ORDER BY seq",
             account,
@@ -299,6 +308,7 @@ class PostgresStore(Store):
         self._epoch = 0
         self._epoch_read_at = float("-inf")
         self.notify = False  # whether the server has NOTIFY (CockroachDB, YugabyteDB do not)
+        self.advisory = False  # whether it has advisory locks (the same)
 
     def __repr__(self) -> str:
         return f"PostgresStore({redact(self.url)!r})"
@@ -333,7 +343,7 @@ class PostgresStore(Store):
                 pool.terminate()
 
     async def _migrate(self, conn) -> None:
-        locked = await _try(conn, "SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        locked = self.advisory = await _try(conn, "SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
         if not locked:
             log.warning(
                 "no advisory locks on %s: run `convergent migrate` once before starting processes",

@@ -21,7 +21,7 @@ from ...model.section import Section
 from ...model.times import iso
 from .page import CSRF_COOKIE, DURATIONS, outcome_page, page_headers, validation_form
 
-__all__ = ["SECTION", "credential_body"]
+__all__ = ["SECTION", "credential_body", "client_pair"]
 
 
 class AccessRule(msgspec.Struct, forbid_unknown_fields=True):
@@ -231,21 +231,24 @@ def _basic(header: str) -> tuple[str, str] | None:
     return user, password
 
 
+def client_pair(authorization: str, form: dict[str, str]) -> tuple[str, str] | None:
+    """The OAuth2 client id and secret of a token request: HTTP Basic, else the form's fields."""
+    pair = _basic(authorization) or (form.get("client_id"), form.get("client_secret"))
+    return (str(pair[0]), str(pair[1])) if pair[0] and pair[1] else None
+
+
 async def oauth2_token(call):
     form = await _form(call)
     if form.get("grant_type") != "client_credentials":
         return _oauth_error("unsupported_grant_type", "Only grant_type=client_credentials is supported", 400)
-    pair = _basic(call.request.headers.get("authorization", "")) or (
-        form.get("client_id"),
-        form.get("client_secret"),
-    )
-    if not pair[0] or not pair[1]:
+    pair = client_pair(call.request.headers.get("authorization", ""), form)
+    if pair is None:
         return _oauth_error("invalid_client", "Client credentials are missing", 401)
-    client_id, address = str(pair[0]), client_address(call.request.scope)
+    client_id, address = pair[0], client_address(call.request.scope)
     logins = call.ctx.logins
     keys = (f"oauth2:{client_id}", f"address:{address}")
     await logins.admit(keys)
-    issued = await accounts.issue_token(call.ctx.objects, client_id, str(pair[1]), call.ctx.clock.now())
+    issued = await accounts.issue_token(call.ctx.objects, client_id, pair[1], call.ctx.clock.now())
     if issued is None:
         client = await call.ctx.objects.find(accounts.OAUTH2_CLIENTS, None, client_id)
         logins.failed(
@@ -282,6 +285,8 @@ async def details(call):
     caller = call.caller
     credential = caller.credential
     user = credential.body["login"] if credential else None
+    if caller.method == "token":  # a user's token: the user, from its URN (.../NIC/LOGIN)
+        user = caller.identity.rpartition("/")[2]
     return {
         "account": caller.account,
         "allowedRoutes": credential.body["rules"]

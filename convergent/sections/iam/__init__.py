@@ -1,7 +1,7 @@
 """`/v2/iam`: policies, permissions groups, resources and their tags, resource groups, reference
 actions and types, authorization checks, faithful to OVHcloud's iam.json. One module per
-sub-resource; policies and groups are plain objects (engine/objects.py). The `iam/log` routes
-answer 501 `Server::NotImplemented::LogsNotAvailable`: convergent forwards no logs."""
+sub-resource; policies, groups and log subscriptions are plain objects (engine/objects.py).
+`iam/log` keeps subscriptions and gives URLs, but no log lines flow (no Logs Data Platform)."""
 
 from __future__ import annotations
 

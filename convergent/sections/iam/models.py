@@ -25,7 +25,8 @@ __all__ = [
 
 TAG_KEY = re.compile(r"[a-zA-Z0-9_.:/=+@-]{1,128}")
 TAG_VALUE = re.compile(r"[a-zA-Z0-9_.:/=+@-]{0,256}")
-_URN = re.compile(r"urn:v1:(eu|ca|us|\*):.+|\*")
+# An empty plate (urn:v1::...) is this server's: clients with a URL endpoint build such URNs.
+_URN = re.compile(r"urn:v1:(eu|ca|us|\*|):.+|\*")
 
 # Bounds of the free lists a policy carries, and of its condition tree.
 MAX_ITEMS = 1000
@@ -136,12 +137,12 @@ class GroupResource(msgspec.Struct):
 
 class GroupCreation(msgspec.Struct, forbid_unknown_fields=True):
     name: str
-    resources: list[GroupResource] = []
+    resources: list[GroupResource] | None = None  # null, as OVHcloud's provider sends for none: []
 
 
 class GroupUpdate(msgspec.Struct, forbid_unknown_fields=True):
     name: str
-    resources: list[GroupResource] = []
+    resources: list[GroupResource] | None = None
 
 
 class AddTag(msgspec.Struct, forbid_unknown_fields=True):

@@ -70,7 +70,7 @@ async def list_resource_groups(call):
 
 async def create_resource_group(call):
     body = await call.body(GroupCreation)
-    members = await _members(call, body.resources)
+    members = await _members(call, body.resources or [])
     item = await call.objects(RESOURCE_GROUPS).create({"name": body.name, "resources": members})
     return call.tagged(await _view(call, item), item)
 
@@ -84,7 +84,7 @@ async def edit_resource_group(call):
     body = await call.body(GroupUpdate)
     groups = call.objects(RESOURCE_GROUPS)
     await groups.get(call.params["groupId"])  # 404 before the members are looked at
-    members = await _members(call, body.resources)
+    members = await _members(call, body.resources or [])
 
     def replace(item: Item) -> None:
         item.body.update(name=body.name, resources=members)

@@ -29,6 +29,10 @@ def _refuse(specific: str, reason: str | None) -> None:
 
 
 class RancherStrategy(Strategy):
+    def initial_state(self, spec: dict) -> dict:
+        # OVHcloud answers the creation with the admin's bootstrap password (clients keep it).
+        return {"bootstrapPassword": new_password()}
+
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         _refuse("InvalidPlan", catalog.refusal(catalog.plan_references(), spec["plan"]))
         if spec.get("version") is None:
@@ -105,7 +109,7 @@ class RancherReconciler:
         elif step == "Deploy Rancher":
             state.update(name=target["name"], plan=target["plan"], version=target["version"])
             state["url"] = f"https://{resource.id.replace('-', '')[:12]}.rancher.ovh.net"
-            state["bootstrapPassword"] = new_password()
+            state["bootstrapPassword"] = state.get("bootstrapPassword") or new_password()
             state["usage"] = {"datetime": iso(resource.updated_at), "orchestratedVcpus": 0}
             state["deployedAt"] = iso(resource.updated_at)  # since 1.1
         elif step == "Configure access":

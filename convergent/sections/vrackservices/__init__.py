@@ -27,6 +27,8 @@ _PAGE = 1000
 
 async def provision_vrack_services(order, region: str = DEFAULT_REGION) -> None:
     """A vRack Services as an order delivers it: READY, no subnet, DRAFT, in no vRack yet."""
+    if region not in REGIONS:
+        raise ValueError(f"region_name: one of {', '.join(REGIONS)}")
     state = {"productStatus": "DRAFT", "region": region, "subnets": [], "vrackId": None}
     await order.deliver(VRACK_SERVICES, {"subnets": []}, state)
 

@@ -21,7 +21,7 @@ from .managed import admit_endpoints
 from .models import VrackServicesTargetSpec
 from .rules import check_spec
 
-__all__ = ["VRACK_SERVICES", "new_id", "is_id", "STEPS", "TASK_TYPE"]
+__all__ = ["VRACK_SERVICES", "new_id", "is_id", "STEPS", "TASK_TYPE", "product_status"]
 
 _ID = re.compile(r"vrs(-[a-z0-9]{3}){4}")
 _CHARS = string.ascii_lowercase + string.digits
@@ -130,6 +130,13 @@ def _with_endpoints(subnet: dict, target: dict, add: bool) -> dict:
     }
 
 
+def product_status(state: dict) -> str:
+    """ACTIVE (used, billed) while it is in a vRack and gives a managed service an endpoint;
+    DRAFT otherwise."""
+    used = any(s.get("serviceEndpoints") for s in state.get("subnets") or [])
+    return "ACTIVE" if state.get("vrackId") and used else "DRAFT"
+
+
 class VrackServicesReconciler:
     def plan(self, action: Action, resource: Resource) -> Plan:
         if action != Action.UPDATE:
@@ -162,6 +169,7 @@ class VrackServicesReconciler:
                 _with_endpoints(s, wanted[_key(s)], add=True) if _key(s) in wanted else s for s in current
             ]
         state["subnets"] = current
+        state["productStatus"] = product_status(state)
         return state
 
 

@@ -5,7 +5,7 @@ entry point in pyproject.toml); docs/framework.md walks through it."""
 
 from __future__ import annotations
 
-from convergent.model.section import Section
+from convergent.framework import Section
 
 from .notebook import NOTEBOOK
 from .templates import OPERATIONS

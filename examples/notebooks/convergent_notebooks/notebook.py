@@ -8,11 +8,19 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from convergent.errors import ApiError
-from convergent.model.kind import Kind, Plan, Step, StepFailed, Strategy, standard_actions
-from convergent.model.records import Resource
-from convergent.model.status import Action
-from convergent.model.times import iso
+from convergent.framework import (
+    AccountView,
+    Action,
+    ApiError,
+    Kind,
+    Plan,
+    Resource,
+    Step,
+    StepFailed,
+    Strategy,
+    iso,
+    standard_actions,
+)
 
 __all__ = ["NOTEBOOK", "IMAGES", "Image", "Storage", "NotebookSpec"]
 
@@ -32,8 +40,18 @@ class NotebookSpec(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     idleShutdownMinutes: int | None = None
 
 
+NAME_TAKEN = (409, "Client::Conflict::NotebookNameTaken")
+
+
 class Rules(Strategy):
     """Defaults and checks a JSON schema cannot say; called inside the write transaction."""
+
+    async def admit_create(self, view: AccountView, spec: dict, parent: Resource | None) -> dict:
+        await _name_free(view, spec["name"], None)
+        return spec
+
+    async def admit_update(self, view: AccountView, resource: Resource, spec: dict) -> None:
+        await _name_free(view, spec["name"], resource.id)
 
     def prepare_update(self, resource: Resource, spec: dict) -> dict:
         if spec.get("storage", 10) < resource.target_spec.get("storage", 10):
@@ -42,6 +60,15 @@ class Rules(Strategy):
 
     def display_name(self, resource: Resource) -> str | None:
         return resource.target_spec.get("name")
+
+
+async def _name_free(view: AccountView, name: str, own_id: str | None) -> None:
+    """A notebook's name is unique in its account. The view reads inside the write transaction:
+    two API processes creating the same name at once cannot both pass (the store serialises
+    writes, SQLite by its one writer, PostgreSQL by the account's lock)."""
+    for other in await view.resources(NOTEBOOK):
+        if other.id != own_id and other.target_spec.get("name") == name:
+            raise ApiError.conflict("NotebookNameTaken", f"a notebook named '{name}' already exists")
 
 
 class Reconciler:
@@ -90,4 +117,5 @@ NOTEBOOK = Kind(
     strategy=Rules(),
     iam_type="notebook",
     actions=standard_actions("notebook"),
+    errors={"create": (NAME_TAKEN,), "update": (NAME_TAKEN,)},
 )

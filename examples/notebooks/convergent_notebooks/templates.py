@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import msgspec
 
-from convergent.errors import ApiError
-from convergent.model.objects import ObjectKind, ObjectStrategy
-from convergent.model.operation import Operation
-from convergent.model.records import Item
-from convergent.model.times import iso
+from convergent.framework import ApiError, Item, ObjectKind, ObjectStrategy, Operation, iso
 
 from .notebook import Image
 

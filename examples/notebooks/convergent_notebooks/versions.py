@@ -8,7 +8,7 @@ from datetime import date
 
 import msgspec
 
-from convergent.model.versions import Change, Codec, Major, Version
+from convergent.framework import Change, Codec, Major, Version
 
 from .notebook import Image, Storage
 
