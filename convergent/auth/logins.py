@@ -63,7 +63,7 @@ class Logins:
         else:
             item = await self.objects.find(accounts.ACCOUNTS, nic, nic)
             usable = item is not None
-        ok = await self._verify(password, item.body["passwordHash"] if item is not None else None)
+        ok = await self._verify(password, (item.body["passwordHash"] or None) if item is not None else None)
         if ok and usable:
             self.throttle.succeeded(keys[:1])
             return nic, user or None
