@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from typing import Annotated
 
@@ -216,7 +217,8 @@ def serve(
     )
     if config.log_format == "json":
         _json_logging()
-    uvicorn.Server(settings).run(sockets=[listening])
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, exit 0 (as uvicorn.run does)
+        uvicorn.Server(settings).run(sockets=[listening])
 
 
 def _bind(host: str, port: int):

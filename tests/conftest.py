@@ -29,10 +29,10 @@ from convergent.server import create_app
 
 ACCOUNT = "xx1111-ovh"
 
-# ../shared/reference beside the checkout; CONVERGENT_REFERENCE names it elsewhere (a git worktree).
+# ../shared/reference beside the checkout; SHARED_REFERENCE names it elsewhere (a git worktree).
+# Not a CONVERGENT_* name: the server reads those as its settings and refuses unknown ones.
 REFERENCE = pathlib.Path(
-    os.environ.get("CONVERGENT_REFERENCE")
-    or pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference"
+    os.environ.get("SHARED_REFERENCE") or pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference"
 )
 
 

@@ -37,6 +37,7 @@ def test_lifecycle_and_clean_stop(tmp_path, servers):
         ready = wait_for(lambda: (r := c.get(url).json())["resourceStatus"] == "READY" and r)
         assert {a["path"] for a in c.get("/v2/").json()["apis"]} == {
             "/iam",
+            "/location",
             "/publicCloud",
             "/vrackServices",
             "/vmwareCloudDirector",
