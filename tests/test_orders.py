@@ -145,3 +145,28 @@ async def test_storage_netapp_on_the_v1_branch(app, client, credentials, connect
     assert (await client.get("/1.0/storage/netapp/not-a-service")).status_code == 404
     other = connect(await credentials("yy2222-ovh"))
     assert (await other.get(f"/1.0/storage/netapp/{efs['id']}")).status_code == 404
+
+
+async def test_a_failed_payment_delivers_nothing_twice(client):
+    # A vRack and a vRack Services in a region that does not exist: the payment fails on the
+    # second item. Paying again must not deliver the first one again.
+    cid = (await client.post(CART, json={"ovhSubsidiary": "FR"})).json()["cartId"]
+    await client.post(f"{CART}/{cid}/assign")
+    plan = {"duration": "P1M", "pricingMode": "default"}
+    r = await client.post(f"{CART}/{cid}/vrack", json={"planCode": "vrack", **plan})
+    assert r.status_code == 200, r.text
+    item = (
+        await client.post(f"{CART}/{cid}/vrackServices", json={"planCode": "vrack-services", **plan})
+    ).json()
+    await client.post(
+        f"{CART}/{cid}/item/{item['itemId']}/configuration", json={"label": "region_name", "value": "mars"}
+    )
+    order = (await client.post(f"{CART}/{cid}/checkout")).json()["orderId"]
+    for _ in range(2):
+        r = await client.post(
+            f"/1.0/me/order/{order}/payWithRegisteredPaymentMean", json={"paymentMean": "fidelityAccount"}
+        )
+        assert r.status_code == 400, r.text
+    assert (await client.get(f"/1.0/me/order/{order}/status")).json() == "notPaid"
+    assert len((await client.get("/1.0/vrack")).json()) == 1
+    assert (await client.get("/v2/vrackServices/resource")).json() == []
