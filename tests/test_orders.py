@@ -2,6 +2,7 @@
 assign, checkout, payment, order status and details; then /services and termination confirmed
 with the token of the notification e-mail. And /1.0/storage/netapp."""
 
+import asyncio
 import re
 
 import pytest
@@ -170,3 +171,30 @@ async def test_a_failed_payment_delivers_nothing_twice(client):
     assert (await client.get(f"/1.0/me/order/{order}/status")).json() == "notPaid"
     assert len((await client.get("/1.0/vrack")).json()) == 1
     assert (await client.get("/v2/vrackServices/resource")).json() == []
+
+
+async def test_two_checkouts_at_once_make_one_order(client):
+    cid = (await client.post(CART, json={"ovhSubsidiary": "FR"})).json()["cartId"]
+    await client.post(f"{CART}/{cid}/assign")
+    r = await client.post(
+        f"{CART}/{cid}/vrack", json={"planCode": "vrack", "duration": "P1M", "pricingMode": "default"}
+    )
+    assert r.status_code == 200, r.text
+    answers = await asyncio.gather(*(client.post(f"{CART}/{cid}/checkout") for _ in range(3)))
+    assert sorted(a.status_code for a in answers) == [200, 400, 400], [a.text for a in answers]
+    assert len((await client.get("/1.0/me/order")).json()) == 1
+
+
+async def test_two_payments_at_once_deliver_once(client):
+    cid = (await client.post(CART, json={"ovhSubsidiary": "FR"})).json()["cartId"]
+    await client.post(f"{CART}/{cid}/assign")
+    r = await client.post(
+        f"{CART}/{cid}/vrack", json={"planCode": "vrack", "duration": "P1M", "pricingMode": "default"}
+    )
+    assert r.status_code == 200, r.text
+    order = (await client.post(f"{CART}/{cid}/checkout")).json()["orderId"]
+    pay = f"/1.0/me/order/{order}/payWithRegisteredPaymentMean"
+    answers = await asyncio.gather(*(client.post(pay, json={"paymentMean": "ovhAccount"}) for _ in range(3)))
+    assert sorted(a.status_code for a in answers)[0] == 200, [a.text for a in answers]
+    assert len((await client.get("/1.0/vrack")).json()) == 1
+    assert (await client.get(f"/1.0/me/order/{order}/status")).json() == "delivered"

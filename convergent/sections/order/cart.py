@@ -219,9 +219,12 @@ async def summary(call):
 
 
 async def checkout(call):
-    cart = await _cart(call)
-    _checkable(cart)
-    _writable(cart)
+    def close(item) -> None:  # checked and closed at once: two checkouts make one order
+        _checkable(item)
+        _writable(item)
+        item.body["readOnly"] = True
+
+    cart = await call.objects(CARTS).update(call.params["cartId"], close)
     now = call.ctx.clock.now()
     details = [
         {
@@ -242,7 +245,6 @@ async def checkout(call):
             "details": details,
         }
     )
-    await call.objects(CARTS).update(cart.id, lambda item: item.body.update(readOnly=True))
     return {
         **_summary(int(order.id)),
         "url": f"{str(call.request.base_url).rstrip('/')}/1.0/me/order/{order.id}",
