@@ -78,6 +78,11 @@ async def test_bad_carts_are_refused_and_deliver_nothing(client):
     cid = (await client.post(CART, json={"ovhSubsidiary": "FR"})).json()["cartId"]
     r = await client.post(CART, json={"ovhSubsidiary": "FR", "colour": "red"})
     assert r.status_code == 400 and r.json()["details"]["field"] == "colour", r.text
+    for expire in ("tomorrow", "2001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00"):
+        r = await client.post(CART, json={"ovhSubsidiary": "FR", "expire": expire})
+        assert r.status_code == 400 and r.json()["details"]["field"] == "expire", r.text
+    r = await client.post(CART, json={"ovhSubsidiary": "FR", "expire": "2099-01-01T00:00:00+01:00"})
+    assert r.json()["expire"] == "2099-01-01T00:00:00+01:00", r.text
     r = await client.post(
         f"{CART}/{cid}/vrackServices",
         json={"planCode": "nothing", "duration": "P1M", "pricingMode": "default"},
