@@ -27,8 +27,6 @@ FIXED = {
     "OVH_TESTACC_ORDER_VRACK_SERVICES": "true",  # lets the vRack Services order test run
     "OVH_VRACK_SERVICES_REGION": "eu-west-lim",
     "OVH_CLOUD_PROJECT_REGION_TEST": "GRA11",
-    "OVH_INSTANCE_AZ_TEST": "eu-west-par-a",
-    "OVH_INSTANCE_AZ_2_TEST": "eu-west-par-b",
     "OVH_CLOUD_GATEWAY_MODEL_TEST": "S",
 }
 
@@ -159,6 +157,20 @@ def _second_flavor_and_image(server: Server, project: str, region: str) -> dict[
     return out
 
 
+def _zones(server: Server, project: str, region: str) -> dict[str, str]:
+    """The availability-zone tests' two zones, when the region has named zones: in a one-zone region
+    (`nova`) a zone cannot be chosen, and the tests run their part without one."""
+    with server.client() as api:
+        try:
+            zones = api.get(f"/v2/publicCloud/project/{project}/reference/region/{region}")
+        except Exception:  # a server without the region catalog
+            return {}
+    named = [zone for zone in zones.get("availabilityZones", []) if zone != "nova"]
+    if len(named) < 2:
+        return {}
+    return {"OVH_INSTANCE_AZ_TEST": named[0], "OVH_INSTANCE_AZ_2_TEST": named[1]}
+
+
 def prepare(server: Server, notes: list[str]) -> dict[str, str]:
     """Make the objects the tests name, and return the `OVH_*` variables (credentials included)."""
     env = {
@@ -198,7 +210,10 @@ def prepare(server: Server, notes: list[str]) -> dict[str, str]:
         ordered("publicCloudAdditionalIp", "additionalIp"),
         "192.0.2.10",
     )
+    # An instance may boot on a public IP the project owns: the additional IP.
+    env["OVH_CLOUD_PROJECT_OWNED_PUBLIC_IP_TEST"] = env["OVH_CLOUD_PUBLIC_IP_ADDITIONAL_TEST"]
     env.update(_second_flavor_and_image(server, project["id"], env["OVH_CLOUD_PROJECT_REGION_TEST"]))
+    env.update(_zones(server, project["id"], env["OVH_CLOUD_PROJECT_REGION_TEST"]))
 
     put("OVH_TESTACC_VRACK_SERVICES_ID_TEST", ordered("vrackServices", "vrackServices"), "vrs-missing")
     put("OVH_VRACKSERVICES_SERVICE_TEST", ordered("vrackServices", "vrackServices"), "vrs-missing")

@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -307,18 +308,21 @@ def policy_identities(client, owner: Signer, project_urn: str) -> tuple[Signer, 
         .json()
     )
     query = parse_qs(urlsplit(asked["validationUrl"]).query)
-    httpx.post(
+    browser = httpx.Client(timeout=30)  # keeps the page's CSRF cookie
+    page = browser.get(asked["validationUrl"]).raise_for_status()
+    browser.post(
         base + "/auth/validate",
-        timeout=30,
         data={
             "credentialId": query["credentialId"][0],
             "token": query["token"][0],
+            "csrf": re.search(r'name="csrf" value="([^"]+)"', page.text)[1],
             "login": f"{ACCOUNT}/{USER_LOGIN}",
             "password": password,
             "duration": "unlimited",
             "decision": "grant",
         },
     ).raise_for_status()
+    browser.close()
     user = Signer(owner.application_key, owner.application_secret, asked["consumerKey"])
 
     made = (

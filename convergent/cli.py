@@ -150,6 +150,46 @@ def serve(
             help="GET /metrics answers without the admin credential [env: CONVERGENT_METRICS_PUBLIC; default off]",
         ),
     ] = None,
+    max_body: Annotated[
+        int | None,
+        typer.Option(
+            help="Bytes a request body may have (413 beyond) [env: CONVERGENT_MAX_BODY; default 1048576]"
+        ),
+    ] = None,
+    login_delay: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds the 6th failed login in a row waits, doubling after each failure [env: CONVERGENT_LOGIN_DELAY; default 0.5]"
+        ),
+    ] = None,
+    login_lockout_at: Annotated[
+        int | None,
+        typer.Option(
+            help="The login attempt refused with 429 after failures in a row [env: CONVERGENT_LOGIN_LOCKOUT_AT; default 20]"
+        ),
+    ] = None,
+    login_lockout: Annotated[
+        float | None,
+        typer.Option(help="Seconds a login lockout lasts [env: CONVERGENT_LOGIN_LOCKOUT; default 900]"),
+    ] = None,
+    max_header: Annotated[
+        int | None,
+        typer.Option(
+            help="Bytes of request line and headers (431 beyond) [env: CONVERGENT_MAX_HEADER; default 16384]"
+        ),
+    ] = None,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds a client has to send its request line and headers [env: CONVERGENT_HEADER_TIMEOUT; default 10]"
+        ),
+    ] = None,
+    max_connections: Annotated[
+        int | None,
+        typer.Option(
+            help="Connections served at once (503 beyond) [env: CONVERGENT_MAX_CONNECTIONS; default 1000]"
+        ),
+    ] = None,
 ) -> None:
     """Serve the API, and by default the task engine, in one process.
 
@@ -157,6 +197,7 @@ def serve(
     balancer (with --workers 0: API only) and any number of `convergent worker`."""
     import uvicorn
 
+    from .api.protocol import limited_protocol
     from .runtime import section_list
     from .server import create_app
     from .store import redact
@@ -175,6 +216,13 @@ def serve(
         seed=seed,
         fixtures=fixtures,
         admin_token=admin_token,
+        max_body=max_body,
+        login_delay=login_delay,
+        login_lockout_at=login_lockout_at,
+        login_lockout=login_lockout,
+        max_header=max_header,
+        header_timeout=header_timeout,
+        max_connections=max_connections,
         tls=tls,
         certfile=certfile,
         keyfile=keyfile,
@@ -213,6 +261,8 @@ def serve(
         log_level="info" if access_log else "warning",
         log_config=None if config.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=10,
+        http=limited_protocol(config.max_header, config.header_timeout),
+        limit_concurrency=config.max_connections,
         ssl_certfile=certificates and certificates.certfile,
         ssl_keyfile=certificates and certificates.keyfile,
     )

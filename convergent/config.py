@@ -37,6 +37,15 @@ class Config:
     - seed: draw resource and task ids from a generator with this seed (deterministic ids).
     - fixtures: a YAML or JSON file of accounts, credentials and resources loaded at start.
     - admin_token: the admin credential (generated and printed once at first start otherwise).
+    - max_body: bytes a request body may have (413 beyond, counted while it is read).
+    - login_delay: seconds the sixth failed login in a row (per account, and per client address)
+      waits; each further failure doubles it, up to 30 s.
+    - login_lockout_at: the attempt refused (429 with Retry-After) after that many failures in
+      a row minus one, for login_lockout seconds.
+    - login_lockout: seconds a lockout lasts (and failures are remembered).
+    - max_header: bytes the request line and headers may have (431 beyond).
+    - header_timeout: seconds a client has to send its request line and headers (then closed).
+    - max_connections: connections served at once (503 beyond).
     - tls: serve HTTPS with a local CA and a certificate for localhost made once and kept
       (convergent/tls.py); certfile and keyfile: serve HTTPS with these instead.
     - log_format: `text`, or `json` (one object per line, an access line per request).
@@ -56,6 +65,13 @@ class Config:
     seed: int | None = None
     fixtures: str = ""
     admin_token: str = ""
+    max_body: int = 1 << 20
+    login_delay: float = 0.5
+    login_lockout_at: int = 20
+    login_lockout: float = 900.0
+    max_header: int = 16384
+    header_timeout: float = 10.0
+    max_connections: int = 1000
     tls: bool = False
     certfile: str = ""
     keyfile: str = ""
@@ -91,6 +107,12 @@ class Config:
             raise ConfigError("lease and poll must be > 0 seconds")
         if self.pool_size < 1:
             raise ConfigError("pool_size must be >= 1")
+        if self.max_body < 1 or self.max_header < 1024 or self.max_connections < 1:
+            raise ConfigError("max_body must be >= 1, max_header >= 1024 and max_connections >= 1")
+        if self.login_delay < 0 or self.login_lockout < 0 or self.login_lockout_at < 2:
+            raise ConfigError("login_delay and login_lockout must be >= 0, login_lockout_at >= 2")
+        if self.header_timeout <= 0:
+            raise ConfigError("header_timeout must be > 0 seconds")
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"log_format must be text or json, not {self.log_format!r}")
         if bool(self.certfile) != bool(self.keyfile):

@@ -7,6 +7,7 @@ OVHcloud API answers; clients and tests may rely on it, so the specific parts ar
 
 from __future__ import annotations
 
+import math
 from http import HTTPStatus
 
 __all__ = ["ApiError"]
@@ -14,9 +15,10 @@ __all__ = ["ApiError"]
 
 class ApiError(Exception):
     """An answer that is not a success. `error_code` is set for authentication failures,
-    which OVHcloud's clients dispatch on (`errorCode`, with `httpCode`)."""
+    which OVHcloud's clients dispatch on (`errorCode`, with `httpCode`); `headers` go with the
+    answer (`Retry-After`)."""
 
-    __slots__ = ("status", "cls", "message", "details", "error_code")
+    __slots__ = ("status", "cls", "message", "details", "error_code", "headers")
 
     def __init__(
         self,
@@ -25,8 +27,10 @@ class ApiError(Exception):
         message: str,
         details: dict[str, str] | None = None,
         error_code: str | None = None,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(message)
+        self.headers = headers
         self.status = status
         self.cls = cls
         self.message = message
@@ -130,7 +134,20 @@ class ApiError(Exception):
 
     @classmethod
     def payload_too_large(cls, limit: int) -> ApiError:
-        return cls(413, "Client::PayloadTooLarge", f"Request body exceeds {limit} bytes")
+        return cls(
+            413,
+            "Client::PayloadTooLarge",
+            f"Request body exceeds {limit} bytes",
+            {"limit": str(limit)},
+            headers={"Connection": "close"},  # the rest of the body is not read
+        )
+
+    @classmethod
+    def too_many_attempts(cls, message: str, retry_after: float) -> ApiError:
+        seconds = str(max(1, math.ceil(retry_after)))
+        return cls(
+            429, "Client::TooManyRequests", message, {"retryAfter": seconds}, headers={"Retry-After": seconds}
+        )
 
     @classmethod
     def locked(cls, specific: str, message: str) -> ApiError:
@@ -142,5 +159,9 @@ class ApiError(Exception):
         return cls(500, "Server::InternalServerError", "Internal server error")
 
     @classmethod
-    def unavailable(cls, message: str) -> ApiError:
-        return cls(503, "Server::ServiceUnavailable", message)
+    def unavailable(cls, message: str, retry_after: int = 1) -> ApiError:
+        return cls(503, "Server::ServiceUnavailable", message, headers={"Retry-After": str(retry_after)})
+
+    @classmethod
+    def insufficient_storage(cls, message: str, retry_after: int = 30) -> ApiError:
+        return cls(507, "Server::InsufficientStorage", message, headers={"Retry-After": str(retry_after)})

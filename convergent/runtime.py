@@ -21,6 +21,8 @@ from .auth import accounts
 from .auth.authenticate import Authenticator
 from .auth.authorize import Authorizer
 from .auth.defaults import Defaults
+from .auth.logins import Logins
+from .auth.throttle import Throttle
 from .config import Config
 from .engine import Changes, Clock, Engine
 from .engine.clock import release_clock, sync_clock
@@ -39,6 +41,8 @@ from .store import Store, open_store
 __all__ = ["Runtime", "section_list", "run_order"]
 
 log = logging.getLogger("convergent.runtime")
+
+COLLECT_EVERY = 60  # seconds between collections of expired tokens and never-validated keys
 
 
 def section_list(config: Config) -> tuple[Section, ...]:
@@ -62,6 +66,7 @@ class Runtime:
     defaults: Defaults
     usage: Usage
     faults: Faults
+    logins: Logins
     kinds: dict[str, Kind] = field(default_factory=dict)
     cursors: Cursors | None = None  # set once the store is open
     metrics: Any = None  # the HTTP app's request counters, when it serves one (api/observe.py)
@@ -111,6 +116,8 @@ class Runtime:
                 engine.wake()
 
         changes = Changes(store, clock, wake, config.seed)
+        objects = Objects(store, clock.now, changes.new_uuid)
+        throttle = Throttle(config.login_delay, config.login_lockout_at, config.login_lockout)
         return cls(
             config,
             sections,
@@ -118,12 +125,13 @@ class Runtime:
             clock,
             engines,
             changes,
-            Objects(store, clock.now, changes.new_uuid),
+            objects,
             Authenticator(store, clock),
             Authorizer(store, clock),
             Defaults(store, clock, sections),
             Usage(store, clock),
             faults,
+            Logins(store, objects, throttle),
             kinds,
         )
 
@@ -133,6 +141,7 @@ class Runtime:
         await sync_clock(self.store, self.clock, starting=True)
 
     async def stop(self) -> None:
+        await self.logins.close()
         await self.usage.flush()
         with contextlib.suppress(Exception):  # an unreachable database: the hold expires by itself
             await release_clock(self.store, self.clock)
@@ -160,7 +169,7 @@ class Runtime:
     async def _housekeeping(self, every: float = 1.0) -> None:
         """Every second: follow clock changes made by other processes and move the accounts
         noted on a retired schemas major; every five, write the usage counters (and once more
-        at stop)."""
+        at stop); every minute, collect expired tokens and never-validated consumer keys."""
         ticks = 0
         while True:
             await asyncio.sleep(every)
@@ -170,6 +179,8 @@ class Runtime:
                 await self.defaults.move_retired()
                 if ticks % 5 == 0:
                     await self.usage.flush()
+                if ticks % COLLECT_EVERY == 0:
+                    await accounts.collect_expired(self.store, self.clock.now())
             except Exception:
                 log.exception("housekeeping failed; retrying")
 

@@ -1,5 +1,6 @@
 """Authentication through the HTTP surface: signatures, consumer keys, OAuth2, branches."""
 
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -169,6 +170,7 @@ async def test_consumer_key_flow_through_the_validation_page(app, connect):
     page = await raw.get(f"{page_url.path}?{page_url.query}")
     assert page.status_code == 200 and "<form" in page.text and "/v2/*" in page.text
     fields = {k: v[0] for k, v in parse_qs(page_url.query).items()}
+    fields["csrf"] = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]  # its cookie is in `raw`
     wrong = await raw.post(
         "/auth/validate", data={**fields, "login": "ab1234-ovh", "password": "nope", "decision": "grant"}
     )

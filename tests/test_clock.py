@@ -5,6 +5,7 @@ Signatures alone stay on wall time: clients sign with their own clock."""
 from __future__ import annotations
 
 import datetime
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -80,7 +81,10 @@ async def test_a_consumer_key_expires_when_the_admin_clock_passes_its_validity(a
             headers={"X-Ovh-Application": application.key},
         )
     ).json()
-    fields = {k: v[0] for k, v in parse_qs(urlsplit(asked["validationUrl"]).query).items()}
+    link = urlsplit(asked["validationUrl"])
+    fields = {k: v[0] for k, v in parse_qs(link.query).items()}
+    page = await anonymous.get(f"{link.path}?{link.query}")  # sets the form's CSRF cookie
+    fields["csrf"] = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
     form = {**fields, "login": nic, "password": "owner-password", "duration": "3600", "decision": "grant"}
     assert (await anonymous.post("/auth/validate", data=form)).status_code == 200
     key = connect(accounts.Issued(nic, application.key, application.body["secret"], asked["consumerKey"]))

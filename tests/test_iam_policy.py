@@ -544,7 +544,6 @@ ELSEWHERE = {"request.IP": "198.51.100.0/24"}
     ("conditions", "expected"),
     [
         (None, True),
-        (match({}), True),
         (match({**PROD, **OFFICE}), True),
         (match({**PROD, **ELSEWHERE}), False),
         ({"operator": "AND", "conditions": [match(PROD), match(OFFICE)]}, True),
@@ -552,15 +551,12 @@ ELSEWHERE = {"request.IP": "198.51.100.0/24"}
         ({"operator": "AND", "values": {**PROD, **PLATFORM}}, True),
         ({"operator": "AND", "values": PROD, "conditions": [match(ELSEWHERE)]}, False),
         ({"operator": "AND", "values": STAGING, "conditions": [match(OFFICE)]}, False),
-        ({"operator": "AND", "conditions": []}, True),
         ({"operator": "OR", "conditions": [match(STAGING), match(OFFICE)]}, True),
         ({"operator": "OR", "conditions": [match(STAGING), match(ELSEWHERE)]}, False),
         ({"operator": "OR", "values": {**STAGING, **OFFICE}}, True),
         ({"operator": "OR", "values": {**STAGING, **ELSEWHERE}}, False),
         ({"operator": "OR", "values": STAGING, "conditions": [match(OFFICE)]}, True),
         ({"operator": "OR", "values": PROD, "conditions": [match(ELSEWHERE)]}, True),
-        ({"operator": "OR", "conditions": []}, False),
-        ({"operator": "OR"}, False),
         ({"operator": "NOT", "conditions": [match(STAGING)]}, True),
         ({"operator": "NOT", "conditions": [match(PROD)]}, False),
         ({"operator": "NOT", "values": STAGING}, True),
@@ -643,6 +639,15 @@ MALFORMED = [
     {"operator": "AND", "conditions": [None]},
     [match(PROD)],
     "MATCH",
+    # saying nothing, or something misspelt, is not "no restriction" (issue #14)
+    match({}),
+    {"operator": "MATCH"},
+    {"operator": "MATCH", "value": PROD},
+    {"operator": "AND", "conditions": []},
+    {"operator": "AND"},
+    {"operator": "OR", "conditions": []},
+    {"operator": "OR"},
+    {"operator": "AND", "values": PROD, "condition": [match(STAGING)]},
 ]
 
 

@@ -174,8 +174,14 @@ def read_form(response: httpx.Response) -> dict:
 def fill_and_submit(
     validation_url: str, login: str, password: str, decision="grant", duration="unlimited"
 ) -> httpx.Response:
-    """Open the validation page, fill the form and press a button, as a person would."""
-    page = httpx.get(validation_url)
+    """Open the validation page, fill the form and press a button, as a person would (with a
+    browser that keeps the page's cookie)."""
+    with httpx.Client() as browser:
+        return _fill_and_submit(browser, validation_url, login, password, decision, duration)
+
+
+def _fill_and_submit(browser, validation_url, login, password, decision, duration) -> httpx.Response:
+    page = browser.get(validation_url)
     assert page.status_code == 200, page.text
     form = read_form(page)
     assert form["method"] == "post"
@@ -189,7 +195,7 @@ def fill_and_submit(
         "duration": duration,
         "decision": decision,
     }
-    return httpx.post(urljoin(validation_url, form["action"]), data=data)
+    return browser.post(urljoin(validation_url, form["action"]), data=data)
 
 
 def request_key(server, methods, path, **request_kwargs) -> tuple[ovh.Client, dict]:

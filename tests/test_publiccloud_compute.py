@@ -292,3 +292,81 @@ async def test_an_additional_ip_is_bought_for_the_newest_project(app, client, se
     project = await create_project(client, settle)
     [delivered] = await app.state.ctx.provision("publicCloudAdditionalIp", "xx1111-ovh")
     assert delivered["path"] == f"/v2/publicCloud/project/{project}/publicIp/additional/{delivered['id']}"
+
+
+async def test_an_instance_boots_on_the_projects_additional_ip(app, client, settle):
+    delivered = await app.state.ctx.provision("publicCloud", "xx1111-ovh")
+    project = next(d["id"] for d in delivered if d["kind"] == "publicCloud.project")
+    additional = next(d["id"] for d in delivered if d["kind"] == "publicCloud.additionalIp")
+    flavor, image = await catalog_ids(client, project)
+    path = f"/v2/publicCloud/project/{project}/compute/instance"
+    owned = instance_spec(flavor, image, networks=[{"ip": additional}])
+    inst = await create(client, settle, path, owned)
+    assert inst["currentState"]["networks"][0]["addresses"][0]["ip"] == additional
+
+    again = await client.post(path, json={"targetSpec": {**owned, "name": "web-2"}})
+    assert again.status_code == 409 and again.json()["class"].endswith("PublicIpInUse")
+    stranger = instance_spec(flavor, image, name="web-3", networks=[{"ip": "192.0.2.77"}])
+    refused = await client.post(path, json={"targetSpec": stranger})
+    assert refused.status_code == 400 and "192.0.2.77" in refused.json()["message"]
+    flavor, image = await catalog_ids(client, project, region="SBG5")
+    elsewhere = instance_spec(flavor, image, name="web-4", region="SBG5", networks=[{"ip": additional}])
+    refused = await client.post(path, json={"targetSpec": elsewhere})
+    assert refused.status_code == 400 and "region SBG5" in refused.json()["message"]
+
+
+async def test_private_interfaces_get_free_addresses_of_their_subnet(client, settle):
+    project = await create_project(client, settle)
+    flavor, image = await catalog_ids(client, project)
+    where = {"location": {"region": "GRA11"}}
+    net = await create(client, settle, f"/v2/publicCloud/project/{project}/network", {"name": "n", **where})
+    subnets = f"/v2/publicCloud/project/{project}/network/{net['id']}/subnet"
+    spec = {"name": "s", "cidr": "10.1.0.0/29", "gatewayIp": "10.1.0.1", **where}
+    subnet = await create(client, settle, subnets, spec)
+    path = f"/v2/publicCloud/project/{project}/compute/instance"
+    nic = {"id": net["id"], "subnetId": subnet["id"]}
+
+    def private(got):
+        [entry] = got["currentState"]["networks"]
+        assert (entry["id"], entry["subnetId"]) == (net["id"], subnet["id"])
+        return [a["ip"] for a in entry["addresses"] if a["type"] == "PRIVATE"]
+
+    first = await create(client, settle, path, instance_spec(flavor, image, networks=[nic]))
+    assert private(first) == ["10.1.0.2"]
+    assert first["targetSpec"]["networks"] == [nic] and "ports" not in first["targetSpec"]
+    pinned = {**nic, "ip": "10.1.0.3"}
+    second = await create(client, settle, path, instance_spec(flavor, image, name="b", networks=[pinned]))
+    assert private(second) == ["10.1.0.3"]
+    third = await create(client, settle, path, instance_spec(flavor, image, name="c", networks=[nic]))
+    assert private(third) == ["10.1.0.4"]
+
+    # A rename keeps the address; the pinned one is taken; an address out of the subnet is refused.
+    renamed = await put(
+        client, settle, f"{path}/{first['id']}", {**first["targetSpec"], "name": "a2"}, first["checksum"]
+    )
+    assert private(renamed) == ["10.1.0.2"]
+    taken = instance_spec(flavor, image, name="d", networks=[pinned])
+    r = await client.post(path, json={"targetSpec": taken})
+    assert r.status_code == 409 and r.json()["class"].endswith("IpAddressInUse"), r.text
+    outside = instance_spec(flavor, image, name="e", networks=[{**nic, "ip": "10.9.0.3"}])
+    r = await client.post(path, json={"targetSpec": outside})
+    assert r.status_code == 400 and "10.9.0.3" in r.json()["message"], r.text
+
+    # References: an unknown network, a subnet of another network, another account's network.
+    unknown = {"id": "00000000-0000-4000-8000-000000000000", "subnetId": subnet["id"]}
+    r = await client.post(
+        path, json={"targetSpec": instance_spec(flavor, image, name="f", networks=[unknown])}
+    )
+    assert r.status_code == 400 and r.json()["class"].endswith("InvalidReference"), r.text
+    other_net = await create(
+        client, settle, f"/v2/publicCloud/project/{project}/network", {"name": "o", **where}
+    )
+    wrong = {"id": other_net["id"], "subnetId": subnet["id"]}
+    r = await client.post(path, json={"targetSpec": instance_spec(flavor, image, name="g", networks=[wrong])})
+    assert r.status_code == 400 and "targetSpec.networks.subnetId" in r.text, r.text
+
+    # The /29 has 10.1.0.2-6 for ports: two left, then the subnet is full.
+    for name in ("h", "i"):
+        await create(client, settle, path, instance_spec(flavor, image, name=name, networks=[nic]))
+    r = await client.post(path, json={"targetSpec": instance_spec(flavor, image, name="j", networks=[nic])})
+    assert r.status_code == 409 and r.json()["class"].endswith("SubnetFull"), r.text

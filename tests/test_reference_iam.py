@@ -267,10 +267,13 @@ async def user_client(client, credentials, connect, login: str = ALICE_LOGIN, pa
     assert r.status_code == 200, r.text
     asked = r.json()
     assert asked["state"] == "pendingValidation", asked
-    query = parse_qs(urlsplit(asked["validationUrl"]).query)
+    link = urlsplit(asked["validationUrl"])
+    query = parse_qs(link.query)
+    page = await anonymous.get(f"{link.path}?{link.query}")  # sets the form's CSRF cookie
     form = {
         "credentialId": query["credentialId"][0],
         "token": query["token"][0],
+        "csrf": re.search(r'name="csrf" value="([^"]+)"', page.text)[1],
         "login": f"{ACCOUNT}/{login}",
         "password": password,
         "duration": "unlimited",

@@ -24,9 +24,10 @@ class _App(Starlette):
     handed straight to the dispatcher, or to the console's static files under /console (the
     router keeps the lifespan)."""
 
-    def __init__(self, dispatcher: Dispatcher, lifespan):
+    def __init__(self, dispatcher: Dispatcher, lifespan, max_body: int):
         super().__init__(routes=[dispatcher], lifespan=lifespan)
         self.dispatcher = dispatcher
+        self.max_body = max_body
 
     def build_middleware_stack(self):
         router, dispatch, console = self.router, self.dispatcher.handle, console_app()
@@ -40,7 +41,7 @@ class _App(Starlette):
                 await dispatch(scope, receive, send)
 
         ctx = self.state.ctx
-        return Observe(Guard(app), ctx.metrics, log=ctx.config.log_format == "json")
+        return Observe(Guard(app, self.max_body), ctx.metrics, log=ctx.config.log_format == "json")
 
 
 def build_app(ctx: Runtime, lifespan, surfaces: Sequence[Callable[[Table, Runtime], None]] = ()) -> Starlette:
@@ -53,7 +54,7 @@ def build_app(ctx: Runtime, lifespan, surfaces: Sequence[Callable[[Table, Runtim
     route_table(ctx.sections, ctx, table, answer_headers)
     for add in surfaces:
         add(table, ctx)
-    app = _App(Dispatcher(table), lifespan)
+    app = _App(Dispatcher(table), lifespan, ctx.config.max_body)
     app.state.ctx = ctx  # before the middleware stack is built (on the first call)
     app.state.table = table
     return app

@@ -4,6 +4,7 @@ cursors themselves are model/cursors.py's."""
 from __future__ import annotations
 
 from ..errors import ApiError
+from ..model.numbers import decimal
 
 __all__ = ["page_size", "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE"]
 
@@ -15,11 +16,8 @@ def page_size(raw: str | None) -> int:
     """X-Pagination-Size: absent -> the default; larger than the maximum -> the maximum."""
     if raw is None or raw == "":
         return DEFAULT_PAGE_SIZE
-    try:
-        size = int(raw)
-    except ValueError:
-        size = 0
-    if size < 1:
+    size = decimal(raw)
+    if not size:
         raise ApiError.bad_request(
             "InvalidPaginationSize",
             f"X-Pagination-Size must be a positive integer, got {raw!r}",

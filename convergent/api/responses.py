@@ -51,5 +51,5 @@ def json_response(body, status: int = 200, headers: dict[str, str] | None = None
     return JsonResponse(body if isinstance(body, bytes) else _encode(body), status, headers)
 
 
-def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
-    return json_response(error.body(), error.status, headers)
+def error_response(error: ApiError) -> Response:
+    return json_response(error.body(), error.status, error.headers)

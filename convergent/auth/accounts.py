@@ -8,6 +8,7 @@ since verifying a request signature needs them.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import re
@@ -24,7 +25,7 @@ from ..model.objects import ObjectKind, ObjectStrategy
 from ..model.records import Item
 from ..model.times import iso
 from ..store import Store
-from .passwords import hash_password, verify_password
+from .passwords import hash_password
 
 __all__ = [
     "ACCOUNT",
@@ -53,7 +54,7 @@ __all__ = [
     "issue_service_account",
     "create_oauth2_client",
     "issue_token",
-    "check_login",
+    "collect_expired",
     "rule_matches",
     "allowed_blocks",
 ]
@@ -67,6 +68,10 @@ OAUTH2_TOKEN = "oauth2.token"
 USER_TOKEN = "identity.token"  # a user's tokens (auth/identities.py)
 
 TOKEN_SECONDS = 3600
+PENDING_SECONDS = 3600  # a validation link's life
+MAX_PENDING = 100  # keys of one application waiting for validation at once
+MAX_RULES = 256  # access rules of a consumer key, and its allowedIPs
+MAX_RULE_PATH = 1024
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _NIC = re.compile(r"[a-z]{2}\d{1,6}-ovh")
 _LOGIN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
@@ -191,6 +196,7 @@ OAUTH2_CLIENTS = ObjectKind(
     strategy=ClientStrategy(),
     actions=_actions("api/oauth2/client/", "get", "create", "edit", "delete"),
     new_id=lambda fresh: f"EU.{fresh.replace('-', '')[:16]}",
+    children=(OAUTH2_TOKEN,),  # its tokens end with it
     event="API_OAUTH2_CLIENT",
 )
 OAUTH2_TOKENS = ObjectKind(key=OAUTH2_TOKEN, label="Token")
@@ -217,7 +223,7 @@ async def ensure_account(
         password_hash = ""
     else:
         password = password or _key(20)
-        password_hash = hash_password(password)
+        password_hash = await asyncio.to_thread(hash_password, password)  # not on the loop
     body = {
         "nichandle": nic,
         "email": f"{nic}@example.invalid",
@@ -256,7 +262,8 @@ async def create_user(
         "lastUpdate": iso(now),
         "passwordLastUpdate": iso(now),
         "urn": user_urn(nic, login),
-        "passwordHash": hash_password(password),
+        "passwordHash": await asyncio.to_thread(hash_password, password),  # not on the loop
+        "identityId": _uuid4(),  # this user's own: a user made again with its login is another
     }
     return await objects.create(USERS, nic, body, id=login)
 
@@ -281,14 +288,19 @@ async def create_application(
 
 
 def _rules(rules) -> list[dict]:
+    if len(rules or ()) > MAX_RULES:
+        raise ApiError.invalid_field("accessRules", f"at most {MAX_RULES} rules")
     out = []
     for i, rule in enumerate(rules or []):
         if (
             not isinstance(rule, dict)
             or not isinstance(rule.get("path"), str)
             or not rule["path"].startswith("/")
+            or len(rule["path"]) > MAX_RULE_PATH
         ):
-            raise ApiError.invalid_field(f"accessRules[{i}].path", "a path starting with /")
+            raise ApiError.invalid_field(
+                f"accessRules[{i}].path", f"a path starting with / of at most {MAX_RULE_PATH} characters"
+            )
         method = str(rule.get("method", "")).upper()
         if method not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
             raise ApiError.invalid_field(f"accessRules[{i}].method", "one of GET, POST, PUT, DELETE, PATCH")
@@ -300,6 +312,8 @@ def allowed_blocks(allowed) -> list[str] | None:
     """A key's allowedIPs as CIDR blocks (an address is its /32 or /128); None: anywhere."""
     if allowed is None:
         return None
+    if len(allowed) > MAX_RULES:
+        raise ApiError.invalid_field("allowedIPs", f"at most {MAX_RULES} addresses or blocks")
     out = []
     for i, block in enumerate(allowed):
         try:
@@ -331,27 +345,16 @@ async def request_credential(
     return await objects.create(CREDENTIALS, "", body, key=consumer_key or _key(32), parent=app.id)
 
 
-async def check_login(objects: Objects, login: str, password: str) -> tuple[str, str | None] | None:
-    """`nic` (the account owner) or `nic/login` (a user) with its password -> (nic, user login)."""
-    nic, _, user = login.partition("/")
-    if user:
-        item = await objects.find(USERS, nic, user)
-        if (
-            item is None
-            or item.body["status"] != "OK"
-            or not verify_password(password, item.body["passwordHash"])
-        ):
-            return None
-        return nic, user
-    item = await objects.find(ACCOUNTS, nic, nic)
-    if item is None or not verify_password(password, item.body["passwordHash"]):
-        return None
-    return nic, None
-
-
 async def validate_credential(
     objects: Objects, credential: Item, nic: str, login: str | None, seconds: float | None, now: float
 ) -> Item:
+    """Grant the pending `credential` to the account `nic` (or its user `login`). The key is
+    bound to that user's own identity id: deleting the user ends it, even if a user with the
+    same login is made again."""
+    user = await objects.find(USERS, nic, login) if login else None
+    if login and user is None:
+        raise ApiError.conflict("CredentialNotPending", f"User '{login}' no longer exists")
+
     def grant(current: Item) -> None:
         if current.body["status"] != "pendingValidation":
             raise ApiError.conflict("CredentialNotPending", "This credential is not waiting for validation")
@@ -359,6 +362,7 @@ async def validate_credential(
         current.body.update(
             status="validated",
             login=login,
+            identityId=user.body.get("identityId") if user else None,
             validationToken=None,
             expiresAt=None if seconds is None else now + seconds,
             expiration=None if seconds is None else iso(now + seconds),
@@ -412,6 +416,7 @@ async def create_oauth2_client(
         "flow": flow,
         "callbackUrls": list(callback_urls or []),
         "secretHash": _sha256(secret),
+        "identityId": _uuid4(),
     }
     return await objects.create(OAUTH2_CLIENTS, nic, body, id=client_id), secret
 
@@ -423,9 +428,22 @@ async def issue_token(objects: Objects, client_id: str, secret: str, now: float)
     if client.body["identity"] is None:  # AUTHORIZATION_CODE: no identity to grant a token to
         return None
     token = secrets.token_urlsafe(32)
-    body = {"clientId": client_id, "expiresAt": now + TOKEN_SECONDS}
-    await objects.create(OAUTH2_TOKENS, client.account, body, id=_sha256(token))
+    body = {
+        "clientId": client_id,
+        "identityId": client.body.get("identityId"),
+        "expiresAt": now + TOKEN_SECONDS,
+    }
+    await objects.create(OAUTH2_TOKENS, client.account, body, id=_sha256(token), parent=client.id)
     return token, client
+
+
+async def collect_expired(store: Store, now: float) -> int:
+    """Delete the OAuth2 tokens past their life, and the consumer keys never validated (pending
+    or refused: they have no account) past a validation link's life; how many went."""
+    async with store.write() as tx:
+        tokens = await tx.delete_items_before(OAUTH2_TOKEN, now - TOKEN_SECONDS)
+        pending = await tx.delete_items_before(CREDENTIAL, now - PENDING_SECONDS, account="")
+    return tokens + pending
 
 
 def rule_matches(rule: dict, method: str, path: str) -> bool:

@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from ..engine.clock import Clock
 from ..errors import ApiError
+from ..model.numbers import decimal
 from ..model.records import Item
 from ..model.times import iso
 from ..store import Store
@@ -131,12 +132,13 @@ class Authenticator:
                 403, "NOT_CREDENTIAL", "This call requires a consumer key (X-Ovh-Consumer)"
             )
         stamp = headers.get(b"x-ovh-timestamp", b"").decode("latin-1")
-        if not stamp.isdigit():
+        seconds = decimal(stamp, 12)
+        if seconds is None:
             raise ApiError.authentication(
                 400, "INVALID_SIGNATURE", "X-Ovh-Timestamp is missing or not a Unix time"
             )
         wall = time.time()
-        if abs(int(stamp) - wall) > WINDOW:
+        if abs(seconds - wall) > WINDOW:
             raise ApiError.authentication(
                 400,
                 "QUERY_TIME_OUT",
@@ -174,8 +176,12 @@ class Authenticator:
                 ip,
                 schemas=schemas,
             )
-        if user is None or user.body["status"] != "OK":
-            raise _invalid_credential()
+        if (
+            user is None
+            or user.body["status"] != "OK"
+            or user.body.get("identityId") != state.get("identityId")
+        ):
+            raise _invalid_credential()  # a user deleted, or deleted and made again, is not this one
         groups = (accounts.group_urn(credential.account, user.body["group"]),)
         return Caller(credential.account, user.body["urn"], False, groups, credential, ip, schemas=schemas)
 
@@ -220,7 +226,15 @@ class Authenticator:
         # Keyed by the token itself (a 3-tuple: no (app, consumer) key), so it is hashed once per epoch.
         item, owner, schemas = await self._resolved.get(("bearer", token, None), load)
         expires = item.body.get("expiresAt") if item is not None else None
-        if owner is None or (expires is not None and expires <= self.clock.now()):
+        if (
+            owner is None
+            or (expires is not None and expires <= self.clock.now())
+            # an OAuth2 token is its client's own: one made again with the same id is another
+            or (
+                item.kind == accounts.OAUTH2_TOKEN
+                and item.body.get("identityId") != owner.body.get("identityId")
+            )
+        ):
             raise ApiError.authentication(
                 401, "INVALID_CREDENTIAL", "This access token is not valid or has expired"
             )

@@ -37,12 +37,14 @@ applicable or undecided policy denies it: a `deny` pattern of any set wins over 
 Conditions
 ----------
 `{"operator": "AND"|"OR"|"NOT"|"MATCH", "values": {key: value}, "conditions": [...]}`:
-- MATCH: every entry of `values` holds (no entries: holds). Nested conditions are malformed.
+- MATCH: every entry of `values` holds. Nested conditions, or no values, are malformed.
 - AND: every nested condition and every entry of `values` holds.
-- OR: at least one nested condition or one entry of `values` holds (none at all: false).
+- OR: at least one nested condition or one entry of `values` holds.
 - NOT: exactly one nested condition and no values: that condition does not hold; no nested
   condition and some values: those values, read as a MATCH, do not hold; anything else is
   malformed.
+A node with any other field (`value` for `values`), or saying nothing (AND or OR with neither
+values nor conditions), is malformed: what is not understood never reads as "no restriction".
 A malformed condition anywhere makes the whole policy undecided: a broken key under a NOT can
 not turn into a grant.
 
@@ -310,6 +312,11 @@ _KEY = re.compile(
 )
 
 
+# What a condition node may hold, as the reference's `iam.policy.Condition` declares it.
+_CONDITION_FIELDS = frozenset(("operator", "values", "conditions"))
+_OPERATORS = ("AND", "MATCH", "NOT", "OR")
+
+
 def check_conditions(conditions: object) -> str | None:
     """None when `conditions` (a policy's `conditions` field, possibly None) is well-formed and
     uses only supported keys and valid values; otherwise a short reason, for a 400 answer."""
@@ -330,6 +337,9 @@ def _compile(node: object) -> _Predicate:
         return _always
     if not isinstance(node, Mapping):
         raise _Unevaluable("a condition must be an object")
+    unknown = set(node) - _CONDITION_FIELDS
+    if unknown:
+        raise _Unevaluable(f"unknown condition field {sorted(unknown)[0]!r}")
     values = node.get("values") or {}
     nested = node.get("conditions") or []
     if not isinstance(values, Mapping):
@@ -339,6 +349,8 @@ def _compile(node: object) -> _Predicate:
     tests = [_value(key, value) for key, value in values.items()]
     children = [_compile(child) for child in nested]
     operator = node.get("operator")
+    if not tests and not children and operator in _OPERATORS:
+        raise _Unevaluable(f"{operator} takes values or nested conditions")
     if operator == "MATCH":
         if children:
             raise _Unevaluable("MATCH takes values, not nested conditions")

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from .numbers import decimal
+
 __all__ = ["Change", "Version", "Major", "Codec", "IDENTITY", "MajorStatus", "parse_version", "epoch_of"]
 
 
@@ -108,9 +110,10 @@ class Major:
 def parse_version(text: str) -> tuple[int, int]:
     """`"2.1"` -> (2, 1); ValueError for anything else."""
     major, dot, minor = text.strip().partition(".")
-    if not dot or not major.isdigit() or not minor.isdigit():
+    numbers = decimal(major, 6), decimal(minor, 6)
+    if not dot or None in numbers:
         raise ValueError(f"{text!r} is not a version like 1.0")
-    return int(major), int(minor)
+    return numbers
 
 
 def epoch_of(day: date) -> int:

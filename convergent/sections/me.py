@@ -3,11 +3,14 @@ OAuth2 clients, as the real `/1.0/me` section shapes them. Served under `/`, `/1
 
 from __future__ import annotations
 
+import contextlib
+
 import msgspec
 
 from ..auth import accounts
 from ..auth.accounts import ACCOUNTS, APPLICATIONS, CREDENTIALS, OAUTH2_CLIENTS, USERS
 from ..errors import ApiError
+from ..model.numbers import decimal
 from ..model.operation import Operation
 from ..model.section import Section
 from ..model.times import iso
@@ -190,7 +193,13 @@ async def edit_user(call):
 
 
 async def delete_user(call):
-    await call.objects(USERS).delete(call.params["user"])
+    """The user, and every consumer key it validated: they end with it."""
+    user = await call.objects(USERS).delete(call.params["user"])
+    objects = call.ctx.objects
+    for item in await objects.all(CREDENTIALS, call.account):
+        if item.body.get("login") == user.body["login"]:
+            with contextlib.suppress(ApiError):  # deleted meanwhile
+                await objects.delete(CREDENTIALS, call.account, item.id)
 
 
 def _set_status(status: str):
@@ -286,7 +295,7 @@ async def delete_client(call):
 
 
 def _digits(value: str) -> bool:
-    return value.isdigit() and len(value) < 20
+    return decimal(value, 19) is not None
 
 
 _APP = {"applicationId": _digits}

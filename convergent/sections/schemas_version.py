@@ -9,6 +9,7 @@ import msgspec
 from ..auth.accounts import ME
 from ..errors import ApiError
 from ..model.envelope import event_body
+from ..model.numbers import decimal
 from ..model.operation import Operation, action
 
 __all__ = ["OPERATIONS"]
@@ -80,11 +81,15 @@ async def set_default(call):
 async def impact(call):
     section = _section(call)
     query = call.request.query_params
+    target = decimal(query.get("major"), 6)
+    if target is None:
+        raise ApiError.invalid_parameter("major", "an integer major")
     try:
-        target = int(query.get("major", ""))
         days = float(query.get("days", "90"))
     except ValueError:
-        raise ApiError.invalid_parameter("major", "an integer major (and days, a number)") from None
+        days = -1.0
+    if not 0 <= days <= 3660:  # also refuses nan and inf
+        raise ApiError.invalid_parameter("days", "a number of days from 0 to 3660")
     if section.major(target) is None:
         raise ApiError.invalid_parameter("major", f"{section.name} has no major {target}")
     return await call.ctx.usage.impact(call.account, section, _default(call, section), target, days)

@@ -9,6 +9,7 @@ inside a write block: it holds a lock (SQLite: the single writer; PostgreSQL: th
 Any call may raise `StoreUnavailable` when the database cannot be reached or asks for the
 transaction to be retried; the API answers it with 503 `Server::ServiceUnavailable`. A write
 that raised it may or may not have committed (the connection was lost during COMMIT).
+`StoreFull`, a kind of it, says the disk is full (answered 507 `Server::InsufficientStorage`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..model.records import Event, Item, Resource, Task
 
-__all__ = ["Store", "Tx", "Page", "StoreUnavailable", "open_store", "redact"]
+__all__ = ["Store", "Tx", "Page", "StoreUnavailable", "StoreFull", "open_store", "redact"]
 
 
 class StoreUnavailable(Exception):
-    """The database cannot be reached (or asked to retry): the call may succeed later."""
+    """The database cannot be reached, cannot be written (read-only, I/O error) or asked to
+    retry: the call may succeed later."""
+
+
+class StoreFull(StoreUnavailable):
+    """The database's disk (or its configured size) is full: nothing more can be written."""
 
 
 # Seconds another process's change to plain objects may take to be seen (its own: at once).
@@ -90,6 +96,11 @@ class Tx(ABC):
     @abstractmethod
     async def delete_children(self, kind: str, parent: str) -> int:
         """Deletes the items of `kind` that belong to the object `parent`; how many there were."""
+
+    @abstractmethod
+    async def delete_items_before(self, kind: str, before: float, account: str | None = None) -> int:
+        """Deletes the items of `kind` created before `before` (of `account` only, when given);
+        how many there were. Housekeeping collects what has expired with it."""
 
 
 class Store(ABC):

@@ -29,7 +29,7 @@ except ImportError as missing:  # pragma: no cover - depends on the installation
     raise ImportError("PostgreSQL needs the asyncpg driver: pip install 'convergent[postgres]'") from missing
 
 from ..model.records import Event, Item, Resource, Task
-from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreUnavailable, Tx, redact
+from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreFull, StoreUnavailable, Tx, redact
 from .migrate import pending
 from .rows import (
     EVENT_COLUMNS,
@@ -63,10 +63,17 @@ _LOST = (
     asyncpg.InternalClientError,  # a pooled connection an outage left mid-operation
 )
 _RETRY = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
-_UNAVAILABLE = _LOST + _RETRY
+# The database refuses to write: its disk is full, or it is a read-only replica or in recovery.
+_FULL = (asyncpg.DiskFullError,)
+_READ_ONLY = (asyncpg.ReadOnlySQLTransactionError,)
+_UNAVAILABLE = _LOST + _RETRY + _FULL + _READ_ONLY
 
 
 def _unavailable(error: BaseException) -> StoreUnavailable:
+    if isinstance(error, _FULL):
+        return StoreFull("the disk holding the database is full")
+    if isinstance(error, _READ_ONLY):
+        return StoreUnavailable("the database is read-only")
     if isinstance(error, _RETRY):
         return StoreUnavailable(f"the database asked for the transaction to be retried ({error})")
     if isinstance(error, asyncio.TimeoutError):
@@ -271,6 +278,23 @@ class PostgresTx(Tx):
         status = await self.conn.execute("DELETE FROM objects WHERE kind = $1 AND parent = $2", kind, parent)
         await self._bump()
         return int(status.rsplit(" ", 1)[-1])
+
+    async def delete_items_before(self, kind: str, before: float, account: str | None = None) -> int:
+        if account is None:
+            status = await self.conn.execute(
+                "DELETE FROM objects WHERE kind = $1 AND created_at < $2", kind, before
+            )
+        else:
+            status = await self.conn.execute(
+                "DELETE FROM objects WHERE kind = $1 AND created_at < $2 AND account = $3",
+                kind,
+                before,
+                account,
+            )
+        count = int(status.rsplit(" ", 1)[-1])
+        if count:
+            await self._bump()
+        return count
 
 
 class PostgresStore(Store):

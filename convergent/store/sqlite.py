@@ -9,13 +9,14 @@ leases (`leases` is False), and the engine's compare-and-swap keeps transitions 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import time
 from contextlib import asynccontextmanager
 
 from ..model.records import Event, Item, Resource, Task
-from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreUnavailable, Tx
+from .base import EPOCH_TTL, STATE_TABLES, Page, Store, StoreFull, StoreUnavailable, Tx
 from .migrate import pending, statements
 from .rows import (
     EVENT_COLUMNS,
@@ -222,6 +223,35 @@ class SqliteTx(Tx):
         self._bump()
         return count
 
+    async def delete_items_before(self, kind: str, before: float, account: str | None = None) -> int:
+        sql, args = "DELETE FROM objects WHERE kind = ? AND created_at < ?", [kind, before]
+        if account is not None:
+            sql, args = sql + " AND account = ?", [*args, account]
+        count = self.db.execute(sql, args).rowcount
+        if count:
+            self._bump()
+        return count
+
+
+# SQLite's primary result codes that say the file, not the query, is at fault.
+_FULL = 13  # SQLITE_FULL: the disk (or max_page_count) is full
+_FAULTS = {
+    5: "the database file is locked by another process",  # SQLITE_BUSY
+    8: "the database is read-only",  # SQLITE_READONLY
+    10: "the database file cannot be read or written (I/O error)",  # SQLITE_IOERR
+    14: "the database file cannot be opened",  # SQLITE_CANTOPEN
+}
+
+
+def storage_fault(error: sqlite3.DatabaseError) -> StoreUnavailable | None:
+    """What a driver error means for callers when the file is at fault; None for a query's own
+    error (a constraint, a bug), which stays as it is."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    if code == _FULL:
+        return StoreFull("the disk holding the database is full")
+    reason = _FAULTS.get(code)
+    return StoreUnavailable(reason) if reason else None
+
 
 class SqliteStore(Store):
     def __init__(self, path: str):
@@ -236,9 +266,27 @@ class SqliteStore(Store):
         self._version_read_at = float("-inf")
 
     async def open(self) -> None:
-        directory = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(directory, exist_ok=True)
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        """Open the file, creating and migrating it; `StoreUnavailable` with one line saying why
+        when it cannot be (unwritable folder, read-only file, not a database)."""
+        try:
+            directory = os.path.dirname(os.path.abspath(self.path))
+            os.makedirs(directory, exist_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except OSError as error:
+            raise StoreUnavailable(f"cannot use {self.path}: {error.strerror or error}") from None
+        except sqlite3.DatabaseError as error:
+            raise StoreUnavailable(f"cannot use {self.path}: {error}") from None
+        try:
+            self._migrate(db)
+        except sqlite3.DatabaseError as error:
+            db.close()
+            fault = storage_fault(error) or StoreUnavailable(str(error))
+            raise type(fault)(f"cannot use {self.path}: {fault}") from None
+        self.db = db
+        self._writer = asyncio.Lock()
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA busy_timeout = 5000")
@@ -263,8 +311,6 @@ class SqliteStore(Store):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        self.db = db
-        self._writer = asyncio.Lock()
 
     async def close(self) -> None:
         if self.db is not None:
@@ -276,14 +322,18 @@ class SqliteStore(Store):
         async with self._writer:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:  # another process held the file past busy_timeout
-                raise StoreUnavailable(f"database busy: {error}") from None
+            except sqlite3.DatabaseError as error:  # busy past busy_timeout, read-only, I/O error
+                raise storage_fault(error) or StoreUnavailable(f"database busy: {error}") from None
             try:
                 yield SqliteTx(self.db, self)
-            except BaseException:
-                self.db.execute("ROLLBACK")
+                self.db.execute("COMMIT")
+            except BaseException as error:
+                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
+                    self.db.execute("ROLLBACK")
+                fault = storage_fault(error) if isinstance(error, sqlite3.DatabaseError) else None
+                if fault is not None:
+                    raise fault from None
                 raise
-            self.db.execute("COMMIT")
 
     async def get_resource(self, kind: str, id: str) -> Resource | None:
         """A resource, from the read cache when this process has it: SQLite has one writer per

@@ -1,10 +1,20 @@
-"""The consumer key validation page: where an account owner or user grants a pending key."""
+"""The consumer key validation page: where an account owner or user grants a pending key.
+
+Served with a Content-Security-Policy that allows nothing but its own inline style (by hash)
+and posting the form to itself (and to the application's redirection origin, which the
+browser follows after a grant), never in a frame, with a CSRF token in a SameSite cookie and
+in the form."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from html import escape
+from urllib.parse import urlsplit
 
-__all__ = ["validation_form", "outcome_page", "DURATIONS"]
+__all__ = ["validation_form", "outcome_page", "page_headers", "DURATIONS", "CSRF_COOKIE"]
+
+CSRF_COOKIE = "convergent_csrf"
 
 # Choices offered for a key's lifetime, in seconds (None: until revoked).
 DURATIONS = {"3600": "1 hour", "86400": "1 day", "2592000": "30 days", "unlimited": "Unlimited"}
@@ -17,6 +27,25 @@ button{font:inherit;margin-top:1rem;padding:.5rem 1.2rem}.error{color:#b00020}
 """
 
 
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+
+
+def page_headers(redirection: str | None = None) -> dict[str, str]:
+    """The security headers of every page here; `redirection` is where a grant sends the browser."""
+    targets = "'self'"
+    if redirection:
+        parts = urlsplit(redirection)
+        targets += f" {parts.scheme}://{parts.netloc}"
+    return {
+        "Content-Security-Policy": f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; "
+        f"form-action {targets}; base-uri 'none'; frame-ancestors 'none'",
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
+
+
 def _page(title: str, body: str) -> str:
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
@@ -24,7 +53,9 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def validation_form(credential_id: str, token: str, app_name: str, rules: list[dict], error: str = "") -> str:
+def validation_form(
+    credential_id: str, token: str, csrf: str, app_name: str, rules: list[dict], error: str = ""
+) -> str:
     rows = "".join(
         f"<tr><td>{escape(r['method'])}</td><td><code>{escape(r['path'])}</code></td></tr>" for r in rules
     )
@@ -37,6 +68,7 @@ def validation_form(credential_id: str, token: str, app_name: str, rules: list[d
         '<form method="post" action="/auth/validate">'
         f'<input type="hidden" name="credentialId" value="{escape(credential_id)}">'
         f'<input type="hidden" name="token" value="{escape(token)}">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         '<label for="login">Account (xx1111-ovh) or user (xx1111-ovh/login)</label>'
         '<input id="login" name="login" autocomplete="username" required>'
         '<label for="password">Password</label>'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from ...errors import ApiError
 from ...iam.objects import POLICIES, RESOURCE_GROUPS
 from ...iam.policy import matches
@@ -18,7 +20,7 @@ __all__ = ["OPERATIONS"]
 
 def _body(body: PolicyInput) -> dict:
     return {
-        "conditions": body.conditions,
+        "conditions": body.conditions and msgspec.to_builtins(body.conditions),
         "description": body.description,
         "expiredAt": body.expiredAt,
         "identities": body.identities,

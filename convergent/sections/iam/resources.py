@@ -42,6 +42,21 @@ async def resource_by_urn(call, urn: str):
     return resource
 
 
+def _seeing(kind) -> tuple[str, ...]:
+    """What a caller must be allowed on a resource to see it here: its kind's read action."""
+    return tuple(kind.actions.get("get", ())) or (f"{kind.iam_type}:apiovh:get",)
+
+
+async def _may_see(call, r) -> bool:
+    if call.caller.owner:
+        return True
+    kind = call.ctx.kinds[r.kind]
+    decision = await call.ctx.authorizer.decide(
+        call.caller, _seeing(kind), resource_urn(kind.iam_type, r.id), r.tags
+    )
+    return bool(decision.allowed)
+
+
 async def list_resources(call):
     query = call.request.query_params
     by_tags = tag_filter(query.get("tags"), "tags")
@@ -51,7 +66,7 @@ async def list_resources(call):
     keys = [k.key for t, k in types.items() if t in wanted_types]
 
     async def keep(page):
-        views = [resource_view(call, r) for r in page]
+        views = [resource_view(call, r) for r in page if await _may_see(call, r)]  # like every list
         return [
             v
             for v in views
@@ -70,7 +85,11 @@ async def list_resources(call):
 
 
 async def get_resource(call):
-    return resource_view(call, await resource_by_urn(call, call.params["resourceURN"]))
+    urn = call.params["resourceURN"]
+    found = await resource_by_urn(call, urn)
+    if not await _may_see(call, found):  # the operation has no action of its own: hidden, as in the list
+        raise ApiError.not_found("ResourceNotFound", f"Resource '{urn}' does not exist")
+    return resource_view(call, found)
 
 
 async def _retag(call, change, verbs: tuple[str, ...]) -> dict:

@@ -16,7 +16,7 @@ from ...errors import ApiError
 from ...model.kind import Kind, Plan, Step, Strategy, is_uuid, standard_actions
 from ...model.records import Resource
 from ...model.status import Action
-from . import addresses, compute_catalog, quota_profiles, volume
+from . import addresses, compute_catalog, ports, quota_profiles, volume
 from .instance_group import INSTANCE_GROUP
 from .instance_spec import IMMUTABLE, InstanceCreation, InstanceUpdate, normalise
 from .project import PROJECT
@@ -30,6 +30,8 @@ def _size(spec: dict) -> dict[str, int]:
 
 
 class InstanceStrategy(Strategy):
+    secret_spec = frozenset({"ports"})  # private addresses allocated on admission (ports.py)
+
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         return normalise(spec, parent.id)
 
@@ -63,6 +65,7 @@ class InstanceStrategy(Strategy):
                 )
         await _check_public_ips(view, spec, parent.id, None)
         await volume.check_attachments(view, spec, parent.id, None)
+        await ports.allocate(view, spec, parent.id, None)
         return spec
 
     async def admit_update(self, view, resource: Resource, spec: dict) -> None:
@@ -71,21 +74,30 @@ class InstanceStrategy(Strategy):
         await quota_profiles.check(view, resource.parent_id, spec["location"]["region"], growth)
         await _check_public_ips(view, spec, resource.parent_id, resource.id)
         await volume.check_attachments(view, spec, resource.parent_id, resource.id)
+        await ports.allocate(view, spec, resource.parent_id, resource)
 
 
 async def _check_public_ips(view, spec: dict, project: str, this: str | None) -> None:
-    """An `ip` alone names a public IP the project owns in the region, not used by another instance."""
+    """An `ip` alone names a public IP the project owns in the region (a floating or an additional
+    IP), not used by another instance."""
     from .floatingip import FLOATING_IP
+    from .publicip import ADDITIONAL_IP
 
     region = spec["location"]["region"]
     wanted = [n["ip"] for n in spec.get("networks") or [] if n.get("ip") and not n.get("id")]
     if not wanted:
         return
-    owned = {r.id: r for r in await view.resources(FLOATING_IP) if r.parent_id == project}
+    owned = {
+        r.id: r.target_spec["location"]["region"]
+        for r in await view.resources(FLOATING_IP)
+        if r.parent_id == project
+    }
+    for r in await view.resources(ADDITIONAL_IP):
+        if r.parent_id == project:
+            owned[r.id] = (r.current_state.get("location") or {}).get("region")
     others = [r for r in await view.resources(INSTANCE) if r.parent_id == project and r.id != this]
-    for i, ip in enumerate(wanted):
-        fip = owned.get(ip)
-        if fip is None or fip.target_spec["location"]["region"] != region:
+    for ip in wanted:
+        if owned.get(ip) != region:
             raise ApiError.invalid_field(
                 "targetSpec.networks.ip", f"Public IP {ip} is not an IP of this project in region {region}"
             )
@@ -236,8 +248,9 @@ def _network_states(resource: Resource) -> list[dict]:
             out.append({"addresses": [_address(n["ip"], port, "PUBLIC")]})
         else:
             entry = {"id": n["id"], "subnetId": n["subnetId"], "addresses": []}
-            if n.get("ip"):
-                entry["addresses"].append(_address(n["ip"], port, "PRIVATE"))
+            ip = n.get("ip") or (resource.target_spec.get("ports") or {}).get(ports.key(n))
+            if ip:
+                entry["addresses"].append(_address(ip, port, "PRIVATE"))
             out.append(entry)
     return out
 
