@@ -52,7 +52,7 @@ async def test_an_instance_boots_then_renames_resizes_rebuilds_and_powers_off(cl
     assert state["powerState"] == "ACTIVE" and state["flavor"]["name"] == "b3-8"
     assert state["image"]["name"] == "Debian 13" and state["location"] == {"region": "GRA11"}
     [nic] = state["networks"]
-    assert nic["addresses"][0]["type"] == "PUBLIC" and nic["addresses"][0]["version"] == 4
+    assert nic["addresses"][0]["type"] == "FIXED" and nic["addresses"][0]["version"] == 4
 
     bigger, other_image = await catalog_ids(client, project, flavor="b3-16", image="Ubuntu 24.04")
     update = {k: v for k, v in spec.items() if k not in ("location",)} | {
@@ -302,7 +302,8 @@ async def test_an_instance_boots_on_the_projects_additional_ip(app, client, sett
     path = f"/v2/publicCloud/project/{project}/compute/instance"
     owned = instance_spec(flavor, image, networks=[{"ip": additional}])
     inst = await create(client, settle, path, owned)
-    assert inst["currentState"]["networks"][0]["addresses"][0]["ip"] == additional
+    [address] = inst["currentState"]["networks"][0]["addresses"]
+    assert (address["ip"], address["type"]) == (additional, "ADDITIONAL")
 
     again = await client.post(path, json={"targetSpec": {**owned, "name": "web-2"}})
     assert again.status_code == 409 and again.json()["class"].endswith("PublicIpInUse")
@@ -329,7 +330,7 @@ async def test_private_interfaces_get_free_addresses_of_their_subnet(client, set
     def private(got):
         [entry] = got["currentState"]["networks"]
         assert (entry["id"], entry["subnetId"]) == (net["id"], subnet["id"])
-        return [a["ip"] for a in entry["addresses"] if a["type"] == "PRIVATE"]
+        return [a["ip"] for a in entry["addresses"] if a["type"] == "FIXED"]
 
     first = await create(client, settle, path, instance_spec(flavor, image, networks=[nic]))
     assert private(first) == ["10.1.0.2"]
@@ -370,3 +371,31 @@ async def test_private_interfaces_get_free_addresses_of_their_subnet(client, set
         await create(client, settle, path, instance_spec(flavor, image, name=name, networks=[nic]))
     r = await client.post(path, json={"targetSpec": instance_spec(flavor, image, name="j", networks=[nic])})
     assert r.status_code == 409 and r.json()["class"].endswith("SubnetFull"), r.text
+
+
+async def test_a_floating_ip_is_associated_with_a_private_port_behind_an_external_gateway(client, settle):
+    project = await create_project(client, settle)
+    flavor, image = await catalog_ids(client, project)
+    where = {"location": {"region": "GRA11"}}
+    p = f"/v2/publicCloud/project/{project}"
+    net = await create(client, settle, f"{p}/network", {"name": "n", **where})
+    subnet = await create(
+        client, settle, f"{p}/network/{net['id']}/subnet", {"name": "s", "cidr": "10.2.0.0/24"}
+    )
+    fip = await create(client, settle, f"{p}/publicIp/floating", where)
+    nic = {"id": net["id"], "subnetId": subnet["id"], "ip": fip["id"]}
+    spec = instance_spec(flavor, image, networks=[nic])
+    r = await client.post(f"{p}/compute/instance", json={"targetSpec": spec})
+    assert r.status_code == 400 and "external gateway" in r.json()["message"], r.text
+
+    gateway = {"name": "gw", **where, "externalGateway": {"enabled": True, "model": "S"}}
+    gw = await create(client, settle, f"{p}/gateway", {**gateway, "subnets": [{"id": subnet["id"]}]})
+    inst = await create(client, settle, f"{p}/compute/instance", spec)
+    [entry] = inst["currentState"]["networks"]
+    assert [(a["type"], a["ip"]) for a in entry["addresses"]] == [
+        ("FIXED", "10.2.0.2"),
+        ("FLOATING", fip["id"]),
+    ]
+    assert inst["targetSpec"]["networks"] == [nic] and entry["gatewayId"] == gw["id"]
+    r = await client.post(f"{p}/compute/instance", json={"targetSpec": {**spec, "name": "b"}})
+    assert r.status_code == 409 and r.json()["class"].endswith("PublicIpInUse"), r.text

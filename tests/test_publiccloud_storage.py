@@ -267,4 +267,5 @@ async def test_a_volume_is_attached_to_one_instance_of_its_region_at_a_time(clie
         409,
         "Client::Conflict::ResourceInUse",
     )
-    assert first["targetSpec"]["volumes"] == [{"id": volume["id"]}]
+    assert first["targetSpec"]["volumes"] == [{"id": volume["id"]}] and "disks" not in first["targetSpec"]
+    assert first["currentState"]["volumes"] == [{"id": volume["id"], "name": "data", "size": 10}]

@@ -30,7 +30,9 @@ def _size(spec: dict) -> dict[str, int]:
 
 
 class InstanceStrategy(Strategy):
-    secret_spec = frozenset({"ports"})  # private addresses allocated on admission (ports.py)
+    secret_spec = frozenset(
+        {"ports", "egress", "disks"}
+    )  # private addresses allocated on admission (ports.py)
 
     def prepare_create(self, spec: dict, parent: Resource | None) -> dict:
         return normalise(spec, parent.id)
@@ -65,6 +67,7 @@ class InstanceStrategy(Strategy):
                 )
         await _check_public_ips(view, spec, parent.id, None)
         await volume.check_attachments(view, spec, parent.id, None)
+        await _record_disks(view, spec)
         await ports.allocate(view, spec, parent.id, None)
         return spec
 
@@ -74,7 +77,29 @@ class InstanceStrategy(Strategy):
         await quota_profiles.check(view, resource.parent_id, spec["location"]["region"], growth)
         await _check_public_ips(view, spec, resource.parent_id, resource.id)
         await volume.check_attachments(view, spec, resource.parent_id, resource.id)
+        await _record_disks(view, spec)
         await ports.allocate(view, spec, resource.parent_id, resource)
+
+
+async def _record_disks(view, spec: dict) -> None:
+    """The name and size of each attached volume, as the instance shows them (stored, never shown)."""
+    spec.pop("disks", None)
+    disks = {}
+    for ref in spec.get("volumes") or []:
+        found = await view.resource(volume.VOLUME, ref["id"])
+        if found is not None:
+            disks[ref["id"]] = {"name": found.target_spec.get("name"), "size": found.target_spec.get("size")}
+    if disks:
+        spec["disks"] = disks
+
+
+def _volume_states(spec: dict) -> list[dict]:
+    disks = spec.get("disks") or {}
+    out = []
+    for ref in spec.get("volumes") or []:
+        known = {k: v for k, v in (disks.get(ref["id"]) or {}).items() if v is not None}
+        out.append({"id": ref["id"], **known})
+    return out
 
 
 async def _check_public_ips(view, spec: dict, project: str, this: str | None) -> None:
@@ -192,7 +217,7 @@ class InstanceReconciler:
             if not spec.get("volumes"):
                 state["volumes"] = []
         elif step in ("Attach volumes", "Update volumes"):
-            state["volumes"] = [{"id": v["id"]} for v in spec.get("volumes") or []]
+            state["volumes"] = _volume_states(spec)
         elif step == "Rename instance":
             state["name"] = spec["name"]
         elif step == "Resize instance":
@@ -243,16 +268,31 @@ def _network_states(resource: Resource) -> list[dict]:
         port = f"{resource.id}/{n.get('id')}/{n.get('subnetId')}/{n.get('ip')}"
         if n.get("autoAssignPublicIp"):
             ip = addresses.draw(addresses.EXT_NET, str(uuid.uuid5(uuid.NAMESPACE_URL, port)))
-            out.append({"addresses": [_address(ip, port, "PUBLIC")]})
+            out.append({"addresses": [_address(ip, port, "FIXED")]})
         elif not n.get("id"):
-            out.append({"addresses": [_address(n["ip"], port, "PUBLIC")]})
+            out.append({"addresses": [_address(n["ip"], port, _owned_type(n["ip"]))]})
         else:
             entry = {"id": n["id"], "subnetId": n["subnetId"], "addresses": []}
-            ip = n.get("ip") or (resource.target_spec.get("ports") or {}).get(ports.key(n))
+            gateway = (resource.target_spec.get("egress") or {}).get(ports.key(n))
+            if gateway:
+                entry["gatewayId"] = gateway
+            ip = (resource.target_spec.get("ports") or {}).get(ports.key(n)) or n.get("ip")
             if ip:
-                entry["addresses"].append(_address(ip, port, "PRIVATE"))
+                entry["addresses"].append(_address(ip, port, "FIXED"))
+            if n.get("ip") and n["ip"] != ip:  # a floating IP associated with the port
+                entry["addresses"].append(_address(n["ip"], port, "FLOATING"))
+                entry["addresses"].sort(key=lambda a: (a["type"], a["ip"]))
             out.append(entry)
     return out
+
+
+def _owned_type(ip: str) -> str:
+    """How a public IP the project owns shows on the interface it is routed to."""
+    if addresses.in_pool(addresses.ADDITIONAL, ip):
+        return "ADDITIONAL"
+    if addresses.in_pool(addresses.FLOATING, ip):
+        return "FLOATING"
+    return "FIXED"
 
 
 def _address(ip: str, port: str, type: str) -> dict:

@@ -4,7 +4,8 @@ The network and the subnet must exist in the project, the subnet on that network
 instance's region. An interface without a pinned `ip` gets the lowest free address of the
 subnet's allocation pools when it is admitted (in the write transaction, so two instances never
 get the same one); a pinned `ip` must lie in the subnet and be free. The allocations are kept
-in the instance's target spec under `ports` (stored, never shown): `{"networkId/subnetId": ip}`.
+in the instance's target spec under `ports` (stored, never shown): `{"networkId/subnetId": ip}`,
+and the gateway that gives a port its egress (one attached to its subnet) under `egress`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ async def allocate(view: AccountView, spec: dict, project: str, instance: Resour
     private = [n for n in spec.get("networks") or [] if n.get("id")]
     kept = dict((instance.target_spec.get("ports") or {}) if instance is not None else {})
     spec.pop("ports", None)
+    spec.pop("egress", None)
     if not private:
         return
     region = spec["location"]["region"]
@@ -36,19 +38,26 @@ async def allocate(view: AccountView, spec: dict, project: str, instance: Resour
         for r in await view.resources(INSTANCE)
         if r.parent_id == project and (instance is None or r.id != instance.id)
     ]
+    from .gateway import GATEWAY
+
+    gateways = [g for g in await view.resources(GATEWAY) if g.parent_id == project]
     ports: dict[str, str] = {}
+    egress: dict[str, str] = {}
     for nic in private:
         subnet = await _subnet(view, nic, project, region)
+        serving = [
+            g for g in gateways if any(s["id"] == subnet.id for s in g.target_spec.get("subnets") or [])
+        ]
+        if serving:
+            egress[key(nic)] = serving[0].id
         taken = _taken(others, subnet.id) | {ip for k, ip in ports.items() if k.endswith(f"/{subnet.id}")}
         if subnet.target_spec.get("gatewayIp"):
             taken.add(subnet.target_spec["gatewayIp"])
         cidr = ipaddress.ip_network(subnet.target_spec["cidr"])
-        if nic.get("ip"):
+        if nic.get("ip") and not _in(nic["ip"], cidr):
+            await _check_floating(view, nic["ip"], subnet, project, region, others)
+        elif nic.get("ip"):
             ip = ipaddress.ip_address(nic["ip"])
-            if ip not in cidr:
-                raise ApiError.invalid_field(
-                    "targetSpec.networks.ip", f"{ip} is not in subnet {subnet.id} ({cidr})"
-                )
             if str(ip) in taken:
                 raise ApiError.conflict("IpAddressInUse", f"{ip} is already used on subnet {subnet.id}")
             ports[key(nic)] = str(ip)
@@ -59,6 +68,8 @@ async def allocate(view: AccountView, spec: dict, project: str, instance: Resour
             continue
         ports[key(nic)] = _free(subnet, taken)
     spec["ports"] = ports
+    if egress:
+        spec["egress"] = egress
 
 
 async def _subnet(view: AccountView, nic: dict, project: str, region: str) -> Resource:
@@ -84,6 +95,41 @@ async def _subnet(view: AccountView, nic: dict, project: str, region: str) -> Re
             field="targetSpec.networks.subnetId",
         )
     return subnet
+
+
+def _in(ip: str, cidr: ipaddress.IPv4Network) -> bool:
+    try:
+        return ipaddress.ip_address(ip) in cidr
+    except ValueError:
+        return False
+
+
+async def _check_floating(
+    view: AccountView, ip: str, subnet: Resource, project: str, region: str, others: list[Resource]
+) -> None:
+    """An `ip` out of the subnet is a floating IP of the project in the region, associated with the
+    port: the subnet must reach the outside through a gateway with its external gateway enabled."""
+    from .floatingip import FLOATING_IP
+    from .gateway import GATEWAY
+
+    fip = await view.resource(FLOATING_IP, ip)
+    if fip is None or fip.parent_id != project or fip.target_spec["location"]["region"] != region:
+        raise ApiError.invalid_field(
+            "targetSpec.networks.ip",
+            f"{ip} is neither an address of subnet {subnet.id} nor a floating IP of this project in {region}",
+        )
+    for other in others:
+        if any(n.get("ip") == ip for n in other.target_spec.get("networks") or []):
+            raise ApiError.conflict("PublicIpInUse", f"Public IP {ip} is already used by instance {other.id}")
+    for gateway in await view.resources(GATEWAY):
+        spec = gateway.target_spec
+        on_subnet = any(s["id"] == subnet.id for s in spec.get("subnets") or [])
+        if gateway.parent_id == project and on_subnet and (spec.get("externalGateway") or {}).get("enabled"):
+            return
+    raise ApiError.invalid_field(
+        "targetSpec.networks.ip",
+        f"floating IP {ip} needs subnet {subnet.id} attached to a gateway with an external gateway",
+    )
 
 
 def _taken(instances: list[Resource], subnet: str) -> set[str]:
