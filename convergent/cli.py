@@ -119,7 +119,8 @@ def serve(
     access_log: Annotated[
         bool,
         typer.Option(
-            help="Log every request in uvicorn's format (see --log-format json for structured lines) [default off]"
+            help="Log every request in uvicorn's format (see --log-format json for structured lines) [default off]",
+            show_default=False,
         ),
     ] = False,
     tls: Annotated[

@@ -47,3 +47,15 @@ def test_serve_help_shows_every_setting_with_its_variable_and_default():
         assert re.search(rf"\[env: {variable}[;,][^\]]*default[^\]]*\]", flat), variable
     assert "[env: CONVERGENT_PORT; default 8080]" in flat
     assert "run any number of these behind a load balancer (with --workers 0" in flat
+
+
+def test_every_serve_option_is_in_the_readme_table():
+    from typer.testing import CliRunner
+
+    from convergent.cli import app
+
+    shown = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "200"}).output
+    options = set(re.findall(r"^\s+(--[a-z-]+)", shown, re.M)) - {"--help"}
+    table = set(re.findall(r"^\| `(--[a-z-]+)`", README.read_text(), re.M))
+    table |= set(re.findall(r"^\| `--[a-z-]+`, `(--[a-z-]+)`", README.read_text(), re.M))
+    assert options and options <= table, sorted(options - table)

@@ -134,6 +134,8 @@ async def test_bad_token_input(client):
         ),
         ({"name": "a", "description": "d", "expiresIn": 0}, "expiresIn"),
         ({"name": "a", "description": "d", "expiresAt": "tomorrow"}, "expiresAt"),
+        ({"name": "a", "description": "d", "expiresIn": 10**30}, "expiresIn"),  # past year 9999
+        ({"name": "a", "description": "d", "expiresAt": "9999-12-31T23:59:59-05:00"}, "expiresAt"),
         ({"description": "d"}, "name"),
     ):
         r = await client.post(f"{USERS}/alice/token", json=body)
@@ -148,6 +150,9 @@ async def test_bad_token_input(client):
     assert (
         await client.post(f"{USERS}/alice/token", json={"name": "a", "description": "d"})
     ).status_code == 409
+    r = await client.put(f"{USERS}/alice/token/a", json={"expiresIn": 10**30})
+    assert r.status_code == 400 and r.json()["details"]["field"] == "expiresIn", r.text
+    assert (await client.get(f"{USERS}/alice/token/a")).json()["expiresAt"] is None
 
 
 async def test_oauth2_authorization_code_clients(client, connect):

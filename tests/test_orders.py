@@ -2,6 +2,7 @@
 assign, checkout, payment, order status and details; then /services and termination confirmed
 with the token of the notification e-mail. And /1.0/storage/netapp."""
 
+import asyncio
 import re
 
 import pytest
@@ -77,6 +78,11 @@ async def test_bad_carts_are_refused_and_deliver_nothing(client):
     cid = (await client.post(CART, json={"ovhSubsidiary": "FR"})).json()["cartId"]
     r = await client.post(CART, json={"ovhSubsidiary": "FR", "colour": "red"})
     assert r.status_code == 400 and r.json()["details"]["field"] == "colour", r.text
+    for expire in ("tomorrow", "2001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00"):
+        r = await client.post(CART, json={"ovhSubsidiary": "FR", "expire": expire})
+        assert r.status_code == 400 and r.json()["details"]["field"] == "expire", r.text
+    r = await client.post(CART, json={"ovhSubsidiary": "FR", "expire": "2099-01-01T00:00:00+01:00"})
+    assert r.json()["expire"] == "2099-01-01T00:00:00+01:00", r.text
     r = await client.post(
         f"{CART}/{cid}/vrackServices",
         json={"planCode": "nothing", "duration": "P1M", "pricingMode": "default"},
@@ -145,3 +151,55 @@ async def test_storage_netapp_on_the_v1_branch(app, client, credentials, connect
     assert (await client.get("/1.0/storage/netapp/not-a-service")).status_code == 404
     other = connect(await credentials("yy2222-ovh"))
     assert (await other.get(f"/1.0/storage/netapp/{efs['id']}")).status_code == 404
+
+
+async def test_a_failed_payment_delivers_nothing_twice(client):
+    # A vRack and a vRack Services in a region that does not exist: the payment fails on the
+    # second item. Paying again must not deliver the first one again.
+    cid = (await client.post(CART, json={"ovhSubsidiary": "FR"})).json()["cartId"]
+    await client.post(f"{CART}/{cid}/assign")
+    plan = {"duration": "P1M", "pricingMode": "default"}
+    r = await client.post(f"{CART}/{cid}/vrack", json={"planCode": "vrack", **plan})
+    assert r.status_code == 200, r.text
+    item = (
+        await client.post(f"{CART}/{cid}/vrackServices", json={"planCode": "vrack-services", **plan})
+    ).json()
+    await client.post(
+        f"{CART}/{cid}/item/{item['itemId']}/configuration", json={"label": "region_name", "value": "mars"}
+    )
+    order = (await client.post(f"{CART}/{cid}/checkout")).json()["orderId"]
+    for _ in range(2):
+        r = await client.post(
+            f"/1.0/me/order/{order}/payWithRegisteredPaymentMean", json={"paymentMean": "fidelityAccount"}
+        )
+        assert r.status_code == 400, r.text
+    assert (await client.get(f"/1.0/me/order/{order}/status")).json() == "notPaid"
+    assert len((await client.get("/1.0/vrack")).json()) == 1
+    assert (await client.get("/v2/vrackServices/resource")).json() == []
+
+
+async def test_two_checkouts_at_once_make_one_order(client):
+    cid = (await client.post(CART, json={"ovhSubsidiary": "FR"})).json()["cartId"]
+    await client.post(f"{CART}/{cid}/assign")
+    r = await client.post(
+        f"{CART}/{cid}/vrack", json={"planCode": "vrack", "duration": "P1M", "pricingMode": "default"}
+    )
+    assert r.status_code == 200, r.text
+    answers = await asyncio.gather(*(client.post(f"{CART}/{cid}/checkout") for _ in range(3)))
+    assert sorted(a.status_code for a in answers) == [200, 400, 400], [a.text for a in answers]
+    assert len((await client.get("/1.0/me/order")).json()) == 1
+
+
+async def test_two_payments_at_once_deliver_once(client):
+    cid = (await client.post(CART, json={"ovhSubsidiary": "FR"})).json()["cartId"]
+    await client.post(f"{CART}/{cid}/assign")
+    r = await client.post(
+        f"{CART}/{cid}/vrack", json={"planCode": "vrack", "duration": "P1M", "pricingMode": "default"}
+    )
+    assert r.status_code == 200, r.text
+    order = (await client.post(f"{CART}/{cid}/checkout")).json()["orderId"]
+    pay = f"/1.0/me/order/{order}/payWithRegisteredPaymentMean"
+    answers = await asyncio.gather(*(client.post(pay, json={"paymentMean": "ovhAccount"}) for _ in range(3)))
+    assert sorted(a.status_code for a in answers)[0] == 200, [a.text for a in answers]
+    assert len((await client.get("/1.0/vrack")).json()) == 1
+    assert (await client.get(f"/1.0/me/order/{order}/status")).json() == "delivered"

@@ -1,5 +1,6 @@
 """`/1.0/vrack` with its vRack Services, and VPS and IP blocks as IAM resources."""
 
+import asyncio
 from urllib.parse import quote
 
 import pytest
@@ -116,3 +117,15 @@ def test_product_status_is_active_only_in_a_vrack_with_a_service_endpoint():
     assert product_status({"vrackId": None, "subnets": used}) == "DRAFT"
     assert product_status({"vrackId": "pn-000001", "subnets": [{"serviceEndpoints": []}]}) == "DRAFT"
     assert product_status({"vrackId": "pn-000001", "subnets": []}) == "DRAFT"
+
+
+async def test_a_vrack_services_attached_to_two_vracks_at_once_lands_in_one(app, client):
+    vracks = [await _order(app, "vrack") for _ in range(2)]
+    vrs = await _order(app, "vrackServices")
+    answers = await asyncio.gather(
+        *(client.post(f"/1.0/vrack/{v}/vrackServices", json={"vrackServices": vrs}) for v in vracks)
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    held = [v for v in vracks if (await client.get(f"/1.0/vrack/{v}/vrackServices")).json() == [vrs]]
+    resource = (await client.get(f"/v2/vrackServices/resource/{vrs}")).json()
+    assert held == [resource["currentState"]["vrackId"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..engine.clock import Clock, publish
 from ..errors import ApiError
+from ..model.times import LATEST
 from ..store import Store
 
 __all__ = ["set_clock", "advance", "MODES"]
@@ -42,8 +43,8 @@ async def advance(store: Store, clock: Clock, seconds: float, settle=None) -> di
             "ClockNotManual",
             'Time advances by request only in manual mode (PUT /admin/clock {"mode": "manual"})',
         )
-    if seconds < 0:
-        raise ApiError.invalid_field("seconds", "a duration >= 0")
+    if not 0 <= seconds <= LATEST - clock.frozen:
+        raise ApiError.invalid_field("seconds", "a duration >= 0 that ends before year 10000")
     target = clock.frozen + seconds
     previous = None
     while settle is not None and (due := await store.next_due()) is not None and due <= target:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["iso"]
+__all__ = ["iso", "LATEST"]
+
+# 9999-12-31T23:59:59Z: the last time `iso` can write. A later expiry a client asks for is refused.
+LATEST = 253_402_300_799.0
 
 
 def iso(epoch: float) -> str:

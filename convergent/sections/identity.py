@@ -19,7 +19,7 @@ from ..auth.identities import (
 from ..errors import ApiError
 from ..iam.policy import timestamp
 from ..model.operation import Operation
-from ..model.times import iso
+from ..model.times import LATEST, iso
 
 __all__ = ["OPERATIONS", "known_group"]
 
@@ -149,16 +149,16 @@ def _expiry(expires_at: str | None, expires_in: int | None, now: float) -> float
     if expires_at is not None and expires_in is not None:
         raise ApiError.invalid_field("expiresIn", "give expiresAt or expiresIn, not both")
     if expires_in is not None:
-        if expires_in <= 0:
-            raise ApiError.invalid_field("expiresIn", "a number of seconds greater than 0")
+        if not 0 < expires_in <= LATEST - now:
+            raise ApiError.invalid_field("expiresIn", "a number of seconds greater than 0, up to year 9999")
         return now + expires_in
     if expires_at is not None:
         try:
             at = timestamp(expires_at)
         except ValueError:
             raise ApiError.invalid_field("expiresAt", "an RFC 3339 date and time") from None
-        if at <= now:
-            raise ApiError.invalid_field("expiresAt", "a time in the future")
+        if not now < at <= LATEST:
+            raise ApiError.invalid_field("expiresAt", "a time in the future, up to year 9999")
         return at
     return None
 

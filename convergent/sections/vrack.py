@@ -68,14 +68,16 @@ async def attach_vrack_services(call):
     vrack = await own_service(call, VRACK, call.params["serviceName"])
     body = await call.body(Attach)
     found = await _vrack_services(call, body.vrackServices)
-    held = found.current_state.get("vrackId")
-    if held == vrack.id:
-        raise ApiError.conflict(
-            "AlreadyInVrack", f"vRack Services '{found.id}' is already in vRack '{vrack.id}'"
-        )
-    if held:
-        raise ApiError.conflict("InAnotherVrack", f"vRack Services '{found.id}' is in vRack '{held}'")
-    await _set_vrack(call, found, vrack.id)
+
+    def free(held: str | None) -> None:
+        if held == vrack.id:
+            raise ApiError.conflict(
+                "AlreadyInVrack", f"vRack Services '{found.id}' is already in vRack '{vrack.id}'"
+            )
+        if held:
+            raise ApiError.conflict("InAnotherVrack", f"vRack Services '{found.id}' is in vRack '{held}'")
+
+    await _set_vrack(call, found, vrack.id, free)
     return _task(call, "addVrackServices", vrack.id, found.id)
 
 
@@ -92,17 +94,25 @@ async def get_vrack_services(call):
 async def detach_vrack_services(call):
     vrack = await own_service(call, VRACK, call.params["serviceName"])
     found = await _vrack_services(call, call.params["vrackServices"])
-    if found.current_state.get("vrackId") != vrack.id:
-        raise ApiError.not_found(
-            "VrackServicesNotFound", f"vRack Services '{found.id}' is not in vRack '{vrack.id}'"
-        )
-    await _set_vrack(call, found, None)
+
+    def held_here(held: str | None) -> None:
+        if held != vrack.id:
+            raise ApiError.not_found(
+                "VrackServicesNotFound", f"vRack Services '{found.id}' is not in vRack '{vrack.id}'"
+            )
+
+    await _set_vrack(call, found, None, held_here)
     return _task(call, "removeVrackServices", vrack.id, found.id)
 
 
-async def _set_vrack(call, found, vrack: str | None) -> None:
+async def _set_vrack(call, found, vrack: str | None, check) -> None:
+    """Set the vRack of `found` once `check` accepts the one it holds, read in the same write
+    (two calls at once cannot both find it free)."""
     async with call.ctx.store.write() as tx:
         resource = await tx.get_resource(found.kind, found.id)
+        if resource is None:
+            raise ApiError.not_found("VrackServicesNotFound", f"vRack Services '{found.id}' does not exist")
+        check(resource.current_state.get("vrackId"))
         state = {**resource.current_state, "vrackId": vrack}
         resource.current_state = {**state, "productStatus": product_status(state)}
         resource.updated_at = call.ctx.clock.now()

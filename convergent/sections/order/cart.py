@@ -9,9 +9,10 @@ from __future__ import annotations
 import msgspec
 
 from ...errors import ApiError
+from ...iam.policy import timestamp
 from ...model.objects import ObjectKind
 from ...model.operation import Operation
-from ...model.times import iso
+from ...model.times import LATEST, iso
 from .catalog import plan
 
 __all__ = ["CARTS", "ORDERS", "OPERATIONS", "order_id"]
@@ -92,10 +93,17 @@ async def create_cart(call):
     if body.ovhSubsidiary.upper() != "FR":
         raise ApiError.invalid_field("ovhSubsidiary", "this server's subsidiary is FR")
     now = call.ctx.clock.now()
+    if body.expire is not None:
+        try:
+            expire = timestamp(body.expire)
+        except ValueError:
+            raise ApiError.invalid_field("expire", "an RFC 3339 date and time") from None
+        if not now < expire <= LATEST:
+            raise ApiError.invalid_field("expire", "a time in the future, up to year 9999")
     cart = await call.objects(CARTS).create(
         {
             "description": body.description or "",
-            "expire": body.expire or iso(now + 86400),
+            "expire": body.expire or iso(now + 86400),  # as the client wrote it
             "items": [],
             "readOnly": False,
             "assigned": False,
@@ -219,9 +227,12 @@ async def summary(call):
 
 
 async def checkout(call):
-    cart = await _cart(call)
-    _checkable(cart)
-    _writable(cart)
+    def close(item) -> None:  # checked and closed at once: two checkouts make one order
+        _checkable(item)
+        _writable(item)
+        item.body["readOnly"] = True
+
+    cart = await call.objects(CARTS).update(call.params["cartId"], close)
     now = call.ctx.clock.now()
     details = [
         {
@@ -242,7 +253,6 @@ async def checkout(call):
             "details": details,
         }
     )
-    await call.objects(CARTS).update(cart.id, lambda item: item.body.update(readOnly=True))
     return {
         **_summary(int(order.id)),
         "url": f"{str(call.request.base_url).rstrip('/')}/1.0/me/order/{order.id}",

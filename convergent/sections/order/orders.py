@@ -87,28 +87,42 @@ async def get_extension(call):
 
 
 async def _deliver(call) -> None:
-    """Pay the order: deliver each detail's product, READY, and note what it became."""
-    order = await _order(call)
-    if order.body["status"] != "notPaid":
-        raise ApiError.bad_request("OrderAlreadyPaid", f"Order '{order.id}' is already paid")
-    domains = []
-    for d in order.body["details"]:
-        found = plan(d["route"], d["planCode"])
-        options = {
-            found.options[c["label"]]: c["value"] for c in d["configurations"] if c["label"] in found.options
-        }
-        try:
-            delivered = await call.ctx.provision(found.product, call.account, **options)
-        except ValueError as error:
-            raise ApiError.invalid_field("configuration", str(error)) from None
-        domains.append(delivered[0]["id"])
+    """Pay the order: deliver each detail's product, READY, and note what it became.
 
-    def paid(item) -> None:
-        for d, domain in zip(item.body["details"], domains, strict=True):
-            d["domain"] = domain
-        item.body["status"] = "delivered"
+    The order is claimed first (`delivering`), so that two payments at once deliver once. Each
+    detail's domain is noted as soon as it is delivered: when a later detail fails (a region
+    that does not exist), the order is `notPaid` again and paying it again delivers only what
+    is still missing."""
+    orders = call.objects(ORDERS)
 
-    await call.objects(ORDERS).update(order.id, paid)
+    def claim(item) -> None:
+        if item.body["status"] != "notPaid":
+            raise ApiError.bad_request("OrderAlreadyPaid", f"Order '{item.id}' is already paid")
+        item.body["status"] = "delivering"
+
+    order = await orders.update(call.params["orderId"], claim)
+    try:
+        for n, d in enumerate(order.body["details"]):
+            if d["domain"] != "*":
+                continue
+            found = plan(d["route"], d["planCode"])
+            options = {
+                found.options[c["label"]]: c["value"]
+                for c in d["configurations"]
+                if c["label"] in found.options
+            }
+            try:
+                delivered = await call.ctx.provision(found.product, call.account, **options)
+            except ValueError as error:
+                raise ApiError.invalid_field("configuration", str(error)) from None
+            domain = delivered[0]["id"]
+            await orders.update(
+                order.id, lambda item, n=n, domain=domain: item.body["details"][n].update(domain=domain)
+            )
+    except BaseException:
+        await orders.update(order.id, lambda item: item.body.update(status="notPaid"))
+        raise
+    await orders.update(order.id, lambda item: item.body.update(status="delivered"))
 
 
 class PayWithMean(msgspec.Struct):
