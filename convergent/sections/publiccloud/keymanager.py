@@ -11,7 +11,7 @@ from typing import Literal
 import msgspec
 
 from ...errors import ApiError
-from ...model.kind import AccountView, Kind, Step, is_uuid, standard_actions
+from ...model.kind import AccountView, Kind, Step, is_uuid
 from ...model.objects import ObjectKind
 from ...model.operation import Operation
 from ...model.records import Resource
@@ -23,6 +23,7 @@ from .lifecycle import (
     carry_over,
     check_name,
     check_region,
+    project_kind,
     refuse_changes,
 )
 from .project import PROJECT
@@ -246,19 +247,17 @@ def _observe_container(resource: Resource) -> dict:
 
 
 def _kind(name, label, path, id_param, spec, update, reconciler, strategy) -> Kind:
-    return Kind(
-        section="publicCloud",
-        name=name,
-        label=label,
-        collection=f"/publicCloud/project/{{projectId}}/keyManager/{path}",
-        id_param=id_param,
-        spec_create=spec,
-        spec_update=update,
-        reconciler=reconciler,
-        strategy=strategy,
-        parent=PROJECT,
-        id_valid=is_uuid,
-        actions=standard_actions("publicCloudProject", f"keyManager/{path}/"),
+    return project_kind(
+        name,
+        label,
+        f"/publicCloud/project/{{projectId}}/keyManager/{path}",
+        id_param,
+        spec,
+        update,
+        reconciler,
+        strategy,
+        PROJECT,
+        f"keyManager/{path}/",
     )
 
 

@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterable
 import msgspec
 
 from ...errors import ApiError
-from ...model.kind import AccountView, Kind, Plan, Step, Strategy
+from ...model.kind import AccountView, Kind, Plan, Step, Strategy, is_uuid, standard_actions
 from ...model.records import Resource
 from ...model.status import Action, ResourceStatus
 from . import regions
 from .floatingip import check_location
 
 __all__ = [
+    "project_kind",
     "InfraStrategy",
     "CloudLocation",
     "Mirror",
@@ -178,3 +179,23 @@ class Mirror:
         if step in self.last and resource.status != ResourceStatus.DELETING:
             return self.observe(resource)
         return dict(resource.current_state)
+
+
+def project_kind(
+    name, label, collection, id_param, spec, update, reconciler, strategy, parent, actions
+) -> Kind:
+    """A publicCloud kind under a project: uuid ids, the project's IAM actions under `actions`."""
+    return Kind(
+        section="publicCloud",
+        name=name,
+        label=label,
+        collection=collection,
+        id_param=id_param,
+        spec_create=spec,
+        spec_update=update,
+        reconciler=reconciler,
+        strategy=strategy,
+        parent=parent,
+        id_valid=is_uuid,
+        actions=standard_actions("publicCloudProject", actions),
+    )

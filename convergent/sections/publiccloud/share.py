@@ -9,7 +9,7 @@ from typing import Literal
 import msgspec
 
 from ...errors import ApiError
-from ...model.kind import AccountView, Kind, Step, is_uuid, standard_actions
+from ...model.kind import AccountView, Step
 from ...model.records import Resource
 from ...model.times import iso
 from . import network, quota_profiles, regions
@@ -21,6 +21,7 @@ from .lifecycle import (
     check_name,
     check_region,
     digest,
+    project_kind,
     referenced,
     refuse_changes,
 )
@@ -293,26 +294,9 @@ def _observe_snapshot(resource: Resource) -> dict:
     return state
 
 
-def _kind(name, label, collection, id_param, spec, update, reconciler, strategy, parent, actions) -> Kind:
-    return Kind(
-        section="publicCloud",
-        name=name,
-        label=label,
-        collection=collection,
-        id_param=id_param,
-        spec_create=spec,
-        spec_update=update,
-        reconciler=reconciler,
-        strategy=strategy,
-        parent=parent,
-        id_valid=is_uuid,
-        actions=standard_actions("publicCloudProject", actions),
-    )
-
-
 _FILE = "/publicCloud/project/{projectId}/storage/file"
 
-SHARE_NETWORK = _kind(
+SHARE_NETWORK = project_kind(
     "shareNetwork",
     "ShareNetwork",
     f"{_FILE}/network",
@@ -332,7 +316,7 @@ SHARE_NETWORK = _kind(
     "storage/file/network/",
 )
 
-SHARE = _kind(
+SHARE = project_kind(
     "share",
     "Share",
     f"{_FILE}/share",
@@ -356,7 +340,7 @@ SHARE = _kind(
     "storage/file/share/",
 )
 
-SHARE_ACL = _kind(
+SHARE_ACL = project_kind(
     "shareAcl",
     "ShareAcl",
     f"{_FILE}/share/{{shareId}}/acl",
@@ -376,7 +360,7 @@ SHARE_ACL = _kind(
     "storage/file/share/acl/",
 )
 
-SHARE_SNAPSHOT = _kind(
+SHARE_SNAPSHOT = project_kind(
     "shareSnapshot",
     "ShareSnapshot",
     f"{_FILE}/snapshot",

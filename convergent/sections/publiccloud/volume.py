@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import msgspec
 
 from ...errors import ApiError
-from ...model.kind import AccountView, Kind, Step, is_uuid, standard_actions
+from ...model.kind import AccountView, Kind, Step
 from ...model.records import Resource
 from . import compute_catalog, quota_profiles, regions
 from .lifecycle import (
@@ -18,6 +18,7 @@ from .lifecycle import (
     carry_over,
     check_name,
     check_region,
+    project_kind,
     referenced,
     refuse_changes,
     users_of,
@@ -266,20 +267,18 @@ def _observe_copy(resource: Resource) -> dict:
     return state
 
 
-def _kind(name: str, label: str, path: str, id_param: str, spec, update, reconciler, strategy) -> Kind:
-    return Kind(
-        section="publicCloud",
-        name=name,
-        label=label,
-        collection=f"/publicCloud/project/{{projectId}}/storage/block/{path}",
-        id_param=id_param,
-        spec_create=spec,
-        spec_update=update,
-        reconciler=reconciler,
-        strategy=strategy,
-        parent=PROJECT,
-        id_valid=is_uuid,
-        actions=standard_actions("publicCloudProject", f"storage/block/{path}/"),
+def _kind(name, label, path, id_param, spec, update, reconciler, strategy) -> Kind:
+    return project_kind(
+        name,
+        label,
+        f"/publicCloud/project/{{projectId}}/storage/block/{path}",
+        id_param,
+        spec,
+        update,
+        reconciler,
+        strategy,
+        PROJECT,
+        f"storage/block/{path}/",
     )
 
 
