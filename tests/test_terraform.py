@@ -205,98 +205,202 @@ resource "convergent_iam_policy" "operators" {
 """
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("terraform") is None,
-    reason="no terraform binary on PATH: install Terraform >= 1.5 (or put it on PATH), "
-    "then run `pytest tests/test_terraform.py -m slow`",
-)
-def test_terraform_init_apply_change_plan_import_destroy(tmp_path):
-    from processes import Server, signed
+class Cli:
+    """The real `terraform` CLI with this provider from a filesystem mirror, in `work`, against a
+    real `convergent serve --instant` signed in with a credential from `convergent credential`."""
 
-    db = tmp_path / "tf.db"
-    auth = signed(db)  # a credential made with `convergent credential create --json`
-    server = Server(db, "--instant")
-    try:
+    def __init__(self, tmp_path):
+        from processes import Server, signed
+
+        db = tmp_path / "tf.db"
+        self.auth = signed(db)
+        self.server = Server(db, "--instant")
         mirror = tmp_path / "mirror"
         install(str(mirror))
         rc = tmp_path / "terraformrc"
         rc.write_text(cli_configuration(str(mirror)))
-        work = tmp_path / "work"
-        work.mkdir()
-        env = {
+        self.work = tmp_path / "work"
+        self.work.mkdir()
+        self.env = {
             **os.environ,
             "TF_CLI_CONFIG_FILE": str(rc),
             "TF_IN_AUTOMATION": "1",
             "CHECKPOINT_DISABLE": "1",
             "HOME": str(tmp_path),
-            "OVH_APPLICATION_KEY": auth.application_key,
-            "OVH_APPLICATION_SECRET": auth.application_secret,
-            "OVH_CONSUMER_KEY": auth.consumer_key,
+            "OVH_APPLICATION_KEY": self.auth.application_key,
+            "OVH_APPLICATION_SECRET": self.auth.application_secret,
+            "OVH_CONSUMER_KEY": self.auth.consumer_key,
         }
-        env.pop("OVH_ENDPOINT", None)
+        self.env.pop("OVH_ENDPOINT", None)
 
-        def terraform(*args, ok=(0,)):
-            done = subprocess.run(
-                ["terraform", *args, "-no-color"],
-                cwd=work,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            assert done.returncode in ok, (
-                f"terraform {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
-            )
-            return done
-
-        def write(plan):
-            (work / "main.tf").write_text(
-                MAIN_TF % {"address": ADDRESS, "endpoint": server.url, "plan": plan}
-            )
-
-        write("STANDARD")
-        terraform("init", "-input=false")
-        terraform("apply", "-auto-approve", "-input=false")
-        state = json.loads(terraform("show", "-json").stdout)
-        resources = {r["address"]: r["values"] for r in state["values"]["root_module"]["resources"]}
-        rancher = resources["convergent_cloud_project_rancher.r1"]
-        assert rancher["resource_status"] == "READY" and rancher["version"]
-        assert terraform("plan", "-detailed-exitcode", "-input=false").returncode == 0, "no drift after apply"
-
-        write("OVHCLOUD_EDITION")
-        changed = terraform("apply", "-auto-approve", "-input=false")
-        assert "1 changed, 0 destroyed" in changed.stdout, changed.stdout
-        with Client(server.url, auth.application_key, auth.application_secret, auth.consumer_key) as api:
-            live = api.get(f"/v2/publicCloud/project/{rancher['project_id']}/rancher/{rancher['id']}")
-            assert live["targetSpec"]["plan"] == "OVHCLOUD_EDITION" and live["resourceStatus"] == "READY"
-        assert terraform("plan", "-detailed-exitcode", "-input=false").returncode == 0, (
-            "no drift after the change"
+    def __call__(self, *args, ok=(0,)):
+        done = subprocess.run(
+            ["terraform", *args, "-no-color"],
+            cwd=self.work,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
+        assert done.returncode in ok, (
+            f"terraform {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+        )
+        return done
 
-        terraform("state", "rm", "convergent_cloud_project_rancher.r1")
-        terraform(
-            "import",
-            "-input=false",
-            "convergent_cloud_project_rancher.r1",
-            f"{rancher['project_id']}/{rancher['id']}",
-        )
-        assert terraform("plan", "-detailed-exitcode", "-input=false").returncode == 0, (
-            "no drift after import"
-        )
+    def write(self, text: str) -> None:
+        (self.work / "main.tf").write_text(text)
 
-        destroyed = terraform("destroy", "-auto-approve", "-input=false")
-        assert (
-            "3 destroyed" in destroyed.stdout
-            and "only removed from the state" in destroyed.stdout + destroyed.stderr
+    def api(self) -> Client:
+        auth = self.auth
+        return Client(self.server.url, auth.application_key, auth.application_secret, auth.consumer_key)
+
+    def resources(self) -> dict:
+        state = json.loads(self("show", "-json").stdout)
+        return {r["address"]: r["values"] for r in state["values"]["root_module"]["resources"]}
+
+    def no_drift(self) -> bool:
+        return self("plan", "-detailed-exitcode", "-input=false", ok=(0, 2)).returncode == 0
+
+    def close(self):
+        self.server.proc.kill()
+        self.server.proc.wait()
+        self.server.log.close()
+
+
+@pytest.fixture
+def cli(tmp_path):
+    if shutil.which("terraform") is None:
+        pytest.skip(
+            "no terraform binary on PATH: install Terraform >= 1.5 (or put it on PATH), "
+            "then run `pytest tests/test_terraform.py -m slow`"
         )
-        with Client(server.url, auth.application_key, auth.application_secret, auth.consumer_key) as api:
-            assert api.get("/v2/iam/policy") == []
-            assert api.get(f"/v2/publicCloud/project/{rancher['project_id']}/rancher") == []
-    finally:
-        server.proc.kill()
-        server.proc.wait()
-        server.log.close()
+    cli = Cli(tmp_path)
+    yield cli
+    cli.close()
+
+
+@pytest.mark.slow
+def test_terraform_init_apply_change_plan_import_destroy(cli):
+    terraform = cli
+
+    def write(plan):
+        cli.write(MAIN_TF % {"address": ADDRESS, "endpoint": cli.server.url, "plan": plan})
+
+    write("STANDARD")
+    terraform("init", "-input=false")
+    terraform("apply", "-auto-approve", "-input=false")
+    rancher = cli.resources()["convergent_cloud_project_rancher.r1"]
+    assert rancher["resource_status"] == "READY" and rancher["version"]
+    assert cli.no_drift(), "no drift after apply"
+
+    write("OVHCLOUD_EDITION")
+    changed = terraform("apply", "-auto-approve", "-input=false")
+    assert "1 changed, 0 destroyed" in changed.stdout, changed.stdout
+    with cli.api() as api:
+        live = api.get(f"/v2/publicCloud/project/{rancher['project_id']}/rancher/{rancher['id']}")
+        assert live["targetSpec"]["plan"] == "OVHCLOUD_EDITION" and live["resourceStatus"] == "READY"
+    assert cli.no_drift(), "no drift after the change"
+
+    terraform("state", "rm", "convergent_cloud_project_rancher.r1")
+    terraform(
+        "import",
+        "-input=false",
+        "convergent_cloud_project_rancher.r1",
+        f"{rancher['project_id']}/{rancher['id']}",
+    )
+    assert cli.no_drift(), "no drift after import"
+
+    destroyed = terraform("destroy", "-auto-approve", "-input=false")
+    assert (
+        "3 destroyed" in destroyed.stdout
+        and "only removed from the state" in destroyed.stdout + destroyed.stderr
+    )
+    with cli.api() as api:
+        assert api.get("/v2/iam/policy") == []
+        assert api.get(f"/v2/publicCloud/project/{rancher['project_id']}/rancher") == []
+
+
+GENERIC_TF = """
+terraform {
+  required_providers {
+    convergent = { source = "%(address)s" }
+  }
+}
+
+provider "convergent" {
+  endpoint = "%(endpoint)s"
+}
+
+variable "restrictions" {
+  type = list(object({ cidrBlock = string, description = string }))
+}
+
+resource "convergent_resource" "project" {
+  collection  = "/v2/publicCloud/project"
+  target_spec = jsonencode({ name = "generic", mode = "CLASSIC" })
+}
+
+resource "convergent_resource" "rancher" {
+  collection = "/v2/publicCloud/project/${convergent_resource.project.id}/rancher"
+  spec = merge({ name = "r", plan = "%(plan)s" }, %(more)s)
+}
+"""
+
+
+@pytest.mark.slow
+def test_terraform_generic_resource_with_a_typed_spec(cli):
+    """`convergent_resource` with `spec` as an HCL object: its types kept through apply (a
+    `list(object)` variable is not a tuple), server-side validation as a diagnostic, a change
+    outside Terraform seen as drift and put back, import as JSON."""
+
+    def write(plan, more="{}"):
+        cli.write(GENERIC_TF % {"address": ADDRESS, "endpoint": cli.server.url, "plan": plan, "more": more})
+
+    write("STANDARD")
+    cli("init", "-input=false")
+    cli("apply", "-auto-approve", "-input=false", "-var", "restrictions=[]")
+    rancher = cli.resources()["convergent_resource.rancher"]
+    assert rancher["spec"] == {"name": "r", "plan": "STANDARD"} and rancher["target_spec"] is None
+    assert rancher["resource_status"] == "READY" and json.loads(rancher["current_state"])["name"] == "r"
+
+    restrictions = '[{cidrBlock = "10.0.0.0/8", description = "office"}]'
+    write("OVHCLOUD_EDITION", "{ ipRestrictions = var.restrictions }")
+    changed = cli("apply", "-auto-approve", "-input=false", "-var", f"restrictions={restrictions}")
+    assert "1 changed, 0 destroyed" in changed.stdout, changed.stdout
+    path = rancher["collection"] + "/" + rancher["id"]
+    with cli.api() as api:
+        live = api.get(path)
+        assert live["targetSpec"]["plan"] == "OVHCLOUD_EDITION"
+        assert live["targetSpec"]["ipRestrictions"] == [{"cidrBlock": "10.0.0.0/8", "description": "office"}]
+    assert (
+        cli("plan", "-detailed-exitcode", "-input=false", "-var", f"restrictions={restrictions}").returncode
+        == 0
+    )
+
+    write("NO_SUCH_PLAN", "{ ipRestrictions = var.restrictions }")
+    refused = cli("apply", "-auto-approve", "-input=false", "-var", f"restrictions={restrictions}", ok=(1,))
+    assert "Client::BadRequest" in refused.stderr and "plan" in refused.stderr, refused.stderr
+
+    write("OVHCLOUD_EDITION", "{ ipRestrictions = var.restrictions }")
+    with cli.api() as api:  # changed behind Terraform's back
+        live = api.get(path)
+        api.put(
+            path, {"checksum": live["checksum"], "targetSpec": {**live["targetSpec"], "plan": "STANDARD"}}
+        )
+        api.wait(path)
+    drift = cli("plan", "-detailed-exitcode", "-input=false", "-var", f"restrictions={restrictions}", ok=(2,))
+    assert '"STANDARD" -> "OVHCLOUD_EDITION"' in drift.stdout, drift.stdout
+    cli("apply", "-auto-approve", "-input=false", "-var", f"restrictions={restrictions}")
+    with cli.api() as api:
+        assert api.get(path)["targetSpec"]["plan"] == "OVHCLOUD_EDITION"
+
+    cli("state", "rm", "convergent_resource.rancher")
+    cli("import", "-input=false", "-var", f"restrictions={restrictions}", "convergent_resource.rancher", path)
+    imported = cli.resources()["convergent_resource.rancher"]
+    assert json.loads(imported["target_spec"])["plan"] == "OVHCLOUD_EDITION" and imported["spec"] is None
+    cli("destroy", "-auto-approve", "-input=false", "-var", f"restrictions={restrictions}")
+    with cli.api() as api:
+        assert api.get(rancher["collection"]) == []
 
 
 def test_public_surface_and_mirror_layout(tmp_path):

@@ -18,11 +18,13 @@ _MISSING = "the Terraform provider needs the terraform extra: pip install 'conve
 def main(argv: list[str] | None = None) -> None:
     """Serve the provider to Terraform (it starts this process and speaks gRPC to it)."""
     try:
+        import tf.provider
         from tf.runner import run_provider
     except ImportError:
         raise SystemExit(_MISSING) from None
-    from .provider import ConvergentProvider
+    from .provider import ConvergentProvider, Servicer
 
+    tf.provider.ProviderServicer = Servicer  # run_provider serves the class it finds there
     run_provider(ConvergentProvider(), argv)
 
 

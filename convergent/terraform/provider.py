@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from tf import schema, types
 from tf.iface import Config, DataSource, Provider, Resource
-from tf.utils import Diagnostics
+from tf.provider import ProviderServicer
+from tf.utils import Diagnostics, read_dynamic_value, to_dynamic_value
 
 from ..client import Client, ConfigurationError
 from . import ADDRESS
+from .dynamic import Dynamic
 from .resources import RESOURCES
 
-__all__ = ["ConvergentProvider"]
+__all__ = ["ConvergentProvider", "Servicer"]
 
 _SETTINGS = (
     "endpoint",
@@ -60,3 +62,20 @@ class ConvergentProvider(Provider):
 
     def get_resources(self) -> list[type[Resource]]:
         return list(RESOURCES)
+
+
+class Servicer(ProviderServicer):
+    """The `tf` package's servicer, with a state file read right for `dynamic` attributes: it
+    hands a stored state's JSON back to Terraform as it is, where a dynamic value is
+    `{"value": ..., "type": ...}`; the plugin protocol wants the pair that `Dynamic` writes."""
+
+    def UpgradeResourceState(self, request, context):
+        response = super().UpgradeResourceState(request, context)
+        state = read_dynamic_value(response.upgraded_state)
+        if isinstance(state, dict):
+            dynamic = Dynamic()
+            for name, attribute in self._get_res_attrs(request.type_name).items():
+                if isinstance(attribute.type, Dynamic) and state.get(name) is not None:
+                    state[name] = dynamic.encode(dynamic.decode(state[name]))
+            response.upgraded_state.CopyFrom(to_dynamic_value(state))
+        return response

@@ -30,6 +30,7 @@ from tf.types import Unknown
 
 from ..apply.plan import merged
 from ..client import ApiError, NotFoundError, TaskFailed, WaitTimeout
+from .dynamic import Dynamic, Typed, type_of
 
 __all__ = ["AsCode", "AnyResource", "CloudProject", "CloudProjectRancher", "IamPolicy", "RESOURCES"]
 
@@ -160,7 +161,7 @@ class AsCode(_Base):
         except (ApiError, TaskFailed, WaitTimeout) as error:
             _failed(ctx, f"updating {self.name}", error)
             return current
-        return self._state(ready, current)
+        return self._state(ready, planned)
 
     def delete(self, ctx: DeleteContext, current: dict) -> None:
         path = f"{self._collection(current)}/{current['id']}"
@@ -328,9 +329,12 @@ def _json(value: Any) -> str:
 
 class AnyResource(AsCode):
     """Any as-code resource: `collection` is its list's path (`/v2/notebooks/notebook`, parents'
-    ids filled in), `target_spec` its target spec as JSON (`jsonencode({...})`). Only the keys
-    the configuration gives are compared, so what the server fills in is no drift;
-    `current_state` is what the server reports, as JSON. Import with the resource's path."""
+    ids filled in); its target spec is either `spec`, typed as HCL writes it (`spec = { name =
+    "lab", storage = 20 }`), or `target_spec` as JSON (`jsonencode({...})`), exactly one of the
+    two. The server checks it against the kind's schema (its answer's error is the diagnostic).
+    Only the keys the configuration gives are compared, so what the server fills in is no drift;
+    `current_state` is what the server reports, as JSON. Import with the resource's path (the
+    spec is then read back as `target_spec`)."""
 
     name = "resource"
     fields: ClassVar[dict[str, str]] = {}
@@ -349,30 +353,59 @@ class AnyResource(AsCode):
                     description="The list's path, e.g. /v2/publicCloud/project/{id}/rancher",
                 ),
                 schema.Attribute(
-                    "target_spec", types.String(), required=True, description="The target spec, as JSON"
+                    "spec", Dynamic(), optional=True, description="The target spec, as an HCL object"
+                ),
+                schema.Attribute(
+                    "target_spec", types.String(), optional=True, description="The target spec, as JSON"
                 ),
                 *(schema.Attribute(name, types.String(), computed=True) for name in computed),
             ],
         )
 
+    def validate(self, diags, type_name: str, config: dict) -> None:
+        super().validate(diags, type_name, config)
+        given = [name for name in ("spec", "target_spec") if config.get(name) is not None]
+        if len(given) != 1:
+            diags.add_error(
+                f"{type_name}: give exactly one of spec and target_spec", f"got {given or 'none'}"
+            )
+            return
+        spec = config.get("spec")
+        if spec is not None and spec is not Unknown:
+            kind = Dynamic().decode(spec).type
+            if not (isinstance(kind, list) and kind[0] in ("object", "map")):
+                diags.add_error(f"{type_name}: spec is an object", f"got a value of type {json.dumps(kind)}")
+
     def _collection(self, state: dict) -> str:
         return state["collection"].rstrip("/")
 
     def _spec(self, state: dict) -> dict:
+        if isinstance(state.get("spec"), Typed):
+            return state["spec"].value
         return json.loads(state["target_spec"]) if _given(state.get("target_spec")) else {}
 
     def _state(self, item: dict, prior: dict) -> dict:
         live = item.get("targetSpec") or {}
-        declared = self._spec(prior) if _given(prior.get("target_spec")) else live
-        return {
+        declared = (
+            self._spec(prior) if _given(prior.get("spec")) or _given(prior.get("target_spec")) else live
+        )
+        read = {key: live.get(key) for key in declared}
+        state = {
             "collection": prior["collection"],
-            "target_spec": _json({key: live.get(key) for key in declared}),
+            "spec": None,
+            "target_spec": None,
             "current_state": _json(item.get("currentState") or {}),
             "id": item["id"],
             "urn": (item.get("iam") or {}).get("urn"),
             "checksum": item.get("checksum"),
             "resource_status": item.get("resourceStatus"),
         }
+        if isinstance(prior.get("spec"), Typed):
+            # Unchanged, it keeps the configuration's type; drifted, it takes its literal's.
+            state["spec"] = prior["spec"] if read == prior["spec"].value else Typed(type_of(read), read)
+        else:
+            state["target_spec"] = _json(read)
+        return state
 
     def plan(self, ctx: PlanContext, current: dict | None, planned: dict) -> dict:
         if _given(planned.get("target_spec")):
@@ -381,7 +414,7 @@ class AnyResource(AsCode):
             except ValueError as error:
                 ctx.diagnostics.add_error("target_spec is not JSON", str(error))
                 return planned
-        if current is not None and current.get("target_spec") != planned.get("target_spec"):
+        if current is not None and any(current.get(k) != planned.get(k) for k in ("spec", "target_spec")):
             planned.update(checksum=Unknown, current_state=Unknown, resource_status=Unknown)
         return planned
 

@@ -97,3 +97,22 @@ def test_a_notebook_through_the_generic_resource(provider):
     assert json.loads(imported["target_spec"])["storage"] == 40
     notebooks.delete(_ctx(DeleteContext), changed)
     assert notebooks.read(_ctx(ReadContext), changed) is None
+
+
+def test_a_notebook_with_a_typed_spec(provider):
+    """`spec` as HCL writes an object (Terraform's dynamic type): read back with its own type."""
+    from convergent.terraform.dynamic import Typed, type_of
+
+    notebooks = AnyResource(provider)
+    spec = {"name": "typed", "image": "r-4.4", "storage": 20}
+    typed = Typed(type_of(spec), spec)
+    assert typed.type == ["object", {"name": "string", "image": "string", "storage": "number"}]
+    made = notebooks.create(
+        _ctx(CreateContext), {"collection": "/v2/notebooks/notebook", "spec": typed, "target_spec": None}
+    )
+    assert made["resource_status"] == "READY" and made["spec"] is typed and made["target_spec"] is None
+    assert notebooks.read(_ctx(ReadContext), made) == made, "no drift"
+    bigger = Typed(typed.type, {**spec, "storage": 40})
+    changed = notebooks.update(_ctx(UpdateContext), made, {**made, "spec": bigger})
+    assert changed["spec"] == bigger and json.loads(changed["current_state"])["storage"] == 40
+    notebooks.delete(_ctx(DeleteContext), changed)
